@@ -1,0 +1,130 @@
+/*
+ * hmap.c - see hmap.h. Load factor stays at or under 1/2.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap.h"
+
+static inline uint32_t slot_of(const struct dm_hmap *m, uint64_t key)
+{
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & m->mask;
+}
+
+static int alloc_slots(struct dm_hmap *m, uint32_t cap)
+{
+	m->slot = malloc((size_t)cap * sizeof(*m->slot));
+	if (!m->slot)
+		return -ENOMEM;
+	memset(m->slot, 0xff, (size_t)cap * sizeof(*m->slot));
+	m->mask = cap - 1;
+	m->count = 0;
+	return 0;
+}
+
+int dm_hmap_init(struct dm_hmap *m, uint32_t capacity)
+{
+	uint32_t cap = 16;
+
+	while (cap < capacity && cap < (1u << 31))
+		cap <<= 1;
+	return alloc_slots(m, cap);
+}
+
+void dm_hmap_fini(struct dm_hmap *m)
+{
+	free(m->slot);
+	m->slot = NULL;
+	m->mask = 0;
+	m->count = 0;
+}
+
+void dm_hmap_clear(struct dm_hmap *m)
+{
+	memset(m->slot, 0xff, ((size_t)m->mask + 1) * sizeof(*m->slot));
+	m->count = 0;
+}
+
+static int grow(struct dm_hmap *m)
+{
+	struct dm_hmap old = *m;
+	uint32_t i;
+	int err;
+
+	if (old.mask >= (1u << 30))
+		return -ENOMEM;
+	err = alloc_slots(m, (old.mask + 1) * 2);
+	if (err) {
+		*m = old;
+		return err;
+	}
+	for (i = 0; i <= old.mask; i++)
+		if (old.slot[i].val != DM_HMAP_NONE)
+			dm_hmap_put(m, old.slot[i].key, old.slot[i].val);
+	free(old.slot);
+	return 0;
+}
+
+int dm_hmap_put(struct dm_hmap *m, uint64_t key, uint32_t val)
+{
+	uint32_t i;
+	int err;
+
+	if ((m->count + 1) * 2 > m->mask + 1) {
+		err = grow(m);
+		if (err)
+			return err;
+	}
+	for (i = slot_of(m, key);; i = (i + 1) & m->mask) {
+		if (m->slot[i].val == DM_HMAP_NONE) {
+			m->slot[i].key = key;
+			m->slot[i].val = val;
+			m->count++;
+			return 0;
+		}
+		if (m->slot[i].key == key) {
+			m->slot[i].val = val;
+			return 0;
+		}
+	}
+}
+
+uint32_t dm_hmap_get(const struct dm_hmap *m, uint64_t key)
+{
+	uint32_t i;
+
+	for (i = slot_of(m, key);; i = (i + 1) & m->mask) {
+		if (m->slot[i].val == DM_HMAP_NONE)
+			return DM_HMAP_NONE;
+		if (m->slot[i].key == key)
+			return m->slot[i].val;
+	}
+}
+
+uint32_t dm_hmap_del(struct dm_hmap *m, uint64_t key)
+{
+	uint32_t i, j, home, val;
+
+	for (i = slot_of(m, key);; i = (i + 1) & m->mask) {
+		if (m->slot[i].val == DM_HMAP_NONE)
+			return DM_HMAP_NONE;
+		if (m->slot[i].key == key)
+			break;
+	}
+	val = m->slot[i].val;
+	/* Backward-shift: pull later members of the probe run into the hole
+	 * unless their home slot lies cyclically in (i, j]. */
+	for (j = (i + 1) & m->mask;; j = (j + 1) & m->mask) {
+		if (m->slot[j].val == DM_HMAP_NONE)
+			break;
+		home = slot_of(m, m->slot[j].key);
+		if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
+			m->slot[i] = m->slot[j];
+			i = j;
+		}
+	}
+	m->slot[i].val = DM_HMAP_NONE;
+	m->count--;
+	return val;
+}

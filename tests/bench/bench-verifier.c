@@ -1,0 +1,109 @@
+/*
+ * bench-verifier.c - what the verifier costs on the storm scenario.
+ *
+ * Three figures from one run, all in CPU time of this thread so that a
+ * busy neighbour on a shared machine does not move them much:
+ *   generate          the simulated HAL producing N events, consumer idle
+ *   generate+verify   the same N events fed to the verifier as they come
+ *   verify only       N recorded events fed to a fresh verifier
+ * The verifier's cost is (generate+verify - generate) / generate; its
+ * throughput is the verify-only rate. Targets (issue: foundation): cost
+ * at most 2x generation, at least 5 million events/s on one core.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim.h"
+#include "verifier.h"
+
+#define N 4000000ull
+
+struct ctx {
+	struct dm_vrf *vrf;
+	struct dm_event *rec;
+	uint64_t n, sink;
+};
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int consume(void *p, const struct dm_event *ev)
+{
+	struct ctx *c = p;
+
+	c->sink += ev->len;
+	if (c->vrf)
+		dm_vrf_feed(c->vrf, ev);
+	if (c->rec)
+		c->rec[c->n] = *ev;
+	return ++c->n >= N;
+}
+
+static double run_storm(struct ctx *c)
+{
+	struct dm_src *src;
+	char err[256];
+	double t0;
+	int n;
+
+	if (dm_sim_open(&src, "storm", 1, 10000000000ull, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		exit(1);
+	}
+	t0 = cpu_now();
+	do
+		n = dm_src_poll(src, 4096, consume, c);
+	while (n > 0 && c->n < N);
+	t0 = cpu_now() - t0;
+	dm_src_close(src);
+	if (c->n < N) {
+		fprintf(stderr, "bench: storm ended after %llu events\n",
+			(unsigned long long)c->n);
+		exit(1);
+	}
+	return t0;
+}
+
+int main(void)
+{
+	struct ctx gen = { 0 }, both = { 0 }, rec = { 0 };
+	double t_gen, t_both, t_vrf;
+	struct dm_vrf *vrf;
+	uint64_t i;
+
+	rec.rec = malloc(N * sizeof(*rec.rec));
+	if (!rec.rec)
+		return 1;
+	run_storm(&rec);		/* warm up and record */
+	t_gen = run_storm(&gen);
+	both.vrf = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
+	t_both = run_storm(&both);
+	vrf = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
+	t_vrf = cpu_now();
+	for (i = 0; i < N; i++)
+		dm_vrf_feed(vrf, &rec.rec[i]);
+	t_vrf = cpu_now() - t_vrf;
+
+	printf("storm, %llu events, CPU time of one thread\n",
+	       (unsigned long long)N);
+	printf("  generate only:      %8.2f M events/s\n", N / t_gen / 1e6);
+	printf("  generate + verify:  %8.2f M events/s\n", N / t_both / 1e6);
+	printf("  verify only:        %8.2f M events/s  (target >= 5)\n",
+	       N / t_vrf / 1e6);
+	printf("  verifier cost:      %8.2f x generation  (target <= 2)\n",
+	       (t_both - t_gen) / t_gen);
+	printf("  violations:         %llu\n",
+	       (unsigned long long)dm_vrf_stats(vrf)->violations);
+	dm_vrf_free(vrf);
+	dm_vrf_free(both.vrf);
+	free(rec.rec);
+	return 0;
+}

@@ -1,0 +1,99 @@
+#!/bin/sh
+# The command line: every documented way in, and every way to get it wrong.
+. "$SRCDIR/tests/lib.sh"
+
+run() {	# run ARGS...: sets $rc, $out, $err
+	"$DMATOP" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	out=$(cat "$TMP/out")
+	err=$(cat "$TMP/err")
+}
+
+run --help
+is "$rc" 0 "--help exits 0"
+printf "%s\n" "$out" | grep -q -- '--sim\[=SCENARIO\]'; ok $? "--help shows the synopsis"
+
+run --version
+is "$rc" 0 "--version exits 0"
+printf "%s\n" "$out" | grep -q '^dmatop [0-9]'; ok $? "--version prints the version"
+
+run --frobnicate
+is "$rc" 2 "an unknown option is a usage error"
+printf "%s\n" "$err" | grep -q "unknown option '--frobnicate'"; ok $? "... named in the message"
+
+run --sim --seed=banana --batch
+is "$rc" 2 "a bad --seed is a usage error"
+printf "%s\n" "$err" | grep -q "'banana'"; ok $? "... quoting the bad value"
+
+run --sim --duration=-3 --batch
+is "$rc" 2 "a negative --duration is a usage error"
+
+run --sim=no-such-thing --batch
+is "$rc" 2 "an unknown scenario is a usage error"
+printf "%s\n" "$err" | grep -q "no scenario named 'no-such-thing'"; ok $? "... saying which and where to look"
+
+run --batch
+is "$rc" 2 "no source is a usage error"
+printf "%s\n" "$err" | grep -q -- "--sim"; ok $? "... pointing at --sim"
+
+run --sim=ndis --batch stray
+is "$rc" 2 "a stray argument is a usage error"
+
+run --sim=seed-example --batch --dump=zz
+is "$rc" 2 "a --dump address that is not hex is a usage error"
+printf "%s\n" "$err" | grep -q "Usage: !dma"; ok $? "... with !dma's brief help"
+
+run --sim=seed-example --batch --dump=82f06cd0,0x40
+is "$rc" 2 "unknown !dma flags are a usage error"
+
+run --sim=seed-example --batch --dump=1
+is "$rc" 2 "!dma 1: an address that is no adapter"
+printf "%s\n" "$out" | grep -q "Usage: !dma"; ok $? "... prints the brief help, as !dma does"
+
+run --list-scenarios
+is "$rc" 0 "--list-scenarios exits 0"
+is "$(printf "%s\n" "$out" | grep -c '^fault-0x')" 45 "45 fault scenarios, one per code and sub-code"
+for s in mixed ndis scsiport storm seed-example; do
+	printf "%s\n" "$out" | grep -q "^$s "; ok $? "scenario $s is listed"
+done
+
+for s in ndis scsiport seed-example; do
+	run --sim=$s --batch
+	is "$rc" 0 "$s runs clean (exit 0)"
+	is "$out" "" "$s prints no violation"
+done
+
+run --sim=ndis --batch --json
+line=$(printf "%s\n" "$out" | tail -n 1)
+is "$(jget "$line" '$.type')" summary "--json ends with a summary object"
+is "$(jget "$line" '$.violations')" 0 "... counting no violations for ndis"
+ev=$(jget "$line" '$.events')
+[ "$ev" -gt 10000 ]; ok $? "... and the events it verified ($ev)"
+[ "$(jget "$line" '$.dma_bytes_checked')" -gt 1000000 ]; ok $? "ndis moved real bytes through DMA"
+is "$(jget "$line" '$.dma_bytes_corrupted')" 0 "... and none came back wrong"
+
+run --sim=scsiport --batch --json
+line=$(printf "%s\n" "$out" | tail -n 1)
+is "$(jget "$line" '$.dma_bytes_corrupted')" 0 "scsiport's scatter/gather I/O returned every byte intact"
+
+run --sim=mixed --duration=3 --batch --json
+is "$rc" 3 "mixed finds its flaky driver's bugs (exit 3)"
+bad=0
+printf "%s\n" "$out" | while IFS= read -r l; do
+	[ "$(printf "select json_valid('%s');" "$(printf '%s' "$l" | sed "s/'/''/g")" |
+		sqlite3 -batch)" = 1 ] || echo bad
+done >"$TMP/bad"
+is "$(wc -l <"$TMP/bad")" 0 "every --json line is valid JSON"
+first=$(printf "%s\n" "$out" | head -n 1)
+is "$(jget "$first" '$.type')" violation "violations come first"
+for k in code sub p2 p3 p4 rule adapter message; do
+	[ -n "$(jget "$first" "\$.$k")" ]; ok $? "a violation has the key '$k'"
+done
+
+a=$("$DMATOP" --sim=mixed --seed=7 --duration=2 --batch --json 2>&1 | md5sum)
+b=$("$DMATOP" --sim=mixed --seed=7 --duration=2 --batch --json 2>&1 | md5sum)
+c=$("$DMATOP" --sim=mixed --seed=8 --duration=2 --batch --json 2>&1 | md5sum)
+is "$a" "$b" "the same seed gives the same run"
+[ "$a" != "$c" ]; ok $? "another seed gives another run"
+
+done_testing

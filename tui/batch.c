@@ -1,0 +1,196 @@
+/*
+ * batch.c - see batch.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "batch.h"
+#include "dump.h"
+#include "simhal/sim.h"
+#include "text.h"
+#include "verifier.h"
+
+struct run {
+	const struct dm_batch_opts *o;
+	struct dm_vrf *vrf;
+	struct dm_src *src;
+	FILE *out;
+	int err;
+};
+
+static void print_violation(void *ctx, const struct dm_violation *v)
+{
+	struct run *r = ctx;
+	const struct dm_rule *rule = &dm_rules[v->rule];
+	const struct dm_strtab *st = r->src->strings;
+	uint32_t a = dm_vrf_adapter_find(r->vrf, v->adapter);
+	const struct dm_vadapter *ad = dm_vrf_adapter(r->vrf, a);
+	const char *name = ad ? dm_strtab_get(st, ad->name) : "";
+	char code[16], caller[256];
+	int i;
+
+	if (rule->has_sub)
+		snprintf(code, sizeof(code), "0x%02X.%u", rule->code, rule->sub);
+	else
+		snprintf(code, sizeof(code), "0x%02X", rule->code);
+	if (r->o->json) {
+		fprintf(r->out, "{\"type\":\"violation\",\"seq\":%llu,"
+				"\"ts_ns\":%llu,\"code\":%u,\"sub\":%u,"
+				"\"p2\":%llu,\"p3\":%llu,\"p4\":%llu,"
+				"\"rule\":\"%s\",\"adapter\":\"0x%llx\","
+				"\"adapter_name\":",
+			(unsigned long long)v->seq,
+			(unsigned long long)v->ts, rule->code, rule->sub,
+			(unsigned long long)v->p[0],
+			(unsigned long long)v->p[1],
+			(unsigned long long)v->p[2], rule->name,
+			(unsigned long long)v->adapter);
+		dm_text_json(r->out, name);
+		fprintf(r->out, ",\"caller\":");
+		dm_text_json(r->out, dm_strtab_get(st, v->caller));
+		fprintf(r->out, ",\"object\":\"0x%llx\",\"message\":",
+			(unsigned long long)v->obj);
+		dm_text_json(r->out, rule->text);
+		fprintf(r->out, "}\n");
+		return;
+	}
+	fprintf(r->out, "[%13.6f] %-6s %s adapter %08llx", v->ts / 1e9, code,
+		rule->name, (unsigned long long)v->adapter);
+	if (v->caller)
+		fprintf(r->out, " (%s)",
+			dm_text_escape(caller, sizeof(caller),
+				       dm_strtab_get(st, v->caller)));
+	for (i = 0; i < 3; i++)
+		if (rule->param[i])
+			fprintf(r->out, " p%d=0x%llx", i + 2,
+				(unsigned long long)v->p[i]);
+	fprintf(r->out, ": %s\n", rule->text);
+}
+
+static int on_event(void *ctx, const struct dm_event *ev)
+{
+	struct run *r = ctx;
+	int err = dm_vrf_feed(r->vrf, ev);
+
+	if (err) {
+		r->err = err;
+		return 1;
+	}
+	return 0;
+}
+
+static void json_adapters(FILE *out, const struct dm_vrf *vrf,
+			  const struct dm_strtab *st, uint64_t only)
+{
+	uint32_t i, n = dm_vrf_adapter_count(vrf);
+
+	for (i = 0; i < n; i++) {
+		const struct dm_vadapter *ad = dm_vrf_adapter(vrf, i);
+
+		if (!ad->live || (only && ad->handle != only))
+			continue;
+		fprintf(out, "{\"type\":\"adapter\",\"adapter\":\"0x%llx\","
+			     "\"name\":", (unsigned long long)ad->handle);
+		dm_text_json(out, dm_strtab_get(st, ad->name));
+		fprintf(out, ",\"owner\":");
+		dm_text_json(out, dm_strtab_get(st, ad->owner));
+		fprintf(out, ",\"map_registers_allocated\":%llu,"
+			     "\"map_registers_freed\":%llu,"
+			     "\"map_registers_mapped\":%llu,"
+			     "\"sg_lists_allocated\":%llu,"
+			     "\"sg_lists_freed\":%llu,"
+			     "\"common_buffers_allocated\":%llu,"
+			     "\"common_buffers_freed\":%llu,"
+			     "\"common_buffer_bytes\":%llu,"
+			     "\"channels_allocated\":%llu,"
+			     "\"channels_freed\":%llu,"
+			     "\"bytes_mapped_since_flush\":%llu,"
+			     "\"violations\":%llu}\n",
+			(unsigned long long)ad->mr_alloc,
+			(unsigned long long)ad->mr_freed,
+			(unsigned long long)ad->mr_mapped,
+			(unsigned long long)ad->sg_alloc,
+			(unsigned long long)ad->sg_freed,
+			(unsigned long long)ad->cb_alloc,
+			(unsigned long long)ad->cb_freed,
+			(unsigned long long)ad->cb_bytes,
+			(unsigned long long)ad->ch_alloc,
+			(unsigned long long)ad->ch_freed,
+			(unsigned long long)ad->bytes_since_flush,
+			(unsigned long long)ad->violations);
+	}
+}
+
+static int dump(struct run *r)
+{
+	const struct dm_batch_opts *o = r->o;
+	const struct dm_strtab *st = r->src->strings;
+	int err;
+
+	if (o->json) {
+		json_adapters(r->out, r->vrf, st, o->dump_adapter);
+		return 0;
+	}
+	if (!o->dump_adapter) {
+		dm_dump_list(r->out, r->vrf, st);
+		return 0;
+	}
+	err = dm_dump_adapter(r->out, r->vrf, st, o->dump_adapter,
+			      o->dump_flags);
+	if (err)
+		dm_dump_help(r->out);
+	return err;
+}
+
+int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
+		 FILE *out, FILE *errf)
+{
+	struct run r = { .o = o, .src = src, .out = out };
+	const struct dm_vrf_stats *st;
+	uint64_t checked = 0, bad = 0;
+	int n, status;
+
+	r.vrf = dm_vrf_new(o->rulesets, print_violation, &r);
+	if (!r.vrf) {
+		fprintf(errf, "dmatop: out of memory starting the verifier\n");
+		return 1;
+	}
+	do
+		n = dm_src_poll(src, 4096, on_event, &r);
+	while (n >= 0 && !r.err);
+	if (r.err || (n < 0 && n != -ENODATA)) {
+		fprintf(errf, "dmatop: %s stopped: %s%s%s\n",
+			src->ops->describe(src), strerror(-(r.err ? r.err : n)),
+			src->err[0] ? ": " : "", src->err);
+		dm_vrf_free(r.vrf);
+		return 1;
+	}
+	st = dm_vrf_stats(r.vrf);
+	status = st->violations ? 3 : 0;
+	if (o->dump && dump(&r))
+		status = 2;
+	if (dm_src_is_sim(src))
+		dm_sim_integrity(src, &checked, &bad);
+	if (o->json) {
+		fprintf(out, "{\"type\":\"summary\",\"source\":");
+		dm_text_json(out, src->ops->describe(src));
+		fprintf(out, ",\"events\":%llu,\"violations\":%llu,"
+			     "\"lost\":%llu,\"dma_bytes_checked\":%llu,"
+			     "\"dma_bytes_corrupted\":%llu}\n",
+			(unsigned long long)st->events,
+			(unsigned long long)st->violations,
+			(unsigned long long)st->lost,
+			(unsigned long long)checked, (unsigned long long)bad);
+	} else {
+		fprintf(errf, "dmatop: %s: %llu events, %llu violations, "
+			      "%llu lost; %llu bytes checked through DMA, "
+			      "%llu corrupted\n",
+			src->ops->describe(src),
+			(unsigned long long)st->events,
+			(unsigned long long)st->violations,
+			(unsigned long long)st->lost,
+			(unsigned long long)checked, (unsigned long long)bad);
+	}
+	dm_vrf_free(r.vrf);
+	return status;
+}

@@ -1,0 +1,27 @@
+/*
+ * batch.h - dmatop without a UI: run a source through the verifier, print
+ * violations as they are found, then the state asked for.
+ */
+#ifndef DMATOP_BATCH_H
+#define DMATOP_BATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "source.h"
+
+struct dm_batch_opts {
+	bool json;
+	bool dump;
+	uint64_t dump_adapter;	/* 0: the list */
+	unsigned dump_flags;
+	unsigned rulesets;
+};
+
+/* Returns the exit status: 0 clean, 3 violations, 1 runtime error,
+ * 2 bad --dump argument. Messages go to err. */
+int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
+		 FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * dump.h - the verifier's state in the text layout of WinDbg's !dma.
+ *
+ * `dmatop --batch --dump` prints exactly what !dma prints for the same
+ * state; the TUI's adapter detail tabs show the same blocks. Flags are
+ * !dma's: 0x1 generic, 0x2 map register files, 0x4 common buffers,
+ * 0x8 scatter/gather lists, 0x10 device description, 0x20 wait context
+ * block.
+ */
+#ifndef DMATOP_DUMP_H
+#define DMATOP_DUMP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "strtab.h"
+#include "verifier.h"
+
+#define DM_DUMP_GENERIC		0x01
+#define DM_DUMP_MAPREGS		0x02
+#define DM_DUMP_COMMON		0x04
+#define DM_DUMP_SG		0x08
+#define DM_DUMP_DESC		0x10
+#define DM_DUMP_WCB		0x20
+#define DM_DUMP_ALL		0x3f
+
+/* "Dumping all DMA adapters..." */
+void dm_dump_list(FILE *out, const struct dm_vrf *vrf,
+		  const struct dm_strtab *st);
+/* One adapter; -ENOENT when no live adapter has that address, -EINVAL
+ * for flags !dma does not know. */
+int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
+		    const struct dm_strtab *st, uint64_t adapter,
+		    unsigned flags);
+/* The brief help !dma prints for invalid arguments. */
+void dm_dump_help(FILE *out);
+
+#endif

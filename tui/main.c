@@ -1,0 +1,213 @@
+/*
+ * main.c - dmatop's command line: picks the source and the mode, and is
+ * the only place that chooses an exit status.
+ *
+ * Exit status: 0 no violations, 3 violations found, 2 usage error,
+ * 1 runtime error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "batch.h"
+#include "dump.h"
+#include "simhal/sim.h"
+#include "verifier.h"
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS] --batch\n"
+"              [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
+"       dmatop --list-scenarios | --help | --version\n"
+"\n"
+"top for DMA, with a verifier inside: every DMA lifecycle event is checked\n"
+"against the DMA Verification rules (Bug Check 0xE6).\n"
+"\n"
+"  --sim[=SCENARIO]    the simulated HAL (default scenario: mixed)\n"
+"  --seed=N            seed of the simulation (default 1)\n"
+"  --duration=SECONDS  stop after this much simulated time\n"
+"  --batch             no UI: print violations, then what --dump asks\n"
+"  --dump[=ADAPTER[,FLAGS]]\n"
+"                      at the end, print the state as WinDbg's !dma does:\n"
+"                      no argument lists the adapters; FLAGS (hex) adds\n"
+"                      0x1 generic, 0x2 map registers, 0x4 common buffers,\n"
+"                      0x8 scatter/gather lists, 0x10 device description,\n"
+"                      0x20 wait context block (default 0x1)\n"
+"  --json              one JSON object a line instead of text\n"
+"  --list-scenarios    list the simulated scenarios\n"
+"\n"
+"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
+"1 runtime error. See dmatop(8).\n");
+}
+
+static int parse_u64(const char *s, int base, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	*out = strtoull(s, &end, base);
+	return errno || *end ? -EINVAL : 0;
+}
+
+/* ADAPTER[,FLAGS], both hexadecimal, as !dma takes them */
+static int parse_dump(const char *arg, struct dm_batch_opts *o)
+{
+	char buf[64], *comma;
+	uint64_t flags = DM_DUMP_GENERIC;
+
+	o->dump = true;
+	if (!arg)
+		return 0;
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	comma = strchr(buf, ',');
+	if (comma) {
+		*comma = 0;
+		if (parse_u64(comma + 1, 16, &flags) || !flags ||
+		    flags & ~(uint64_t)DM_DUMP_ALL)
+			return -EINVAL;
+	}
+	if (parse_u64(buf, 16, &o->dump_adapter))
+		return -EINVAL;
+	o->dump_flags = (unsigned)flags;
+	return 0;
+}
+
+static int list_scenarios(void)
+{
+	const struct dm_scenario *s;
+
+	for (s = dm_sim_scenarios(); s->name; s++)
+		printf("%-14s %s\n", s->name, s->summary);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SIM = 256, OPT_SEED, OPT_DURATION, OPT_BATCH, OPT_DUMP,
+	       OPT_JSON, OPT_LIST, OPT_VERSION };
+	static const struct option opts[] = {
+		{ "sim", optional_argument, NULL, OPT_SIM },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "batch", no_argument, NULL, OPT_BATCH },
+		{ "dump", optional_argument, NULL, OPT_DUMP },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "list-scenarios", no_argument, NULL, OPT_LIST },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dm_batch_opts bo = { .rulesets = DM_RULES_HAL,
+				    .dump_flags = DM_DUMP_GENERIC };
+	const char *scenario = NULL;
+	uint64_t seed = 1, duration = 0;
+	bool sim = false, batch = false;
+	struct dm_src *src;
+	char errbuf[256];
+	double secs;
+	char *end;
+	int c, err, status;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SIM:
+			sim = true;
+			scenario = optarg;
+			break;
+		case OPT_SEED:
+			if (parse_u64(optarg, 0, &seed)) {
+				fprintf(stderr, "dmatop: --seed takes a whole "
+						"number, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_DURATION:
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno || *end || !(secs > 0) || secs > 1e9) {
+				fprintf(stderr, "dmatop: --duration takes "
+						"seconds (e.g. 2.5), not "
+						"'%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			duration = (uint64_t)(secs * 1e9);
+			break;
+		case OPT_BATCH:
+			batch = true;
+			break;
+		case OPT_DUMP:
+			if (parse_dump(optarg, &bo)) {
+				fprintf(stderr, "dmatop: bad --dump argument "
+						"'%s'\n", optarg);
+				dm_dump_help(stderr);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_JSON:
+			bo.json = true;
+			break;
+		case OPT_LIST:
+			return list_scenarios();
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("dmatop %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			if (optopt)
+				fprintf(stderr, "dmatop: option '%s' %s\n",
+					argv[optind - 1],
+					strchr(argv[optind - 1], '=') ?
+						"takes no argument" :
+						"needs an argument");
+			else
+				fprintf(stderr, "dmatop: unknown option "
+						"'%s'\n", argv[optind - 1]);
+			fprintf(stderr, "Try 'dmatop --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dmatop: unexpected argument '%s'\n"
+				"Try 'dmatop --help'.\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!sim) {
+		fprintf(stderr, "dmatop: no event source: give --sim[=SCENARIO] "
+				"for the simulated HAL (this build has no "
+				"eBPF source yet)\n");
+		return EXIT_USAGE;
+	}
+	if (!batch)
+		fprintf(stderr, "dmatop: this build has no interactive view "
+				"yet; running as --batch\n");
+	err = dm_sim_open(&src, scenario ? scenario : "mixed", seed, duration,
+			  errbuf, sizeof(errbuf));
+	if (err) {
+		fprintf(stderr, "dmatop: %s\n",
+			err == -EINVAL ? errbuf : strerror(-err));
+		return err == -EINVAL ? EXIT_USAGE : 1;
+	}
+	status = dm_batch_run(src, &bo, stdout, stderr);
+	dm_src_close(src);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "dmatop: writing the output failed: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	return status;
+}

@@ -1,0 +1,86 @@
+/*
+ * text.c - see text.h.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+/* Length of the valid UTF-8 sequence at s (2..4), or 0. Overlongs,
+ * surrogates and C1 controls are refused. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= 0x80 && cp < 0xa0))
+		return 0;
+	return n;
+}
+
+char *dm_text_escape(char *dst, size_t len, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0, n;
+
+	if (!len)
+		return dst;
+	while (*s) {
+		if (*s >= 0x20 && *s < 0x7f) {
+			if (o + 1 >= len)
+				break;
+			dst[o++] = (char)*s++;
+		} else if ((n = utf8_len(s))) {
+			if (o + n >= len)
+				break;
+			memcpy(dst + o, s, n);
+			o += n;
+			s += n;
+		} else {
+			if (o + 4 >= len)
+				break;
+			snprintf(dst + o, 5, "\\x%02x", *s++);
+			o += 4;
+		}
+	}
+	dst[o] = 0;
+	return dst;
+}
+
+void dm_text_json(FILE *out, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n;
+
+	fputc('"', out);
+	while (*s) {
+		if (*s == '"' || *s == '\\') {
+			fprintf(out, "\\%c", *s++);
+		} else if (*s >= 0x20 && *s < 0x7f) {
+			fputc(*s++, out);
+		} else if ((n = utf8_len(s))) {
+			fwrite(s, 1, n, out);
+			s += n;
+		} else {
+			/* not text: keep the byte visible, as \u00NN */
+			fprintf(out, "\\u%04x", *s++);
+		}
+	}
+	fputc('"', out);
+}

@@ -1,0 +1,22 @@
+/*
+ * text.h - safe text out of untrusted strings.
+ *
+ * Device names, driver names and callers come from the kernel or from a
+ * recording someone handed us: they may hold control characters or escape
+ * sequences. Nothing reaches a terminal or a JSON line without passing
+ * through one of these.
+ */
+#ifndef DMATOP_TEXT_H
+#define DMATOP_TEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Printable ASCII and valid UTF-8 (no C1 controls) pass; every other
+ * byte becomes \xNN.
+ * Always NUL-terminates; truncates to fit. Returns dst. */
+char *dm_text_escape(char *dst, size_t len, const char *src);
+/* Write src as a JSON string, quotes included. */
+void dm_text_json(FILE *out, const char *src);
+
+#endif
