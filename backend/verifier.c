@@ -22,108 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hmap.h"
-#include "verifier.h"
-
-#define NONE DM_VRF_NONE
-/* A performance counter may run ahead of the event clock by this factor
- * plus this slack before it counts as "too fast". */
-#define PERF_FAST_FACTOR 4
-#define PERF_FAST_SLACK_NS 100000000ull
-
-struct pnode {
-	uint64_t page;
-	uint32_t adapter, file, reg;
-	uint32_t next;		/* chain on the same key; free list */
-};
-
-#define POOL(type)                                                          \
-	struct {                                                            \
-		type *v;                                                    \
-		uint32_t n, cap, free;                                      \
-	}
-
-struct dm_vrf {
-	unsigned rulesets;
-	dm_vrf_report_fn report;
-	void *ctx;
-	const struct dm_event *ev;	/* the event being fed */
-	struct dm_vrf_stats st;
-	uint64_t master;
-
-	struct dm_vadapter *ad;
-	uint32_t nad, capad;
-	struct dm_hmap ad_by_handle;
-
-	POOL(struct dm_vfile) files;
-	POOL(struct dm_vcb) cbs;
-	POOL(struct dm_vsg) sgs;
-	POOL(struct pnode) nodes;
-	struct dm_hmap file_by_base, cb_by_va, sg_by_handle, node_by_page;
-};
-
-/* Take a record from a pool: reuse the free list, else grow. The record
- * comes back zeroed. Returns its index or NONE. */
-static uint32_t pool_take(void **v, uint32_t *n, uint32_t *cap,
-			  uint32_t *freel, size_t size, size_t next_off)
-{
-	uint32_t i = *freel;
-	char *rec;
-
-	if (i != NONE) {
-		rec = (char *)*v + (size_t)i * size;
-		memcpy(freel, rec + next_off, sizeof(*freel));
-	} else {
-		if (*n == *cap) {
-			uint32_t ncap = *cap ? *cap * 2 : 64;
-			void *nv = realloc(*v, (size_t)ncap * size);
-
-			if (!nv)
-				return NONE;
-			*v = nv;
-			*cap = ncap;
-		}
-		i = (*n)++;
-		rec = (char *)*v + (size_t)i * size;
-	}
-	memset(rec, 0, size);
-	return i;
-}
-
-#define TAKE(p)                                                             \
-	pool_take((void **)&(p).v, &(p).n, &(p).cap, &(p).free,             \
-		  sizeof(*(p).v), offsetof(__typeof__(*(p).v), next))
-#define GIVE(p, i)                                                          \
-	do {                                                                \
-		(p).v[i].next = (p).free;                                   \
-		(p).free = (i);                                             \
-	} while (0)
-
-/* Doubly-linked list in allocation order, through prev/next fields. */
-#define LIST_ADD(pool, list, i)                                             \
-	do {                                                                \
-		(pool).v[i].prev = (list).tail;                             \
-		(pool).v[i].next = NONE;                                    \
-		if ((list).tail != NONE)                                    \
-			(pool).v[(list).tail].next = (i);                   \
-		else                                                        \
-			(list).head = (i);                                  \
-		(list).tail = (i);                                          \
-		(list).count++;                                             \
-	} while (0)
-#define LIST_DEL(pool, list, i)                                             \
-	do {                                                                \
-		uint32_t p_ = (pool).v[i].prev, n_ = (pool).v[i].next;      \
-		if (p_ != NONE)                                             \
-			(pool).v[p_].next = n_;                             \
-		else                                                        \
-			(list).head = n_;                                   \
-		if (n_ != NONE)                                             \
-			(pool).v[n_].prev = p_;                             \
-		else                                                        \
-			(list).tail = p_;                                   \
-		(list).count--;                                             \
-	} while (0)
+#include "verifier_int.h"
 
 static void report(struct dm_vrf *vrf, enum dm_rule_id rule, uint32_t a,
 		   uint64_t obj, uint64_t p2, uint64_t p3, uint64_t p4)
@@ -154,7 +53,7 @@ static uint64_t page_key(uint64_t page, uint32_t adapter)
 	return page * 0x100000001b3ull + adapter;
 }
 
-static int page_add(struct dm_vrf *vrf, uint32_t a, uint32_t f, uint32_t r)
+int dm_vrf_i_page_add(struct dm_vrf *vrf, uint32_t a, uint32_t f, uint32_t r)
 {
 	struct dm_vreg *reg = &vrf->files.v[f].reg[r];
 	uint64_t page = reg->va / DM_PAGE_SIZE, key = page_key(page, a);
@@ -275,7 +174,7 @@ static void adapter_clear(struct dm_vrf *vrf, uint32_t a)
 		sg_drop(vrf, ad->sgs.head);
 }
 
-static uint32_t adapter_new(struct dm_vrf *vrf, uint64_t handle)
+uint32_t dm_vrf_i_adapter_new(struct dm_vrf *vrf, uint64_t handle)
 {
 	struct dm_vadapter *ad;
 	uint32_t a = dm_hmap_get(&vrf->ad_by_handle, handle);
@@ -323,7 +222,7 @@ static uint32_t adapter_of(struct dm_vrf *vrf, const struct dm_event *ev)
 	}
 	a = dm_hmap_get(&vrf->ad_by_handle, ev->adapter);
 	if (a == NONE)
-		return adapter_new(vrf, ev->adapter);
+		return dm_vrf_i_adapter_new(vrf, ev->adapter);
 	if (!vrf->ad[a].live) {
 		report(vrf, DM_R_ADAPTER_AFTER_PUT, a, 0, ev->adapter, a + 1,
 		       0);
@@ -354,8 +253,9 @@ static void irql_max(struct dm_vrf *vrf, uint32_t a, unsigned max)
 static bool check_mdl(struct dm_vrf *vrf, uint32_t a, uint32_t data)
 {
 	const struct dm_event *ev = vrf->ev;
-	uint64_t mdl = ev->arg[0], start = ev->arg[1];
-	uint64_t end = start + ev->arg[2], va = ev->va;
+	uint64_t mdl = ev->arg[0], start = ev->arg[1], va = ev->va;
+	uint64_t end = ev->arg[2] > UINT64_MAX - start ? UINT64_MAX :
+							 start + ev->arg[2];
 
 	if (!ev->len) {
 		report(vrf, DM_R_ZERO_LENGTH, a, mdl, data, 0, 0);
@@ -412,7 +312,7 @@ static int on_adapter_get(struct dm_vrf *vrf, const struct dm_event *ev)
 		vrf->ad[a].refs++;
 		return 0;
 	}
-	a = adapter_new(vrf, ev->adapter);
+	a = dm_vrf_i_adapter_new(vrf, ev->adapter);
 	if (a == NONE)
 		return -ENOMEM;
 	ad = &vrf->ad[a];
@@ -492,6 +392,10 @@ static int on_channel_grant(struct dm_vrf *vrf, uint32_t a)
 	ad->cur_base = ev->obj;
 	if (!ev->obj)		/* a channel without map registers */
 		return 0;
+	if (n > DM_VRF_MAX_REGS) {
+		vrf->st.rejected++;
+		return 0;
+	}
 	f = dm_hmap_get(&vrf->file_by_base, ev->obj);
 	if (f != NONE)		/* the HAL never reuses a live base */
 		file_drop(vrf, f);
@@ -502,11 +406,13 @@ static int on_channel_grant(struct dm_vrf *vrf, uint32_t a)
 	file->reg = calloc(n ? n : 1, sizeof(*file->reg));
 	if (!file->reg || dm_hmap_put(&vrf->file_by_base, ev->obj, f)) {
 		free(file->reg);
+		file->reg = NULL;
 		GIVE(vrf->files, f);
 		return -ENOMEM;
 	}
 	for (r = 0; r < n; r++)
 		file->reg[r].node = NONE;
+	file->id = ++vrf->next_file_id;
 	file->base = ev->obj;
 	file->reg0 = ev->va;
 	file->dbl_mdl = ev->arg[1];
@@ -569,17 +475,25 @@ static int on_map(struct dm_vrf *vrf, uint32_t a)
 	const struct dm_event *ev = vrf->ev;
 	struct dm_vadapter *ad = &vrf->ad[a];
 	uint32_t f = dm_hmap_get(&vrf->file_by_base, ev->obj);
-	uint64_t va, end, hit, before, max;
+	uint64_t va, end, hit, before, max, pages;
 	struct dm_vfile *file;
-	uint32_t need, r;
+	uint32_t r;
 
 	irql_max(vrf, a, DM_DISPATCH_LEVEL);
-	if (!check_mdl(vrf, a, f != NONE ? f + 1 : 0))
+	if (!check_mdl(vrf, a, f != NONE ? vrf->files.v[f].id : 0))
 		return 0;
 	if (ev->flags & DM_F_FAILED)
 		return 0;
 	end = ev->va + ev->len;
-	hit = page_overlap(vrf, a, ev->va, end);
+	pages = (end - 1) / DM_PAGE_SIZE - ev->va / DM_PAGE_SIZE + 1;
+	file = f != NONE && vrf->files.v[f].adapter == a ? &vrf->files.v[f] :
+							   NULL;
+	if (file && pages > file->nregs - file->mapped) {
+		report(vrf, DM_R_MAPREG_OVER_FILE, a, ev->obj,
+		       file->mapped + pages, file->nregs, 0);
+		return 0;
+	}
+	hit = pages <= DM_VRF_MAX_REGS ? page_overlap(vrf, a, ev->va, end) : 0;
 	if (hit) {
 		report(vrf, DM_R_ALREADY_MAPPED, a, ev->obj, ev->va, end, hit);
 		return 0;
@@ -590,17 +504,10 @@ static int on_map(struct dm_vrf *vrf, uint32_t a)
 	if (max && before <= max && ad->bytes_since_flush > max)
 		report(vrf, DM_R_NOT_FLUSHED, a, ev->obj,
 		       ad->bytes_since_flush, max, 0);
-	if (f == NONE || vrf->files.v[f].adapter != a)
+	if (!file)
 		return 0;
-	file = &vrf->files.v[f];
-	need = (uint32_t)((end - 1) / DM_PAGE_SIZE - ev->va / DM_PAGE_SIZE + 1);
-	if (need > file->nregs - file->mapped) {
-		report(vrf, DM_R_MAPREG_OVER_FILE, a, ev->obj,
-		       file->mapped + need, file->nregs, 0);
-		return 0;
-	}
 	/* one register per page piece, lowest free register first */
-	for (va = ev->va, r = 0; va < end; r++) {
+	for (va = ev->va, r = 0; va < end && r < file->nregs; r++) {
 		uint64_t piece = DM_PAGE_SIZE - va % DM_PAGE_SIZE;
 		struct dm_vreg *reg = &file->reg[r];
 
@@ -611,7 +518,7 @@ static int on_map(struct dm_vrf *vrf, uint32_t a)
 		reg->va = va;
 		reg->dma = ev->dma + (va - ev->va);
 		reg->len = (uint32_t)piece;
-		if (page_add(vrf, a, f, r))
+		if (dm_vrf_i_page_add(vrf, a, f, r))
 			return -ENOMEM;
 		file->mapped++;
 		ad->mr_mapped++;
@@ -625,7 +532,9 @@ static void on_flush(struct dm_vrf *vrf, uint32_t a)
 	const struct dm_event *ev = vrf->ev;
 	struct dm_vadapter *ad = &vrf->ad[a];
 	uint32_t f = dm_hmap_get(&vrf->file_by_base, ev->obj);
-	uint64_t mdl = ev->arg[0], end = ev->arg[1] + ev->arg[2];
+	uint64_t mdl = ev->arg[0];
+	uint64_t end = ev->arg[2] > UINT64_MAX - ev->arg[1] ?
+			       UINT64_MAX : ev->arg[1] + ev->arg[2];
 	uint64_t first = 0;
 	struct dm_vfile *file;
 	uint32_t r, hit = 0;
@@ -665,7 +574,7 @@ static void on_flush(struct dm_vrf *vrf, uint32_t a)
 	}
 	if (!hit)
 		report(vrf, DM_R_FLUSH_UNMAPPED_BUFFER, a, ev->obj, first,
-		       f + 1, 0);
+		       file->id, 0);
 done:
 	ad->bytes_since_flush = 0;
 }
@@ -684,12 +593,17 @@ static int on_sg_map(struct dm_vrf *vrf, uint32_t a)
 	if (s != NONE)
 		sg_drop(vrf, s);
 	s = TAKE(vrf->sgs);
-	if (s == NONE || dm_hmap_put(&vrf->sg_by_handle, ev->obj, s))
+	if (s == NONE)
 		return -ENOMEM;
+	if (dm_hmap_put(&vrf->sg_by_handle, ev->obj, s)) {
+		GIVE(vrf->sgs, s);
+		return -ENOMEM;
+	}
 	sg = &vrf->sgs.v[s];
 	sg->handle = ev->obj;
 	sg->va = ev->va;
-	sg->dma = ev->dma;
+	/* for BuildScatterGatherList dma is the caller's buffer length */
+	sg->dma = ev->flags & DM_F_BUILD ? 0 : ev->dma;
 	sg->len = ev->len;
 	sg->mdl = ev->arg[0];
 	sg->ts = ev->ts;
@@ -731,8 +645,12 @@ static int on_cb_alloc(struct dm_vrf *vrf, uint32_t a)
 	if (c != NONE)
 		cb_drop(vrf, c);
 	c = TAKE(vrf->cbs);
-	if (c == NONE || dm_hmap_put(&vrf->cb_by_va, ev->obj, c))
+	if (c == NONE)
 		return -ENOMEM;
+	if (dm_hmap_put(&vrf->cb_by_va, ev->obj, c)) {
+		GIVE(vrf->cbs, c);
+		return -ENOMEM;
+	}
 	cb = &vrf->cbs.v[c];
 	cb->va = ev->obj;
 	cb->dma = ev->dma;
@@ -801,9 +719,9 @@ static void on_perf(struct dm_vrf *vrf)
 			report(vrf, DM_R_PERF_DECREASED, NONE, 0, last, now, 0);
 		} else if (freq) {
 			/* ticks the clock allows, generously */
-			unsigned __int128 allowed = (unsigned __int128)
-				(dt * PERF_FAST_FACTOR + PERF_FAST_SLACK_NS) *
-				freq / 1000000000u;
+			unsigned __int128 allowed =
+				((unsigned __int128)dt * PERF_FAST_FACTOR +
+				 PERF_FAST_SLACK_NS) * freq / 1000000000u;
 
 			if (now - last > allowed)
 				report(vrf, DM_R_PERF_TOO_FAST, NONE, 0, now,
@@ -821,6 +739,11 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 
 	vrf->ev = ev;
 	vrf->st.events++;
+	/* a range that wraps around the address space is no real call */
+	if (ev->len > UINT64_MAX - ev->va) {
+		vrf->st.rejected++;
+		return 0;
+	}
 	switch (ev->kind) {
 	case DM_EV_ADAPTER_GET:
 	case DM_EV_ADAPTER_GET_OBSOLETE:
@@ -955,6 +878,13 @@ void dm_vrf_free(struct dm_vrf *vrf)
 	dm_hmap_fini(&vrf->sg_by_handle);
 	dm_hmap_fini(&vrf->node_by_page);
 	free(vrf);
+}
+
+void dm_vrf_set_report(struct dm_vrf *vrf, dm_vrf_report_fn report_fn,
+		       void *ctx)
+{
+	vrf->report = report_fn;
+	vrf->ctx = ctx;
 }
 
 uint32_t dm_vrf_adapter_count(const struct dm_vrf *vrf)

@@ -16,6 +16,7 @@
 #define DMATOP_VERIFIER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -24,6 +25,9 @@
 #define DM_CACHE_LINE		64u
 #define DM_DESC_VERSION_MAX	3	/* DEVICE_DESCRIPTION_VERSION3 */
 #define DM_VRF_NONE		UINT32_MAX
+/* Most map registers one file may have; more is a malformed event (the
+ * HAL grants at most 4096, Linux mappings need one). */
+#define DM_VRF_MAX_REGS		65536u
 
 /* Which rules apply: the HAL's IRQL and description rules make no sense
  * for Linux events and vice versa. */
@@ -90,6 +94,7 @@ struct dm_vfile {
 	uint64_t reg0;		/* address of its first map register */
 	uint64_t dbl_mdl;	/* double buffer MDL */
 	uint64_t ts;		/* ns, granted */
+	uint32_t id;		/* verifier record number, from 1 */
 	uint32_t adapter;	/* index */
 	uint32_t nregs, mapped;
 	uint32_t caller;
@@ -147,6 +152,7 @@ struct dm_vrf_stats {
 	uint64_t events;
 	uint64_t violations;
 	uint64_t lost;		/* events the source reported lost */
+	uint64_t rejected;	/* malformed events, not verified */
 	uint64_t perf_last;	/* last performance counter seen */
 	uint64_t perf_ts;
 };
@@ -161,6 +167,22 @@ struct dm_vrf *dm_vrf_new(unsigned rulesets, dm_vrf_report_fn report,
 void dm_vrf_free(struct dm_vrf *vrf);
 /* 0, or -ENOMEM (the event's effect on state may then be partial). */
 int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev);
+
+/* Replace the violation callback (NULL: count, report nothing). */
+void dm_vrf_set_report(struct dm_vrf *vrf, dm_vrf_report_fn report,
+		       void *ctx);
+
+/*
+ * Checkpoints: the whole state as one blob (little-endian, versioned),
+ * so that a replay can start anywhere. dm_vrf_save() allocates *blob for
+ * the caller to free. dm_vrf_load() replaces vrf's state; the blob is
+ * untrusted and anything malformed gives -EINVAL and an empty state.
+ */
+int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len);
+int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len);
+/* Objects the state holds (adapters, files, registers, buffers, lists):
+ * what a checkpoint costs. */
+uint64_t dm_vrf_size(const struct dm_vrf *vrf);
 
 uint32_t dm_vrf_adapter_count(const struct dm_vrf *vrf);
 const struct dm_vadapter *dm_vrf_adapter(const struct dm_vrf *vrf,
