@@ -244,6 +244,11 @@ static void reset(struct dm_vrf *vrf)
 	dm_hmap_clear(&vrf->node_by_page);
 }
 
+void dm_vrf_reset(struct dm_vrf *vrf)
+{
+	reset(vrf);
+}
+
 static int load_adapter(struct dm_vrf *vrf, struct rbuf *r)
 {
 	uint64_t handle = get64(r);

@@ -39,7 +39,9 @@ enum dm_event_kind {
 	 * arg[1] = double buffer MDL; the registers follow each other
 	 * DM_MAPREG_STRIDE bytes apart */
 	DM_EV_CHANNEL_GRANT = 7,
-	DM_EV_CHANNEL_FREE = 8,		/* FreeAdapterChannel */
+	/* FreeAdapterChannel: obj = the map register base it frees with
+	 * the channel (0: none, or kept: DM_F_KEEP_REGISTERS) */
+	DM_EV_CHANNEL_FREE = 8,
 	/* a driver callback returned: arg[0] = IRQL at entry, irql = at exit */
 	DM_EV_CALLBACK_RETURN = 9,
 	/* FreeMapRegisters: obj = map register base, arg[0] = registers */
@@ -117,6 +119,7 @@ enum dm_event_kind {
 #define DM_F_BUILD		(1u << 8)	/* BuildScatterGatherList */
 #define DM_F_FAILED		(1u << 9)	/* the call failed */
 #define DM_F_KEEP_REGISTERS	(1u << 10)	/* channel freed, registers kept */
+#define DM_F_MDL		(1u << 11)	/* arg[0..2] describe an MDL */
 
 enum dm_dir {
 	DM_DIR_BIDI = 0,

@@ -30,16 +30,25 @@ struct dm_src_ops {
 	 */
 	int (*poll)(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		    void *ctx);
-	/* Reposition at an event sequence number; -ENOTSUP when live. */
+	/*
+	 * Reposition so that the next event polled is seq; when src->vrf is
+	 * set, also bring that verifier to its state just before seq.
+	 * -ENOTSUP for live sources.
+	 */
 	int (*seek)(struct dm_src *src, uint64_t seq);
 	uint64_t (*lost)(struct dm_src *src);
 	const char *(*describe)(struct dm_src *src);	/* one line */
 	void (*close)(struct dm_src *src);
 };
 
+struct dm_vrf;
+
 struct dm_src {
 	const struct dm_src_ops *ops;
 	struct dm_strtab *strings;
+	/* The verifier this source feeds, if the caller wants sources that
+	 * can (replay) to restore its state on seek and across gaps. */
+	struct dm_vrf *vrf;
 	char err[256];		/* last error, for the caller to show */
 };
 

@@ -887,6 +887,13 @@ void dm_vrf_set_report(struct dm_vrf *vrf, dm_vrf_report_fn report_fn,
 	vrf->ctx = ctx;
 }
 
+void dm_vrf_get_report(const struct dm_vrf *vrf, dm_vrf_report_fn *report_fn,
+		       void **ctx)
+{
+	*report_fn = vrf->report;
+	*ctx = vrf->ctx;
+}
+
 uint32_t dm_vrf_adapter_count(const struct dm_vrf *vrf)
 {
 	return vrf->nad;

@@ -171,6 +171,8 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev);
 /* Replace the violation callback (NULL: count, report nothing). */
 void dm_vrf_set_report(struct dm_vrf *vrf, dm_vrf_report_fn report,
 		       void *ctx);
+void dm_vrf_get_report(const struct dm_vrf *vrf, dm_vrf_report_fn *report,
+		       void **ctx);
 
 /*
  * Checkpoints: the whole state as one blob (little-endian, versioned),
@@ -179,6 +181,8 @@ void dm_vrf_set_report(struct dm_vrf *vrf, dm_vrf_report_fn report,
  * untrusted and anything malformed gives -EINVAL and an empty state.
  */
 int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len);
+/* Back to the state of a new verifier. */
+void dm_vrf_reset(struct dm_vrf *vrf);
 int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len);
 /* Objects the state holds (adapters, files, registers, buffers, lists):
  * what a checkpoint costs. */

@@ -6,6 +6,8 @@
 
 #include "batch.h"
 #include "dump.h"
+#include "recorder.h"
+#include "replay.h"
 #include "simhal/sim.h"
 #include "text.h"
 #include "verifier.h"
@@ -14,13 +16,14 @@ struct run {
 	const struct dm_batch_opts *o;
 	struct dm_vrf *vrf;
 	struct dm_src *src;
+	struct dm_rec *rec;
 	FILE *out;
 	int err;
+	uint64_t last_seq, last_ts;
 };
 
-static void print_violation(void *ctx, const struct dm_violation *v)
+static void show_violation(struct run *r, const struct dm_violation *v)
 {
-	struct run *r = ctx;
 	const struct dm_rule *rule = &dm_rules[v->rule];
 	const struct dm_strtab *st = r->src->strings;
 	uint32_t a = dm_vrf_adapter_find(r->vrf, v->adapter);
@@ -67,11 +70,32 @@ static void print_violation(void *ctx, const struct dm_violation *v)
 	fprintf(r->out, ": %s\n", rule->text);
 }
 
+static void print_violation(void *ctx, const struct dm_violation *v)
+{
+	struct run *r = ctx;
+
+	if (r->rec)
+		dm_rec_violation(r->rec, v);
+	show_violation(r, v);
+}
+
+static void recorded_violation(void *ctx, const struct dm_violation *v)
+{
+	show_violation(ctx, v);
+}
+
 static int on_event(void *ctx, const struct dm_event *ev)
 {
 	struct run *r = ctx;
-	int err = dm_vrf_feed(r->vrf, ev);
+	int err;
 
+	/* recorded first, so a violation is never committed before the
+	 * event that caused it */
+	if (r->rec)
+		dm_rec_event(r->rec, ev);
+	err = dm_vrf_feed(r->vrf, ev);
+	r->last_seq = ev->seq;
+	r->last_ts = ev->ts;
 	if (err) {
 		r->err = err;
 		return 1;
@@ -142,55 +166,141 @@ static int dump(struct run *r)
 	return err;
 }
 
+/* The state at --at, and the violations recorded up to it. */
+static int replay_at(struct run *r, FILE *errf)
+{
+	uint64_t seq;
+	int err;
+
+	err = dm_replay_resolve(r->src, r->o->at, &seq);
+	if (err) {
+		fprintf(errf, "dmatop: --at=%s: %s\n", r->o->at,
+			err == -ERANGE ? "outside the recording" :
+					 "give seconds (12.5), #SEQ or end");
+		return 2;
+	}
+	err = r->src->ops->seek(r->src, seq + 1);
+	if (!err)
+		err = dm_replay_violations(r->src, seq, recorded_violation, r);
+	if (err) {
+		fprintf(errf, "dmatop: %s: %s\n", r->src->ops->describe(r->src),
+			r->src->err[0] ? r->src->err : strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+static int run_source(struct run *r, FILE *errf)
+{
+	int n;
+
+	do {
+		n = dm_src_poll(r->src, 4096, on_event, r);
+		if (r->rec && dm_rec_want_checkpoint(r->rec, r->vrf))
+			dm_rec_checkpoint(r->rec, r->vrf, r->last_seq,
+					  r->last_ts);
+	} while (n >= 0 && !r->err);
+	if (r->err || (n < 0 && n != -ENODATA)) {
+		fprintf(errf, "dmatop: %s stopped: %s%s%s\n",
+			r->src->ops->describe(r->src),
+			strerror(-(r->err ? r->err : n)),
+			r->src->err[0] ? ": " : "", r->src->err);
+		return 1;
+	}
+	return 0;
+}
+
+static void summary(struct run *r, FILE *out, FILE *errf)
+{
+	const struct dm_vrf_stats *st = dm_vrf_stats(r->vrf);
+	uint64_t checked = 0, bad = 0;
+
+	if (dm_src_is_sim(r->src))
+		dm_sim_integrity(r->src, &checked, &bad);
+	if (r->o->json) {
+		fprintf(out, "{\"type\":\"summary\",\"source\":");
+		dm_text_json(out, r->src->ops->describe(r->src));
+		fprintf(out, ",\"events\":%llu,\"violations\":%llu,"
+			     "\"lost\":%llu,\"rejected\":%llu,"
+			     "\"dma_bytes_checked\":%llu,"
+			     "\"dma_bytes_corrupted\":%llu}\n",
+			(unsigned long long)st->events,
+			(unsigned long long)st->violations,
+			(unsigned long long)st->lost,
+			(unsigned long long)st->rejected,
+			(unsigned long long)checked, (unsigned long long)bad);
+		return;
+	}
+	fprintf(errf, "dmatop: %s: %llu events, %llu violations, %llu lost",
+		r->src->ops->describe(r->src),
+		(unsigned long long)st->events,
+		(unsigned long long)st->violations,
+		(unsigned long long)st->lost);
+	if (st->rejected)
+		fprintf(errf, ", %llu malformed", (unsigned long long)st->rejected);
+	if (dm_src_is_sim(r->src))
+		fprintf(errf, "; %llu bytes checked through DMA, %llu "
+			      "corrupted", (unsigned long long)checked,
+			(unsigned long long)bad);
+	fprintf(errf, "\n");
+}
+
 int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
 		 FILE *out, FILE *errf)
 {
 	struct run r = { .o = o, .src = src, .out = out };
-	const struct dm_vrf_stats *st;
-	uint64_t checked = 0, bad = 0;
-	int n, status;
+	struct dm_rec_stats rs = { 0 };
+	char msg[300];
+	int status;
 
 	r.vrf = dm_vrf_new(o->rulesets, print_violation, &r);
 	if (!r.vrf) {
 		fprintf(errf, "dmatop: out of memory starting the verifier\n");
 		return 1;
 	}
-	do
-		n = dm_src_poll(src, 4096, on_event, &r);
-	while (n >= 0 && !r.err);
-	if (r.err || (n < 0 && n != -ENODATA)) {
-		fprintf(errf, "dmatop: %s stopped: %s%s%s\n",
-			src->ops->describe(src), strerror(-(r.err ? r.err : n)),
-			src->err[0] ? ": " : "", src->err);
-		dm_vrf_free(r.vrf);
-		return 1;
+	src->vrf = r.vrf;
+	if (o->record) {
+		struct dm_rec_opts ro = {
+			.path = o->record, .source = src->ops->name,
+			.detail = o->detail, .seed = o->seed,
+		};
+		int err = dm_rec_open(&r.rec, &ro, src->strings, msg,
+				      sizeof(msg));
+
+		if (err) {
+			fprintf(errf, "dmatop: cannot record: %s\n", msg);
+			dm_vrf_free(r.vrf);
+			return 1;
+		}
 	}
-	st = dm_vrf_stats(r.vrf);
-	status = st->violations ? 3 : 0;
-	if (o->dump && dump(&r))
+	if (o->at)
+		status = replay_at(&r, errf);
+	else
+		status = run_source(&r, errf);
+	if (r.rec) {
+		dm_rec_stats(r.rec, &rs);
+		if (dm_rec_close(r.rec, r.vrf, msg, sizeof(msg))) {
+			fprintf(errf, "dmatop: the recording %s stopped: %s; "
+				      "%llu of %llu events are in it\n",
+				o->record, msg,
+				(unsigned long long)(rs.queued - rs.dropped -
+						     rs.backlog),
+				(unsigned long long)(rs.queued + rs.dropped));
+			status = status ? status : 1;
+		} else if (rs.dropped) {
+			fprintf(errf, "dmatop: %s: %llu events did not fit "
+				      "the recorder's queue (%llu gaps, "
+				      "marked in the recording)\n",
+				o->record, (unsigned long long)rs.dropped,
+				(unsigned long long)rs.gaps);
+		}
+	}
+	if (!status && o->dump && dump(&r))
 		status = 2;
-	if (dm_src_is_sim(src))
-		dm_sim_integrity(src, &checked, &bad);
-	if (o->json) {
-		fprintf(out, "{\"type\":\"summary\",\"source\":");
-		dm_text_json(out, src->ops->describe(src));
-		fprintf(out, ",\"events\":%llu,\"violations\":%llu,"
-			     "\"lost\":%llu,\"dma_bytes_checked\":%llu,"
-			     "\"dma_bytes_corrupted\":%llu}\n",
-			(unsigned long long)st->events,
-			(unsigned long long)st->violations,
-			(unsigned long long)st->lost,
-			(unsigned long long)checked, (unsigned long long)bad);
-	} else {
-		fprintf(errf, "dmatop: %s: %llu events, %llu violations, "
-			      "%llu lost; %llu bytes checked through DMA, "
-			      "%llu corrupted\n",
-			src->ops->describe(src),
-			(unsigned long long)st->events,
-			(unsigned long long)st->violations,
-			(unsigned long long)st->lost,
-			(unsigned long long)checked, (unsigned long long)bad);
-	}
+	if (!status && dm_vrf_stats(r.vrf)->violations)
+		status = 3;
+	summary(&r, out, errf);
+	src->vrf = NULL;
 	dm_vrf_free(r.vrf);
 	return status;
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "batch.h"
 #include "dump.h"
+#include "replay.h"
 #include "simhal/sim.h"
 #include "verifier.h"
 
@@ -24,8 +25,9 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS] --batch\n"
-"              [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
+"Usage: dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS]\n"
+"              [--record=FILE] --batch [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
+"       dmatop --replay=FILE --batch [--at=TIME] [--dump[=...]] [--json]\n"
 "       dmatop --list-scenarios | --help | --version\n"
 "\n"
 "top for DMA, with a verifier inside: every DMA lifecycle event is checked\n"
@@ -34,6 +36,11 @@ static void usage(FILE *out)
 "  --sim[=SCENARIO]    the simulated HAL (default scenario: mixed)\n"
 "  --seed=N            seed of the simulation (default 1)\n"
 "  --duration=SECONDS  stop after this much simulated time\n"
+"  --record=FILE       record every event and violation into a new SQLite\n"
+"                      file (see dmatop.db(5))\n"
+"  --replay=FILE       read the events of a recording instead\n"
+"  --at=TIME           replay: the state at TIME: seconds (12.5), an event\n"
+"                      (#1234) or end (the default)\n"
 "  --batch             no UI: print violations, then what --dump asks\n"
 "  --dump[=ADAPTER[,FLAGS]]\n"
 "                      at the end, print the state as WinDbg's !dma does:\n"
@@ -96,7 +103,8 @@ static int list_scenarios(void)
 int main(int argc, char **argv)
 {
 	enum { OPT_SIM = 256, OPT_SEED, OPT_DURATION, OPT_BATCH, OPT_DUMP,
-	       OPT_JSON, OPT_LIST, OPT_VERSION };
+	       OPT_JSON, OPT_LIST, OPT_VERSION, OPT_RECORD, OPT_REPLAY,
+	       OPT_AT };
 	static const struct option opts[] = {
 		{ "sim", optional_argument, NULL, OPT_SIM },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -107,11 +115,14 @@ int main(int argc, char **argv)
 		{ "list-scenarios", no_argument, NULL, OPT_LIST },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "at", required_argument, NULL, OPT_AT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dm_batch_opts bo = { .rulesets = DM_RULES_HAL,
 				    .dump_flags = DM_DUMP_GENERIC };
-	const char *scenario = NULL;
+	const char *scenario = NULL, *replay = NULL;
 	uint64_t seed = 1, duration = 0;
 	bool sim = false, batch = false;
 	struct dm_src *src;
@@ -159,6 +170,15 @@ int main(int argc, char **argv)
 		case OPT_JSON:
 			bo.json = true;
 			break;
+		case OPT_RECORD:
+			bo.record = optarg;
+			break;
+		case OPT_REPLAY:
+			replay = optarg;
+			break;
+		case OPT_AT:
+			bo.at = optarg;
+			break;
 		case OPT_LIST:
 			return list_scenarios();
 		case 'h':
@@ -186,21 +206,46 @@ int main(int argc, char **argv)
 				"Try 'dmatop --help'.\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!sim) {
+	if (sim && replay) {
+		fprintf(stderr, "dmatop: --sim and --replay are two sources: "
+				"give one\n");
+		return EXIT_USAGE;
+	}
+	if (replay && bo.record) {
+		fprintf(stderr, "dmatop: --record takes a live source, not "
+				"--replay\n");
+		return EXIT_USAGE;
+	}
+	if (bo.at && !replay) {
+		fprintf(stderr, "dmatop: --at goes with --replay=FILE\n");
+		return EXIT_USAGE;
+	}
+	if (!sim && !replay) {
 		fprintf(stderr, "dmatop: no event source: give --sim[=SCENARIO] "
-				"for the simulated HAL (this build has no "
-				"eBPF source yet)\n");
+				"for the simulated HAL or --replay=FILE (this "
+				"build has no eBPF source yet)\n");
 		return EXIT_USAGE;
 	}
 	if (!batch)
 		fprintf(stderr, "dmatop: this build has no interactive view "
 				"yet; running as --batch\n");
-	err = dm_sim_open(&src, scenario ? scenario : "mixed", seed, duration,
-			  errbuf, sizeof(errbuf));
-	if (err) {
-		fprintf(stderr, "dmatop: %s\n",
-			err == -EINVAL ? errbuf : strerror(-err));
-		return err == -EINVAL ? EXIT_USAGE : 1;
+	if (replay) {
+		err = dm_replay_open(&src, replay, errbuf, sizeof(errbuf));
+		if (err) {
+			fprintf(stderr, "dmatop: %s\n",
+				err == -ENOMEM ? strerror(ENOMEM) : errbuf);
+			return 1;
+		}
+	} else {
+		bo.detail = scenario ? scenario : "mixed";
+		bo.seed = seed;
+		err = dm_sim_open(&src, bo.detail, seed, duration, errbuf,
+				  sizeof(errbuf));
+		if (err) {
+			fprintf(stderr, "dmatop: %s\n",
+				err == -EINVAL ? errbuf : strerror(-err));
+			return err == -EINVAL ? EXIT_USAGE : 1;
+		}
 	}
 	status = dm_batch_run(src, &bo, stdout, stderr);
 	dm_src_close(src);

@@ -374,6 +374,7 @@ static void grant(struct dm_hal *hal, struct dm_thread *t,
 		struct dm_event fr = {
 			.kind = DM_EV_CHANNEL_FREE,
 			.adapter = ad->handle,
+			.obj = action == DM_DEALLOCATE_OBJECT && f ? f->base : 0,
 			.flags = action == DM_DEALLOCATE_OBJECT ?
 					 0 : DM_F_KEEP_REGISTERS,
 		};
@@ -717,7 +718,13 @@ int dm_hal_allocate_channel(struct dm_hal *hal, struct dm_thread *t,
 void dm_hal_free_channel(struct dm_hal *hal, struct dm_thread *t,
 			 struct dm_adapter *ad)
 {
-	simple_event(hal, t, ad, DM_EV_CHANNEL_FREE);
+	struct dm_event ev = {
+		.kind = DM_EV_CHANNEL_FREE,
+		.adapter = ad_handle(ad),
+		.obj = usable(ad) && ad->cur ? ad->cur->base : 0,
+	};
+
+	emit(hal, t, &ev);
 	if (!usable(ad))
 		return;
 	ad->channel_held = false;
@@ -753,7 +760,7 @@ static void mdl_fields(struct dm_event *ev, const struct dm_mdl *mdl)
 	ev->arg[0] = mdl->handle;
 	ev->arg[1] = mdl->va;
 	ev->arg[2] = mdl->byte_count;
-	ev->flags |= mdl->flags;
+	ev->flags |= mdl->flags | DM_F_MDL;
 }
 
 uint64_t dm_hal_map_transfer(struct dm_hal *hal, struct dm_thread *t,

@@ -1,0 +1,809 @@
+/*
+ * recorder.c - see recorder.h.
+ *
+ * Threads. The producer owns everything under "producer only"; the
+ * writer owns the connection, its statements and the id maps. They share
+ * the ring (head written by the producer, tail by the writer, each read
+ * by the other with acquire/release ordering) and a mutex-protected queue
+ * of "meta" items: strings, violations, checkpoints, gaps. Each meta item
+ * is tagged with the number of events pushed before it; the writer
+ * commits it in the transaction that writes the event it follows, so a
+ * crash never leaves a violation without its event or a string after the
+ * events that name it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "config.h"
+#include "hmap.h"
+#include "recorder.h"
+#include "schema.h"
+
+#define BATCH		65536u		/* events a transaction, at most */
+#define CP_EVENTS	16384u		/* events between checkpoints, at least */
+#define CP_FACTOR	8u		/* ... and 8 times the state's objects */
+#define GAP_ADAPTERS	64u
+
+enum meta_type { M_STRING, M_VIOLATION, M_CHECKPOINT, M_GAP };
+
+struct gap {
+	uint64_t first, last, ts_first, ts_last, events;
+	uint32_t nad;
+	struct {
+		uint64_t handle, events;
+	} ad[GAP_ADAPTERS];
+	uint64_t other;		/* events of adapters past GAP_ADAPTERS */
+};
+
+struct meta {
+	enum meta_type type;
+	uint64_t tag;		/* events pushed before this item */
+	struct meta *next;
+	union {
+		struct {
+			uint32_t id;
+			char *text;
+		} str;
+		struct dm_violation v;
+		struct {
+			uint64_t seq, ts;
+			void *blob;
+			size_t len;
+		} cp;
+		struct gap gap;
+	} u;
+};
+
+struct mdlkey {
+	uint64_t handle, va, count;
+};
+
+struct dm_rec {
+	sqlite3 *db;
+	pthread_t thread;
+	bool started;
+	struct dm_event *ring;
+	uint64_t mask;
+	_Atomic uint64_t head, tail;
+	_Atomic bool stop;
+	_Atomic int error;
+	char errmsg[256];
+	pthread_mutex_t lock;
+	struct meta *mhead, **mtail;
+	_Atomic uint64_t written, dropped, gaps, violations, checkpoints;
+	bool block;
+
+	/* producer only */
+	const struct dm_strtab *strings;
+	uint32_t nstrings;
+	struct gap gap;
+	bool gap_open, want_cp;
+	uint64_t since_cp;
+
+	/* writer only */
+	sqlite3_stmt *ins_event, *ins_string, *ins_violation, *ins_cp,
+		*ins_gap, *ins_gap_ad, *ins_adapter, *upd_adapter, *ins_mdl;
+	struct dm_hmap ad_ids, mdl_ids;
+	uint64_t *ad_last;	/* last seq per adapter id */
+	uint32_t nad, capad;
+	struct mdlkey *mdls;
+	uint32_t nmdl, capmdl;
+};
+
+static void set_error(struct dm_rec *rec, int err, const char *what)
+{
+	int zero = 0;
+
+	if (!atomic_compare_exchange_strong(&rec->error, &zero, err))
+		return;
+	snprintf(rec->errmsg, sizeof(rec->errmsg), "%s: %s", what,
+		 err == -ENOSPC ? "the disk is full" :
+				  sqlite3_errmsg(rec->db));
+}
+
+static int sql_err(struct dm_rec *rec, int rc, const char *what)
+{
+	int err = rc == SQLITE_FULL ? -ENOSPC :
+		  rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+
+	set_error(rec, err, what);
+	return err;
+}
+
+static int step(struct dm_rec *rec, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sql_err(rec, rc, what);
+}
+
+/* ---- writer: id maps ---- */
+
+static int adapter_id(struct dm_rec *rec, uint64_t handle, uint64_t seq,
+		      sqlite3_int64 *id)
+{
+	uint32_t i;
+
+	if (!handle) {
+		*id = 0;
+		return 0;
+	}
+	i = dm_hmap_get(&rec->ad_ids, handle);
+	if (i == DM_HMAP_NONE) {
+		if (rec->nad == rec->capad) {
+			uint32_t cap = rec->capad ? rec->capad * 2 : 64;
+			uint64_t *p = realloc(rec->ad_last, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			rec->ad_last = p;
+			rec->capad = cap;
+		}
+		i = rec->nad++;
+		if (dm_hmap_put(&rec->ad_ids, handle, i))
+			return -ENOMEM;
+		sqlite3_bind_int64(rec->ins_adapter, 1, i + 1);
+		sqlite3_bind_int64(rec->ins_adapter, 2, (sqlite3_int64)handle);
+		sqlite3_bind_int64(rec->ins_adapter, 3, (sqlite3_int64)seq);
+		if (step(rec, rec->ins_adapter, "writing an adapter"))
+			return -EIO;
+	}
+	rec->ad_last[i] = seq;
+	*id = i + 1;
+	return 0;
+}
+
+static int mdl_id(struct dm_rec *rec, const struct dm_event *ev,
+		  sqlite3_int64 *id)
+{
+	struct mdlkey k = { ev->arg[0], ev->arg[1], ev->arg[2] };
+	uint64_t h = (k.handle * 0x9e3779b97f4a7c15ull) ^ k.va ^
+		     (k.count << 40);
+	uint32_t i = dm_hmap_get(&rec->mdl_ids, h);
+
+	if (i != DM_HMAP_NONE && !memcmp(&rec->mdls[i], &k, sizeof(k))) {
+		*id = i + 1;
+		return 0;
+	}
+	if (rec->nmdl == rec->capmdl) {
+		uint32_t cap = rec->capmdl ? rec->capmdl * 2 : 256;
+		struct mdlkey *p = realloc(rec->mdls, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		rec->mdls = p;
+		rec->capmdl = cap;
+	}
+	i = rec->nmdl++;
+	rec->mdls[i] = k;
+	/* a hash collision only costs a duplicate row */
+	if (dm_hmap_put(&rec->mdl_ids, h, i))
+		return -ENOMEM;
+	sqlite3_bind_int64(rec->ins_mdl, 1, i + 1);
+	sqlite3_bind_int64(rec->ins_mdl, 2, (sqlite3_int64)k.handle);
+	sqlite3_bind_int64(rec->ins_mdl, 3, (sqlite3_int64)k.va);
+	sqlite3_bind_int64(rec->ins_mdl, 4, (sqlite3_int64)k.count);
+	*id = i + 1;
+	return step(rec, rec->ins_mdl, "writing an MDL");
+}
+
+/* ---- writer: rows ---- */
+
+static int write_event(struct dm_rec *rec, const struct dm_event *ev)
+{
+	sqlite3_stmt *st = rec->ins_event;
+	sqlite3_int64 ad, mdl = 0;
+	int i, err;
+
+	err = adapter_id(rec, ev->adapter, ev->seq, &ad);
+	if (!err && (ev->flags & DM_F_MDL))
+		err = mdl_id(rec, ev, &mdl);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->ts);
+	sqlite3_bind_int(st, 3, ev->kind);
+	if (ad)
+		sqlite3_bind_int64(st, 4, ad);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)ev->obj);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)ev->va);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)ev->dma);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)ev->len);
+	for (i = 0; i < 3; i++)
+		if (mdl)
+			sqlite3_bind_null(st, 10 + i);
+		else
+			sqlite3_bind_int64(st, 10 + i,
+					   (sqlite3_int64)ev->arg[i]);
+	if (mdl)
+		sqlite3_bind_int64(st, 9, mdl);
+	else
+		sqlite3_bind_null(st, 9);
+	sqlite3_bind_int64(st, 13, ev->caller);
+	sqlite3_bind_int(st, 14, ev->dir);
+	sqlite3_bind_int(st, 15, ev->irql);
+	sqlite3_bind_int64(st, 16, ev->flags);
+	sqlite3_bind_int64(st, 17, ev->tid);
+	err = step(rec, st, "writing events");
+	if (err || (ev->kind != DM_EV_ADAPTER_GET &&
+		    ev->kind != DM_EV_ADAPTER_GET_OBSOLETE) || !ad)
+		return err;
+	st = rec->upd_adapter;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(uint32_t)ev->arg[2]);
+	sqlite3_bind_int64(st, 2, ev->caller);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)ev->obj);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)(ev->arg[2] >> 32));
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)ev->arg[0]);
+	sqlite3_bind_int64(st, 6, ad);
+	return step(rec, st, "writing an adapter");
+}
+
+static int write_meta(struct dm_rec *rec, struct meta *m)
+{
+	const struct dm_rule *r;
+	sqlite3_stmt *st;
+	sqlite3_int64 ad;
+	uint32_t i;
+	int err;
+
+	switch (m->type) {
+	case M_STRING:
+		st = rec->ins_string;
+		sqlite3_bind_int64(st, 1, m->u.str.id);
+		sqlite3_bind_text(st, 2, m->u.str.text, -1, SQLITE_STATIC);
+		return step(rec, st, "writing a string");
+	case M_VIOLATION:
+		r = &dm_rules[m->u.v.rule];
+		st = rec->ins_violation;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)m->u.v.seq);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)m->u.v.ts);
+		sqlite3_bind_int(st, 3, r->code);
+		sqlite3_bind_int(st, 4, r->sub);
+		for (i = 0; i < 3; i++)
+			sqlite3_bind_int64(st, 5 + i,
+					   (sqlite3_int64)m->u.v.p[i]);
+		sqlite3_bind_text(st, 8, r->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, (sqlite3_int64)m->u.v.adapter);
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)m->u.v.obj);
+		sqlite3_bind_int64(st, 11, m->u.v.caller);
+		sqlite3_bind_text(st, 12, r->text, -1, SQLITE_STATIC);
+		return step(rec, st, "writing a violation");
+	case M_CHECKPOINT:
+		st = rec->ins_cp;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)m->u.cp.seq);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)m->u.cp.ts);
+		sqlite3_bind_blob(st, 3, m->u.cp.blob, (int)m->u.cp.len,
+				  SQLITE_STATIC);
+		return step(rec, st, "writing a checkpoint");
+	case M_GAP:
+		st = rec->ins_gap;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)m->u.gap.first);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)m->u.gap.last);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)m->u.gap.ts_first);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)m->u.gap.ts_last);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)m->u.gap.events);
+		err = step(rec, st, "writing a gap");
+		for (i = 0; !err && i <= m->u.gap.nad; i++) {
+			uint64_t n = i < m->u.gap.nad ? m->u.gap.ad[i].events :
+							m->u.gap.other;
+
+			if (i == m->u.gap.nad && !n)
+				break;
+			err = i < m->u.gap.nad ?
+				      adapter_id(rec, m->u.gap.ad[i].handle,
+						 m->u.gap.first, &ad) : 0;
+			if (i == m->u.gap.nad)
+				ad = 0;	/* the rest, together */
+			st = rec->ins_gap_ad;
+			sqlite3_bind_int64(st, 1,
+					   sqlite3_last_insert_rowid(rec->db));
+			sqlite3_bind_int64(st, 2, ad);
+			sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
+			if (!err)
+				err = step(rec, st, "writing a gap");
+		}
+		return err;
+	}
+	return 0;
+}
+
+static void meta_free(struct meta *m)
+{
+	if (m->type == M_STRING)
+		free(m->u.str.text);
+	else if (m->type == M_CHECKPOINT)
+		free(m->u.cp.blob);
+	free(m);
+}
+
+/* Meta items due once `upto` events are written, in order. */
+static struct meta *take_meta(struct dm_rec *rec, uint64_t upto, bool all)
+{
+	struct meta *first, **link, *m;
+
+	pthread_mutex_lock(&rec->lock);
+	first = rec->mhead;
+	link = &rec->mhead;
+	for (m = rec->mhead; m && (all || m->tag <= upto); m = m->next)
+		link = &m->next;
+	if (m == first) {
+		pthread_mutex_unlock(&rec->lock);
+		return NULL;
+	}
+	*link = NULL;		/* cut after the last item taken */
+	rec->mhead = m;
+	if (!m)
+		rec->mtail = &rec->mhead;
+	pthread_mutex_unlock(&rec->lock);
+	return first;
+}
+
+static bool meta_pending(struct dm_rec *rec)
+{
+	bool any;
+
+	pthread_mutex_lock(&rec->lock);
+	any = rec->mhead != NULL;
+	pthread_mutex_unlock(&rec->lock);
+	return any;
+}
+
+static void *writer(void *arg)
+{
+	struct dm_rec *rec = arg;
+	const struct timespec nap = { 0, 1000000 };
+
+	for (;;) {
+		uint64_t head = atomic_load_explicit(&rec->head,
+						     memory_order_acquire);
+		uint64_t tail = atomic_load_explicit(&rec->tail,
+						     memory_order_relaxed);
+		bool stopping = atomic_load(&rec->stop);
+		uint64_t n = head - tail, i;
+		struct meta *m, *next;
+		int err = atomic_load(&rec->error);
+
+		if (!n && !meta_pending(rec)) {
+			if (stopping)
+				break;
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if (n > BATCH)
+			n = BATCH;
+		if (!err && sqlite3_exec(rec->db, "BEGIN", NULL, NULL, NULL))
+			err = sql_err(rec, sqlite3_errcode(rec->db),
+				      "starting a transaction");
+		for (i = 0; i < n && !err; i++)
+			err = write_event(rec, &rec->ring[(tail + i) &
+							  rec->mask]);
+		m = take_meta(rec, tail + n, stopping && n == head - tail);
+		for (; m; m = next) {
+			next = m->next;
+			if (!err)
+				err = write_meta(rec, m);
+			meta_free(m);
+		}
+		if (!err && sqlite3_exec(rec->db, "COMMIT", NULL, NULL, NULL))
+			err = sql_err(rec, sqlite3_errcode(rec->db),
+				      "committing");
+		if (err) {
+			/* the recording stops here; the verifier goes on */
+			sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
+			atomic_fetch_add(&rec->dropped, n);
+		} else {
+			atomic_fetch_add(&rec->written, n);
+		}
+		atomic_store_explicit(&rec->tail, tail + n,
+				      memory_order_release);
+	}
+	return NULL;
+}
+
+/* ---- producer ---- */
+
+static void enqueue(struct dm_rec *rec, struct meta *m)
+{
+	m->tag = atomic_load_explicit(&rec->head, memory_order_relaxed);
+	m->next = NULL;
+	pthread_mutex_lock(&rec->lock);
+	*rec->mtail = m;
+	rec->mtail = &m->next;
+	pthread_mutex_unlock(&rec->lock);
+}
+
+static struct meta *meta_new(enum meta_type type)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+
+	if (m)
+		m->type = type;
+	return m;
+}
+
+static void sync_strings(struct dm_rec *rec)
+{
+	uint32_t n = dm_strtab_count(rec->strings);
+
+	for (; rec->nstrings < n; rec->nstrings++) {
+		struct meta *m = meta_new(M_STRING);
+		const char *s = dm_strtab_get(rec->strings, rec->nstrings);
+
+		if (!m || !(m->u.str.text = strdup(s))) {
+			free(m);
+			set_error(rec, -ENOMEM, "queueing a string");
+			return;
+		}
+		m->u.str.id = rec->nstrings;
+		enqueue(rec, m);
+	}
+}
+
+static void gap_add(struct dm_rec *rec, const struct dm_event *ev)
+{
+	struct gap *g = &rec->gap;
+	uint32_t i;
+
+	if (!rec->gap_open) {
+		memset(g, 0, sizeof(*g));
+		g->first = ev->seq;
+		g->ts_first = ev->ts;
+		rec->gap_open = true;
+	}
+	g->last = ev->seq;
+	g->ts_last = ev->ts;
+	g->events++;
+	for (i = 0; i < g->nad; i++)
+		if (g->ad[i].handle == ev->adapter)
+			break;
+	if (i == g->nad && g->nad < GAP_ADAPTERS)
+		g->ad[g->nad++].handle = ev->adapter;
+	if (i < g->nad)
+		g->ad[i].events++;
+	else
+		g->other++;
+	atomic_fetch_add(&rec->dropped, 1);
+}
+
+static void gap_close(struct dm_rec *rec)
+{
+	struct meta *m = meta_new(M_GAP);
+
+	rec->gap_open = false;
+	rec->want_cp = true;	/* the state must be exact past the gap */
+	atomic_fetch_add(&rec->gaps, 1);
+	if (!m) {
+		set_error(rec, -ENOMEM, "queueing a gap");
+		return;
+	}
+	m->u.gap = rec->gap;
+	enqueue(rec, m);
+}
+
+void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
+{
+	uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
+	const struct timespec nap = { 0, 50000 };
+
+	if (dm_strtab_count(rec->strings) != rec->nstrings)
+		sync_strings(rec);
+	while (head - atomic_load_explicit(&rec->tail, memory_order_acquire) >
+	       rec->mask) {
+		if (!rec->block || atomic_load(&rec->error)) {
+			gap_add(rec, ev);
+			return;
+		}
+		nanosleep(&nap, NULL);
+	}
+	if (rec->gap_open)
+		gap_close(rec);
+	rec->ring[head & rec->mask] = *ev;
+	atomic_store_explicit(&rec->head, head + 1, memory_order_release);
+	rec->since_cp++;
+}
+
+void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v)
+{
+	struct meta *m = meta_new(M_VIOLATION);
+
+	if (!m) {
+		set_error(rec, -ENOMEM, "queueing a violation");
+		return;
+	}
+	m->u.v = *v;
+	enqueue(rec, m);
+	atomic_fetch_add(&rec->violations, 1);
+}
+
+bool dm_rec_want_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf)
+{
+	uint64_t size = dm_vrf_size(vrf) * CP_FACTOR;
+
+	if (rec->gap_open)
+		return false;	/* after the gap closes */
+	return rec->want_cp ||
+	       rec->since_cp >= (size > CP_EVENTS ? size : CP_EVENTS);
+}
+
+void dm_rec_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf,
+		       uint64_t seq, uint64_t ts)
+{
+	struct meta *m = meta_new(M_CHECKPOINT);
+
+	rec->want_cp = false;
+	rec->since_cp = 0;
+	if (!m || dm_vrf_save(vrf, &m->u.cp.blob, &m->u.cp.len)) {
+		free(m);
+		set_error(rec, -ENOMEM, "saving a checkpoint");
+		return;
+	}
+	m->u.cp.seq = seq;
+	m->u.cp.ts = ts;
+	enqueue(rec, m);
+	atomic_fetch_add(&rec->checkpoints, 1);
+}
+
+void dm_rec_stats(struct dm_rec *rec, struct dm_rec_stats *st)
+{
+	uint64_t head = atomic_load(&rec->head);
+
+	st->queued = head;
+	st->written = atomic_load(&rec->written);
+	st->dropped = atomic_load(&rec->dropped);
+	st->gaps = atomic_load(&rec->gaps);
+	st->violations = atomic_load(&rec->violations);
+	st->checkpoints = atomic_load(&rec->checkpoints);
+	st->backlog = head - atomic_load(&rec->tail);
+	st->error = atomic_load(&rec->error);
+}
+
+const char *dm_rec_error(struct dm_rec *rec)
+{
+	return atomic_load(&rec->error) ? rec->errmsg : "";
+}
+
+/* ---- open and close ---- */
+
+static int prepare(struct dm_rec *rec, sqlite3_stmt **st, const char *sql)
+{
+	int rc = sqlite3_prepare_v3(rec->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				    st, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_err(rec, rc, "preparing statements");
+}
+
+static int session_put(struct dm_rec *rec, const char *key, const char *text,
+		       sqlite3_int64 num)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(rec->db, "INSERT OR REPLACE INTO session "
+					 "VALUES (?, ?)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_err(rec, rc, "writing the session");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (text)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 2, num);
+	rc = step(rec, st, "writing the session");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_session(struct dm_rec *rec, const struct dm_rec_opts *o)
+{
+	struct utsname u;
+	struct timespec now;
+	char when[64], host[256] = "";
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+		 gmtime(&now.tv_sec));
+	gethostname(host, sizeof(host) - 1);
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	err = session_put(rec, "source", o->source, 0);
+	if (!err)
+		err = session_put(rec, "detail", o->detail ? o->detail : "", 0);
+	if (!err)
+		err = session_put(rec, "seed", NULL, (sqlite3_int64)o->seed);
+	if (!err)
+		err = session_put(rec, "host", host, 0);
+	if (!err)
+		err = session_put(rec, "kernel", u.release, 0);
+	if (!err)
+		err = session_put(rec, "started", when, 0);
+	if (!err)
+		err = session_put(rec, "started_ns", NULL,
+				  (sqlite3_int64)now.tv_sec * 1000000000 +
+					  now.tv_nsec);
+	if (!err)
+		err = session_put(rec, "dmatop_version", PACKAGE_VERSION, 0);
+	return err;
+}
+
+static void rec_free(struct dm_rec *rec)
+{
+	struct meta *m, *next;
+
+	for (m = rec->mhead; m; m = next) {
+		next = m->next;
+		meta_free(m);
+	}
+	sqlite3_finalize(rec->ins_event);
+	sqlite3_finalize(rec->ins_string);
+	sqlite3_finalize(rec->ins_violation);
+	sqlite3_finalize(rec->ins_cp);
+	sqlite3_finalize(rec->ins_gap);
+	sqlite3_finalize(rec->ins_gap_ad);
+	sqlite3_finalize(rec->ins_adapter);
+	sqlite3_finalize(rec->upd_adapter);
+	sqlite3_finalize(rec->ins_mdl);
+	sqlite3_close(rec->db);
+	dm_hmap_fini(&rec->ad_ids);
+	dm_hmap_fini(&rec->mdl_ids);
+	free(rec->ad_last);
+	free(rec->mdls);
+	free(rec->ring);
+	pthread_mutex_destroy(&rec->lock);
+	free(rec);
+}
+
+int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
+		const struct dm_strtab *strings, char *errbuf, size_t len)
+{
+	uint64_t cap = 1;
+	struct dm_rec *rec;
+	int err;
+
+	*out = NULL;
+	rec = calloc(1, sizeof(*rec));
+	if (!rec)
+		return -ENOMEM;
+	pthread_mutex_init(&rec->lock, NULL);
+	rec->mtail = &rec->mhead;
+	rec->strings = strings;
+	rec->block = o->block;
+	while (cap < (o->queue ? o->queue : 1u << 18))
+		cap <<= 1;
+	rec->mask = cap - 1;
+	rec->ring = malloc(cap * sizeof(*rec->ring));
+	if (!rec->ring || dm_hmap_init(&rec->ad_ids, 64) ||
+	    dm_hmap_init(&rec->mdl_ids, 256)) {
+		rec_free(rec);
+		return -ENOMEM;
+	}
+	err = dm_db_create(&rec->db, o->path, errbuf, len);
+	if (err) {
+		rec_free(rec);
+		return err;
+	}
+	err = prepare(rec, &rec->ins_event, "INSERT INTO event VALUES "
+		      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (!err)
+		err = prepare(rec, &rec->ins_string,
+			      "INSERT INTO string VALUES (?, ?)");
+	if (!err)
+		err = prepare(rec, &rec->ins_violation,
+			      "INSERT INTO violation (seq, ts, code, sub, p2, "
+			      "p3, p4, rule, adapter, object, caller, message)"
+			      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (!err)
+		err = prepare(rec, &rec->ins_cp,
+			      "INSERT OR REPLACE INTO checkpoint VALUES "
+			      "(?, ?, ?)");
+	if (!err)
+		err = prepare(rec, &rec->ins_gap,
+			      "INSERT INTO gap (first_seq, last_seq, ts_first,"
+			      " ts_last, events, reason) VALUES (?,?,?,?,?,"
+			      "'recorder queue full')");
+	if (!err)
+		err = prepare(rec, &rec->ins_gap_ad,
+			      "INSERT OR REPLACE INTO gap_adapter VALUES "
+			      "(?, ?, ?)");
+	if (!err)
+		err = prepare(rec, &rec->ins_adapter,
+			      "INSERT INTO adapter (id, handle, first_seq) "
+			      "VALUES (?, ?, ?)");
+	if (!err)
+		err = prepare(rec, &rec->upd_adapter,
+			      "UPDATE adapter SET name = ?, owner = ?, "
+			      "device_object = ?, max_map_registers = ?, "
+			      "description = ? WHERE id = ?");
+	if (!err)
+		err = prepare(rec, &rec->ins_mdl,
+			      "INSERT INTO mdl VALUES (?, ?, ?, ?)");
+	if (!err)
+		err = write_session(rec, o);
+	if (!err && pthread_create(&rec->thread, NULL, writer, rec))
+		err = -EAGAIN;
+	if (err) {
+		snprintf(errbuf, len, "%s: %s", o->path,
+			 rec->errmsg[0] ? rec->errmsg : strerror(-err));
+		rec_free(rec);
+		return err;
+	}
+	rec->started = true;
+	*out = rec;
+	return 0;
+}
+
+int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, char *errbuf,
+		 size_t len)
+{
+	struct dm_rec_stats st;
+	uint64_t seq = 0, ts = 0;
+	uint32_t i;
+	int err;
+
+	if (!rec)
+		return 0;
+	if (rec->gap_open)
+		gap_close(rec);
+	sync_strings(rec);
+	if (vrf) {
+		/* the last event written tells where the state stands */
+		uint64_t head = atomic_load(&rec->head);
+
+		if (head) {
+			seq = rec->ring[(head - 1) & rec->mask].seq;
+			ts = rec->ring[(head - 1) & rec->mask].ts;
+		}
+		if (rec->since_cp || rec->want_cp)
+			dm_rec_checkpoint(rec, vrf, seq, ts);
+	}
+	atomic_store(&rec->stop, true);
+	if (rec->started)
+		pthread_join(rec->thread, NULL);
+	dm_rec_stats(rec, &st);
+	err = atomic_load(&rec->error);
+	if (!err) {
+		char sql[512];
+
+		snprintf(sql, sizeof(sql),
+			 "BEGIN; INSERT OR REPLACE INTO session VALUES "
+			 "('events', %llu), ('violations', %llu), "
+			 "('dropped', %llu), ('gaps', %llu), "
+			 "('lost', %llu), ('ended', '%s');",
+			 (unsigned long long)st.queued + st.dropped,
+			 (unsigned long long)st.violations,
+			 (unsigned long long)st.dropped,
+			 (unsigned long long)st.gaps,
+			 (unsigned long long)(vrf ? dm_vrf_stats(vrf)->lost : 0),
+			 "clean");
+		if (sqlite3_exec(rec->db, sql, NULL, NULL, NULL))
+			err = sql_err(rec, sqlite3_errcode(rec->db),
+				      "closing the session");
+		for (i = 0; !err && i < rec->nad; i++) {
+			snprintf(sql, sizeof(sql),
+				 "UPDATE adapter SET last_seq = %llu WHERE "
+				 "id = %u", (unsigned long long)rec->ad_last[i],
+				 i + 1);
+			if (sqlite3_exec(rec->db, sql, NULL, NULL, NULL))
+				err = sql_err(rec, sqlite3_errcode(rec->db),
+					      "closing the session");
+		}
+		if (!err && sqlite3_exec(rec->db, "COMMIT", NULL, NULL, NULL))
+			err = sql_err(rec, sqlite3_errcode(rec->db),
+				      "closing the session");
+	}
+	if (err)
+		snprintf(errbuf, len, "%s", rec->errmsg);
+	rec_free(rec);
+	return err;
+}

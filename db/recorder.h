@@ -1,0 +1,69 @@
+/*
+ * recorder.h - append a session's events and violations to a SQLite
+ * recording, without ever making the verifier wait for the disk.
+ *
+ * The backend loop (one thread, the producer) hands every event to
+ * dm_rec_event(); a writer thread owns the SQLite connection and commits
+ * them in large transactions. Between the two sits a bounded ring: when
+ * the disk falls behind, events that do not fit are not queued but
+ * counted, and the recording gets a gap row (when, how many, per
+ * adapter) followed by a checkpoint of the verifier's state, so that
+ * counters and outstanding objects stay exact across it.
+ *
+ * Ownership: the recorder copies what it is given, except checkpoint
+ * blobs, which it takes and frees.
+ */
+#ifndef DMATOP_RECORDER_H
+#define DMATOP_RECORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "strtab.h"
+#include "verifier.h"
+
+struct dm_rec_opts {
+	const char *path;
+	/* session description, written into the session table */
+	const char *source;	/* "sim", "bpf" */
+	const char *detail;	/* scenario or kernel */
+	uint64_t seed;
+	/* wait for the disk instead of dropping: benchmarks and tests */
+	bool block;
+	uint32_t queue;		/* ring capacity in events (0: 1 << 18) */
+};
+
+struct dm_rec_stats {
+	uint64_t queued;	/* events accepted */
+	uint64_t written;	/* events committed */
+	uint64_t dropped;	/* events that did not fit, in gaps */
+	uint64_t gaps;
+	uint64_t violations, checkpoints;
+	uint64_t backlog;	/* events queued, not yet committed */
+	int error;		/* 0, or -errno: the recording stopped */
+};
+
+struct dm_rec;
+
+/* 0 or -errno with errbuf filled. */
+int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
+		const struct dm_strtab *strings, char *errbuf, size_t len);
+/* Producer side: never blocks unless opts.block. */
+void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev);
+void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v);
+/* Should the producer checkpoint now? It asks after each batch. */
+bool dm_rec_want_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf);
+/* Checkpoint the state after event seq (takes the verifier's blob). */
+void dm_rec_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf,
+		       uint64_t seq, uint64_t ts);
+void dm_rec_stats(struct dm_rec *rec, struct dm_rec_stats *st);
+/* The reason the recording stopped, "" while it runs. */
+const char *dm_rec_error(struct dm_rec *rec);
+/* Flush, write the session's totals and a last checkpoint, close.
+ * 0 or the first error the writer met (-errno); errbuf says it. */
+int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, char *errbuf,
+		 size_t len);
+
+#endif

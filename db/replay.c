@@ -1,0 +1,571 @@
+/*
+ * replay.c - see replay.h.
+ *
+ * At open the small tables (strings, adapters, MDLs, gaps) are read into
+ * memory and checked: strings must be dense from id 0, adapter and MDL
+ * ids must exist. Events are then read with one prepared statement that
+ * walks the rowid (seq) in order; a seek rebinds it. Nothing in the file
+ * is trusted to be well-formed: a bad id stops the replay with a message
+ * naming the event, rather than feeding the verifier nonsense.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "replay.h"
+#include "schema.h"
+
+struct mdl {
+	uint64_t handle, va, count;
+};
+
+struct replay {
+	struct dm_src src;
+	sqlite3 *db;
+	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq;
+	bool ev_active, ended;
+	uint64_t next;		/* the seq the next row should have */
+	uint64_t first, last;	/* span of the event table */
+	uint64_t *ad;		/* adapter id - 1 -> handle */
+	uint32_t nad;
+	struct mdl *mdl;
+	uint32_t nmdl;
+	uint64_t lost;
+	char desc[300];
+};
+
+#define R(src) ((struct replay *)(src))
+
+__attribute__((format(printf, 2, 3)))
+static int damaged(struct replay *rp, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(rp->src.err, sizeof(rp->src.err), "damaged recording: %s",
+		 what);
+	return -EIO;
+}
+
+static int db_error(struct replay *rp, const char *what)
+{
+	snprintf(rp->src.err, sizeof(rp->src.err), "%s: %s", what,
+		 sqlite3_errmsg(rp->db));
+	return -EIO;
+}
+
+/* ---- loading the small tables ---- */
+
+static int load_strings(struct replay *rp)
+{
+	sqlite3_stmt *st;
+	uint32_t want = 0, id;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(rp->db, "SELECT id, text FROM string ORDER BY "
+					"id", -1, &st, NULL))
+		return db_error(rp, "reading strings");
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+		sqlite3_int64 sid = sqlite3_column_int64(st, 0);
+
+		if (sid != (sqlite3_int64)want || !text ||
+		    dm_strtab_intern(rp->src.strings, text, &id) ||
+		    id != want)
+			err = damaged(rp, "string %llu is out of order, "
+					  "repeated or not text",
+				      (unsigned long long)sid);
+		want++;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(rp, "reading strings");
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int load_adapters(struct replay *rp)
+{
+	sqlite3_stmt *st;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(rp->db, "SELECT id, handle FROM adapter ORDER "
+					"BY id", -1, &st, NULL))
+		return db_error(rp, "reading adapters");
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		uint64_t *p;
+
+		if (id != (sqlite3_int64)rp->nad + 1) {
+			err = damaged(rp, "adapter id %llu out of order",
+				      (unsigned long long)id);
+			break;
+		}
+		p = realloc(rp->ad, (rp->nad + 1) * sizeof(*p));
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		rp->ad = p;
+		rp->ad[rp->nad++] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(rp, "reading adapters");
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int load_mdls(struct replay *rp)
+{
+	sqlite3_stmt *st;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(rp->db, "SELECT id, handle, va, byte_count "
+					"FROM mdl ORDER BY id", -1, &st, NULL))
+		return db_error(rp, "reading MDLs");
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		struct mdl *p;
+
+		if (id != (sqlite3_int64)rp->nmdl + 1) {
+			err = damaged(rp, "MDL id %llu out of order",
+				      (unsigned long long)id);
+			break;
+		}
+		p = realloc(rp->mdl, (rp->nmdl + 1) * sizeof(*p));
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		rp->mdl = p;
+		rp->mdl[rp->nmdl++] = (struct mdl){
+			(uint64_t)sqlite3_column_int64(st, 1),
+			(uint64_t)sqlite3_column_int64(st, 2),
+			(uint64_t)sqlite3_column_int64(st, 3),
+		};
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(rp, "reading MDLs");
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int load_span(struct replay *rp)
+{
+	sqlite3_stmt *st;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(rp->db, "SELECT min(seq), max(seq) FROM event",
+			       -1, &st, NULL))
+		return db_error(rp, "reading events");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rp->first = (uint64_t)sqlite3_column_int64(st, 0);
+		rp->last = (uint64_t)sqlite3_column_int64(st, 1);
+	} else {
+		err = db_error(rp, "reading events");
+	}
+	sqlite3_finalize(st);
+	if (!err && rp->first > rp->last)
+		err = damaged(rp, "event sequence numbers run backwards");
+	return err;
+}
+
+/* ---- events ---- */
+
+static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
+{
+	sqlite3_int64 ad = sqlite3_column_int64(st, 3);
+	int i;
+
+	memset(e, 0, sizeof(*e));
+	e->seq = (uint64_t)sqlite3_column_int64(st, 0);
+	e->ts = (uint64_t)sqlite3_column_int64(st, 1);
+	e->kind = (uint16_t)sqlite3_column_int(st, 2);
+	if (ad < 0 || ad > (sqlite3_int64)rp->nad)
+		return damaged(rp, "event %llu names an adapter the recording "
+				   "does not have", (unsigned long long)e->seq);
+	e->adapter = ad ? rp->ad[ad - 1] : 0;
+	e->obj = (uint64_t)sqlite3_column_int64(st, 4);
+	e->va = (uint64_t)sqlite3_column_int64(st, 5);
+	e->dma = (uint64_t)sqlite3_column_int64(st, 6);
+	e->len = (uint64_t)sqlite3_column_int64(st, 7);
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+		sqlite3_int64 m = sqlite3_column_int64(st, 8);
+
+		if (m < 1 || m > (sqlite3_int64)rp->nmdl)
+			return damaged(rp, "event %llu names an MDL the "
+					   "recording does not have",
+				       (unsigned long long)e->seq);
+		e->arg[0] = rp->mdl[m - 1].handle;
+		e->arg[1] = rp->mdl[m - 1].va;
+		e->arg[2] = rp->mdl[m - 1].count;
+	} else {
+		for (i = 0; i < 3; i++)
+			e->arg[i] = (uint64_t)sqlite3_column_int64(st, 9 + i);
+	}
+	e->caller = (uint32_t)sqlite3_column_int64(st, 12);
+	if (e->caller >= dm_strtab_count(rp->src.strings))
+		return damaged(rp, "event %llu names a string the recording "
+				   "does not have", (unsigned long long)e->seq);
+	e->dir = (uint8_t)sqlite3_column_int(st, 13);
+	e->irql = (uint8_t)sqlite3_column_int(st, 14);
+	e->flags = (uint32_t)sqlite3_column_int64(st, 15);
+	e->tid = (uint32_t)sqlite3_column_int64(st, 16);
+	return 0;
+}
+
+static int position(struct replay *rp, uint64_t seq)
+{
+	sqlite3_reset(rp->ev);
+	sqlite3_bind_int64(rp->ev, 1, (sqlite3_int64)seq);
+	rp->next = seq;
+	rp->ended = false;
+	return 0;
+}
+
+static int load_checkpoint(struct replay *rp, sqlite3_stmt *st,
+			   uint64_t seq, uint64_t *at)
+{
+	int rc;
+
+	*at = 0;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+
+		*at = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = dm_vrf_load(rp->src.vrf, blob, (size_t)len);
+		sqlite3_reset(st);
+		return rc ? damaged(rp, "the checkpoint at event %llu does "
+					"not load", (unsigned long long)*at) :
+			    1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading checkpoints");
+}
+
+/*
+ * Deliver events up to `stop` (exclusive) or `max` of them. A gap becomes
+ * one DM_EV_LOST event; with a verifier attached, the state resumes from
+ * the first checkpoint past the gap.
+ */
+static int deliver(struct replay *rp, size_t max, uint64_t stop,
+		   dm_src_event_fn fn, void *ctx)
+{
+	struct dm_event e;
+	size_t n = 0;
+	int rc, err;
+
+	while (n < max && rp->next < stop) {
+		rc = sqlite3_step(rp->ev);
+		if (rc == SQLITE_DONE) {
+			rp->ended = true;
+			break;
+		}
+		if (rc != SQLITE_ROW)
+			return db_error(rp, "reading events");
+		err = row_event(rp, rp->ev, &e);
+		if (err)
+			return err;
+		if (e.seq < rp->next)
+			return damaged(rp, "event %llu is out of order",
+				       (unsigned long long)e.seq);
+		if (e.seq > rp->next) {
+			struct dm_event lost = {
+				.seq = rp->next, .ts = e.ts, .kind = DM_EV_LOST,
+				.arg = { e.seq - rp->next, rp->next,
+					 e.seq - 1 },
+			};
+			uint64_t at;
+
+			rp->lost += e.seq - rp->next;
+			n++;
+			if (fn(ctx, &lost))
+				return (int)n;
+			if (rp->src.vrf) {
+				err = load_checkpoint(rp, rp->cp_after,
+						      e.seq - 1, &at);
+				if (err < 0)
+					return err;
+				if (err && at >= e.seq) {
+					/* the state already holds up to at */
+					position(rp, at + 1);
+					continue;
+				}
+			}
+			rp->next = e.seq;
+		}
+		rp->next = e.seq + 1;
+		n++;
+		if (fn(ctx, &e))
+			break;
+	}
+	return (int)n;
+}
+
+static int replay_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
+		       void *ctx)
+{
+	struct replay *rp = R(src);
+	int n;
+
+	if (rp->ended)
+		return -ENODATA;
+	n = deliver(rp, max, UINT64_MAX, fn, ctx);
+	if (n == 0 && rp->ended)
+		return -ENODATA;
+	return n;
+}
+
+static int feed(void *ctx, const struct dm_event *ev)
+{
+	dm_vrf_feed(ctx, ev);
+	return 0;
+}
+
+static int replay_seek(struct dm_src *src, uint64_t seq)
+{
+	struct replay *rp = R(src);
+	dm_vrf_report_fn report;
+	uint64_t at = 0;
+	void *rctx;
+	int err;
+
+	if (!src->vrf)
+		return position(rp, seq);
+	err = load_checkpoint(rp, rp->cp_before, seq, &at);
+	if (err < 0)
+		return err;
+	if (!err)
+		dm_vrf_reset(src->vrf);
+	position(rp, at + 1);
+	/* fast-forward to seq; what the verifier finds on the way was
+	 * reported when it happened */
+	dm_vrf_get_report(src->vrf, &report, &rctx);
+	dm_vrf_set_report(src->vrf, NULL, NULL);
+	do
+		err = deliver(rp, 65536, seq, feed, src->vrf);
+	while (err > 0 && rp->next < seq);
+	dm_vrf_set_report(src->vrf, report, rctx);
+	if (err < 0)
+		return err;
+	return position(rp, seq);
+}
+
+static int replay_fd(struct dm_src *src)
+{
+	return -1;
+}
+
+static uint64_t replay_lost(struct dm_src *src)
+{
+	return R(src)->lost;
+}
+
+static const char *replay_describe(struct dm_src *src)
+{
+	return R(src)->desc;
+}
+
+static void replay_close(struct dm_src *src)
+{
+	struct replay *rp = R(src);
+
+	sqlite3_finalize(rp->ev);
+	sqlite3_finalize(rp->cp_before);
+	sqlite3_finalize(rp->cp_after);
+	sqlite3_finalize(rp->at_seq);
+	sqlite3_close(rp->db);
+	dm_strtab_free(src->strings);
+	free(rp->ad);
+	free(rp->mdl);
+	free(rp);
+}
+
+static const struct dm_src_ops replay_ops = {
+	.name = "replay",
+	.fd = replay_fd,
+	.poll = replay_poll,
+	.seek = replay_seek,
+	.lost = replay_lost,
+	.describe = replay_describe,
+	.close = replay_close,
+};
+
+bool dm_src_is_replay(const struct dm_src *src)
+{
+	return src->ops == &replay_ops;
+}
+
+void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last)
+{
+	*first = R(src)->first;
+	*last = R(src)->last;
+}
+
+int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
+		   size_t len)
+{
+	struct replay *rp;
+	int err;
+
+	*out = NULL;
+	rp = calloc(1, sizeof(*rp));
+	if (!rp)
+		return -ENOMEM;
+	rp->src.ops = &replay_ops;
+	rp->src.strings = dm_strtab_new();
+	if (!rp->src.strings) {
+		free(rp);
+		return -ENOMEM;
+	}
+	/* the description is the path as given; views escape it */
+	snprintf(rp->desc, sizeof(rp->desc), "replay:%s", path);
+	err = dm_db_open_ro(&rp->db, path, errbuf, len);
+	if (err) {
+		replay_close(&rp->src);
+		return err;
+	}
+	err = load_strings(rp);
+	if (!err)
+		err = load_adapters(rp);
+	if (!err)
+		err = load_mdls(rp);
+	if (!err)
+		err = load_span(rp);
+	if (!err &&
+	    (sqlite3_prepare_v2(rp->db, "SELECT seq, ts, kind, adapter, obj, "
+				"va, dma, len, mdl, arg0, arg1, arg2, caller,"
+				" dir, irql, flags, tid FROM event WHERE seq "
+				">= ? ORDER BY seq", -1, &rp->ev, NULL) ||
+	     sqlite3_prepare_v2(rp->db, "SELECT seq, state FROM checkpoint "
+				"WHERE seq < ? ORDER BY seq DESC LIMIT 1", -1,
+				&rp->cp_before, NULL) ||
+	     sqlite3_prepare_v2(rp->db, "SELECT seq, state FROM checkpoint "
+				"WHERE seq >= ? ORDER BY seq LIMIT 1", -1,
+				&rp->cp_after, NULL) ||
+	     sqlite3_prepare_v2(rp->db, "SELECT seq, ts FROM event WHERE seq "
+				">= ? ORDER BY seq LIMIT 1", -1, &rp->at_seq,
+				NULL)))
+		err = db_error(rp, "reading the schema");
+	if (err) {
+		if (!*errbuf || err != -ENOMEM)
+			snprintf(errbuf, len, "%s: %s", path,
+				 err == -ENOMEM ? strerror(ENOMEM) :
+						  rp->src.err);
+		replay_close(&rp->src);
+		return err;
+	}
+	position(rp, rp->first ? rp->first : 1);
+	*out = &rp->src;
+	return 0;
+}
+
+/* ts of the first event at or after seq; -1 past the end */
+static int64_t ts_at(struct replay *rp, uint64_t seq)
+{
+	int64_t ts = -1;
+
+	sqlite3_reset(rp->at_seq);
+	sqlite3_bind_int64(rp->at_seq, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(rp->at_seq) == SQLITE_ROW)
+		ts = sqlite3_column_int64(rp->at_seq, 1);
+	sqlite3_reset(rp->at_seq);
+	return ts;
+}
+
+int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
+{
+	struct replay *rp = R(src);
+	unsigned long long v;
+	uint64_t lo, hi, mid;
+	double secs;
+	char *end;
+
+	if (!strcmp(spec, "end")) {
+		*seq = rp->last;
+		return 0;
+	}
+	errno = 0;
+	if (spec[0] == '#') {
+		v = strtoull(spec + 1, &end, 10);
+		if (errno || *end || end == spec + 1)
+			return -EINVAL;
+		if (v < rp->first || v > rp->last)
+			return -ERANGE;
+		*seq = v;
+		return 0;
+	}
+	secs = strtod(spec, &end);
+	if (errno || *end || end == spec || !(secs >= 0) || secs > 1e10)
+		return -EINVAL;
+	if (!rp->last || ts_at(rp, rp->first) > (int64_t)(secs * 1e9))
+		return -ERANGE;
+	/* ts grows with seq: the last event at or before the time */
+	lo = rp->first;
+	hi = rp->last;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (ts_at(rp, mid) <= (int64_t)(secs * 1e9))
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*seq = lo;
+	return 0;
+}
+
+int dm_replay_violations(struct dm_src *src, uint64_t upto,
+			 dm_vrf_report_fn fn, void *ctx)
+{
+	struct replay *rp = R(src);
+	sqlite3_stmt *st;
+	int rc, i, r;
+
+	if (sqlite3_prepare_v2(rp->db, "SELECT seq, ts, code, sub, p2, p3, "
+					"p4, rule, adapter, object, caller "
+					"FROM violation WHERE seq <= ? ORDER "
+					"BY id", -1, &st, NULL))
+		return db_error(rp, "reading violations");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 7);
+		struct dm_violation v = {
+			.seq = (uint64_t)sqlite3_column_int64(st, 0),
+			.ts = (uint64_t)sqlite3_column_int64(st, 1),
+			.adapter = (uint64_t)sqlite3_column_int64(st, 8),
+			.obj = (uint64_t)sqlite3_column_int64(st, 9),
+			.caller = (uint32_t)sqlite3_column_int64(st, 10),
+		};
+
+		/* the stable name decides; code and sub must agree */
+		for (r = 0; r < DM_R_COUNT; r++)
+			if (name && !strcmp(dm_rules[r].name, name))
+				break;
+		if (r == DM_R_COUNT ||
+		    dm_rules[r].code != sqlite3_column_int(st, 2) ||
+		    dm_rules[r].sub != sqlite3_column_int(st, 3)) {
+			sqlite3_finalize(st);
+			return damaged(rp, "violation at event %llu has an "
+					   "unknown rule",
+				       (unsigned long long)v.seq);
+		}
+		v.rule = (uint32_t)r;
+		for (i = 0; i < 3; i++)
+			v.p[i] = (uint64_t)sqlite3_column_int64(st, 4 + i);
+		if (v.caller >= dm_strtab_count(src->strings))
+			v.caller = 0;
+		fn(ctx, &v);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading violations");
+}

@@ -1,0 +1,38 @@
+/*
+ * replay.h - a recording as an event source.
+ *
+ * dm_replay_open() gives a struct dm_src that reads the recording's events
+ * in order, so the verifier and the views cannot tell replay from live.
+ * Seek rebuilds the verifier's state at any event from the nearest
+ * checkpoint. Gaps (events the recorder could not keep) arrive as one
+ * DM_EV_LOST event each, and the state is restored from the checkpoint
+ * that follows the gap. The file is untrusted: opened read-only and
+ * defensively, and every id in it checked before use.
+ */
+#ifndef DMATOP_REPLAY_H
+#define DMATOP_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "source.h"
+#include "verifier.h"
+
+/* 0, or -errno with a one-line message in errbuf naming the file. */
+int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
+		   size_t len);
+bool dm_src_is_replay(const struct dm_src *src);
+/* First and last event sequence numbers (0, 0 when empty). */
+void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last);
+/*
+ * A moment in the recording: "12.5" (seconds of recorded time), "#1234"
+ * (an event's sequence number) or "end". *seq is the last event at or
+ * before it. -EINVAL for a spec that is none of these, -ERANGE outside
+ * the recording.
+ */
+int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq);
+/* The violations recorded up to and including event seq, in order. */
+int dm_replay_violations(struct dm_src *src, uint64_t upto,
+			 dm_vrf_report_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * schema.c - see schema.h. The schema text below is what dmatop(8)
+ * documents; change one, change the other, and bump the version.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "schema.h"
+#include "verifier.h"
+
+static const char schema_sql[] =
+	"CREATE TABLE session (key TEXT PRIMARY KEY, value) WITHOUT ROWID;\n"
+	"CREATE TABLE string (id INTEGER PRIMARY KEY, text TEXT NOT NULL);\n"
+	"CREATE TABLE kind (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+	"CREATE TABLE rule (id INTEGER PRIMARY KEY, code INTEGER NOT NULL,\n"
+	"  sub INTEGER NOT NULL, name TEXT NOT NULL, p2 TEXT, p3 TEXT,\n"
+	"  p4 TEXT, text TEXT NOT NULL);\n"
+	"CREATE TABLE adapter (id INTEGER PRIMARY KEY,\n"
+	"  handle INTEGER NOT NULL UNIQUE, name INTEGER, owner INTEGER,\n"
+	"  device_object INTEGER, max_map_registers INTEGER,\n"
+	"  description INTEGER, first_seq INTEGER, last_seq INTEGER);\n"
+	"CREATE TABLE mdl (id INTEGER PRIMARY KEY, handle INTEGER NOT NULL,\n"
+	"  va INTEGER NOT NULL, byte_count INTEGER NOT NULL);\n"
+	"CREATE TABLE event (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,\n"
+	"  kind INTEGER NOT NULL, adapter INTEGER, obj INTEGER, va INTEGER,\n"
+	"  dma INTEGER, len INTEGER, mdl INTEGER, arg0 INTEGER,\n"
+	"  arg1 INTEGER, arg2 INTEGER, caller INTEGER, dir INTEGER,\n"
+	"  irql INTEGER, flags INTEGER, tid INTEGER);\n"
+	"CREATE TABLE violation (id INTEGER PRIMARY KEY,\n"
+	"  seq INTEGER NOT NULL, ts INTEGER NOT NULL, code INTEGER NOT NULL,\n"
+	"  sub INTEGER NOT NULL, p2 INTEGER, p3 INTEGER, p4 INTEGER,\n"
+	"  rule TEXT NOT NULL, adapter INTEGER, object INTEGER,\n"
+	"  caller INTEGER, message TEXT NOT NULL);\n"
+	"CREATE INDEX violation_seq ON violation(seq);\n"
+	"CREATE TABLE gap (id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,\n"
+	"  last_seq INTEGER NOT NULL, ts_first INTEGER, ts_last INTEGER,\n"
+	"  events INTEGER NOT NULL, reason TEXT NOT NULL);\n"
+	"CREATE TABLE gap_adapter (gap INTEGER NOT NULL,\n"
+	"  adapter INTEGER NOT NULL, events INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (gap, adapter)) WITHOUT ROWID;\n"
+	"CREATE TABLE checkpoint (seq INTEGER PRIMARY KEY,\n"
+	"  ts INTEGER NOT NULL, state BLOB NOT NULL);\n"
+	/* views: the questions people ask most */
+	"CREATE VIEW events AS SELECT e.seq, e.ts, k.name AS kind,\n"
+	"  a.handle AS adapter, e.obj, e.va, e.dma, e.len,\n"
+	"  CASE e.dir WHEN 0 THEN 'bidirectional' WHEN 1 THEN 'to-device'\n"
+	"  WHEN 2 THEN 'from-device' ELSE 'none' END AS dir,\n"
+	"  s.text AS caller, e.mdl, e.arg0, e.arg1, e.arg2, e.irql, e.flags\n"
+	"  FROM event e JOIN kind k ON k.id = e.kind\n"
+	"  LEFT JOIN adapter a ON a.id = e.adapter\n"
+	"  LEFT JOIN string s ON s.id = e.caller;\n"
+	"CREATE VIEW adapters AS SELECT a.id, a.handle, n.text AS name,\n"
+	"  o.text AS owner, a.device_object, a.max_map_registers,\n"
+	"  a.first_seq, a.last_seq FROM adapter a\n"
+	"  LEFT JOIN string n ON n.id = a.name\n"
+	"  LEFT JOIN string o ON o.id = a.owner;\n"
+	"CREATE VIEW violations AS SELECT v.id, v.seq, v.ts, v.code, v.sub,\n"
+	"  printf('0x%02X', v.code) ||\n"
+	"  CASE WHEN r.p2 = 'violation code' THEN printf('.%d', v.sub)\n"
+	"  ELSE '' END AS bugcheck, v.rule, v.p2, v.p3, v.p4,\n"
+	"  v.adapter, n.text AS adapter_name, s.text AS caller, v.object,\n"
+	"  v.message FROM violation v\n"
+	"  LEFT JOIN rule r ON r.code = v.code AND r.sub = v.sub\n"
+	"  LEFT JOIN adapter a ON a.handle = v.adapter\n"
+	"  LEFT JOIN string n ON n.id = a.name\n"
+	"  LEFT JOIN string s ON s.id = v.caller;\n"
+	"CREATE VIEW violations_by_adapter AS SELECT adapter, adapter_name,\n"
+	"  bugcheck, rule, count(*) AS count, min(seq) AS first_seq,\n"
+	"  max(seq) AS last_seq FROM violations\n"
+	"  GROUP BY adapter, bugcheck, rule;\n"
+	/*
+	 * What is allocated and not (yet) freed: each allocating event with
+	 * no later freeing event of the same object on the same adapter.
+	 */
+	"CREATE VIEW outstanding AS SELECT e.seq, e.ts,\n"
+	"  CASE e.kind WHEN 7 THEN 'map-registers' WHEN 11 THEN 'mapping'\n"
+	"  WHEN 14 THEN 'sg-list' WHEN 16 THEN 'common-buffer' END AS what,\n"
+	"  a.handle AS adapter, e.obj, e.va, e.dma,\n"
+	"  CASE e.kind WHEN 7 THEN e.arg0 ELSE e.len END AS size,\n"
+	"  s.text AS caller FROM event e\n"
+	"  LEFT JOIN adapter a ON a.id = e.adapter\n"
+	"  LEFT JOIN string s ON s.id = e.caller\n"
+	"  WHERE (e.kind IN (7, 14, 16) OR (e.kind = 11 AND e.mdl IS NULL))\n"
+	"  AND e.flags & 512 = 0\n"
+	"  AND NOT EXISTS (SELECT 1 FROM event f WHERE f.seq > e.seq\n"
+	"    AND f.adapter IS e.adapter AND f.obj = e.obj AND\n"
+	"    f.kind = CASE e.kind WHEN 7 THEN 10 WHEN 11 THEN 12\n"
+	"      WHEN 14 THEN 15 WHEN 16 THEN 17 END)\n"
+	"  AND NOT EXISTS (SELECT 1 FROM event p WHERE p.seq > e.seq\n"
+	"    AND p.adapter IS e.adapter AND p.kind = 3);\n"
+	"CREATE VIEW leaks AS SELECT o.*, p.seq AS put_seq FROM event p\n"
+	"  JOIN event e ON e.adapter IS p.adapter AND e.seq < p.seq\n"
+	"  JOIN outstanding_at_put o ON o.seq = e.seq\n"
+	"  WHERE p.kind = 3;\n"
+	"CREATE VIEW outstanding_at_put AS SELECT e.seq, e.ts,\n"
+	"  CASE e.kind WHEN 7 THEN 'map-registers' WHEN 14 THEN 'sg-list'\n"
+	"  WHEN 16 THEN 'common-buffer' END AS what, a.handle AS adapter,\n"
+	"  e.obj, CASE e.kind WHEN 7 THEN e.arg0 ELSE e.len END AS size,\n"
+	"  s.text AS caller FROM event e\n"
+	"  LEFT JOIN adapter a ON a.id = e.adapter\n"
+	"  LEFT JOIN string s ON s.id = e.caller\n"
+	"  WHERE e.kind IN (7, 14, 16) AND e.flags & 512 = 0\n"
+	"  AND NOT EXISTS (SELECT 1 FROM event f WHERE f.seq > e.seq\n"
+	"    AND f.adapter IS e.adapter AND f.obj = e.obj AND\n"
+	"    f.kind = CASE e.kind WHEN 7 THEN 10 WHEN 14 THEN 15\n"
+	"      WHEN 16 THEN 17 END AND f.seq < (SELECT min(q.seq) FROM event q\n"
+	"      WHERE q.seq > e.seq AND q.adapter IS e.adapter AND q.kind = 3))\n"
+	"  AND EXISTS (SELECT 1 FROM event q WHERE q.seq > e.seq\n"
+	"    AND q.adapter IS e.adapter AND q.kind = 3);\n";
+
+__attribute__((format(printf, 4, 5)))
+static int fail(char *errbuf, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, len, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int dm_db_exec(sqlite3 *db, const char *sql, char *errbuf, size_t len)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(errbuf, len, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -EIO;
+}
+
+static int fill_tables(sqlite3 *db, char *errbuf, size_t len)
+{
+	sqlite3_stmt *st;
+	int i, rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO kind VALUES (?, ?)", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto err;
+	for (i = 1; i < DM_EV_KIND_MAX && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int(st, 1, i);
+		sqlite3_bind_text(st, 2, dm_event_kind_name(i), -1,
+				  SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO rule VALUES (?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto err;
+	for (i = 0; i < DM_R_COUNT && rc == SQLITE_OK; i++) {
+		const struct dm_rule *r = &dm_rules[i];
+		int p;
+
+		sqlite3_bind_int(st, 1, i);
+		sqlite3_bind_int(st, 2, r->code);
+		sqlite3_bind_int(st, 3, r->sub);
+		sqlite3_bind_text(st, 4, r->name, -1, SQLITE_STATIC);
+		for (p = 0; p < 3; p++)
+			sqlite3_bind_text(st, 5 + p, r->param[p], -1,
+					  SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, r->text, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return 0;
+err:
+	snprintf(errbuf, len, "%s", sqlite3_errmsg(db));
+	return -EIO;
+}
+
+int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
+{
+	sqlite3 *db = NULL;
+	char sql[128];
+	int fd, err;
+
+	*out = NULL;
+	/* the file is ours from the start: never clobber, never a symlink */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0 && errno == EEXIST)
+		return fail(errbuf, len, -EEXIST, "%s already exists: remove "
+			    "it or record to another file", path);
+	if (fd < 0)
+		return fail(errbuf, len, -errno, "cannot create %s: %s", path,
+			    strerror(errno));
+	close(fd);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+					       SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		err = fail(errbuf, len, -EIO, "cannot open %s: %s", path,
+			   db ? sqlite3_errmsg(db) : "out of memory");
+		goto err_close;
+	}
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+		 DM_DB_APPLICATION_ID, DM_DB_SCHEMA_VERSION);
+	err = dm_db_exec(db, "PRAGMA page_size = 8192;"
+			     "PRAGMA journal_mode = WAL;"
+			     "PRAGMA synchronous = NORMAL;", errbuf, len);
+	if (!err)
+		err = dm_db_exec(db, "BEGIN", errbuf, len);
+	if (!err)
+		err = dm_db_exec(db, sql, errbuf, len);
+	if (!err)
+		err = dm_db_exec(db, schema_sql, errbuf, len);
+	if (!err)
+		err = fill_tables(db, errbuf, len);
+	if (!err)
+		err = dm_db_exec(db, "COMMIT", errbuf, len);
+	if (err)
+		goto err_close;
+	*out = db;
+	return 0;
+
+err_close:
+	sqlite3_close(db);
+	unlink(path);
+	return err;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
+{
+	sqlite3 *db = NULL;
+	struct stat sb;
+	int app = 0, ver = 0, rc, err;
+
+	*out = NULL;
+	if (stat(path, &sb))
+		return fail(errbuf, len, -errno, "%s: %s", path,
+			    strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return fail(errbuf, len, -EINVAL, "%s: not a regular file",
+			    path);
+	if (sb.st_size == 0)
+		return fail(errbuf, len, -EINVAL,
+			    "%s: empty file, not a dmatop recording", path);
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		err = fail(errbuf, len, -EIO, "%s: %s", path,
+			   db ? sqlite3_errmsg(db) : "out of memory");
+		goto err_close;
+	}
+	/* an untrusted file: no schema tricks, no writes, check cells */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_exec(db, "PRAGMA query_only = 1; PRAGMA cell_size_check = 1;",
+		     NULL, NULL, NULL);
+	rc = pragma_int(db, "PRAGMA application_id", &app);
+	if (rc == SQLITE_NOTADB) {
+		err = fail(errbuf, len, -EINVAL,
+			   "%s: not a SQLite database, so not a dmatop "
+			   "recording", path);
+		goto err_close;
+	}
+	if (rc != SQLITE_OK) {
+		err = fail(errbuf, len, -EIO, "%s: cannot read it: %s", path,
+			   sqlite3_errmsg(db));
+		goto err_close;
+	}
+	if (app != DM_DB_APPLICATION_ID) {
+		err = fail(errbuf, len, -EINVAL,
+			   "%s: a SQLite database, but not a dmatop "
+			   "recording (application_id is not 'DMAT')", path);
+		goto err_close;
+	}
+	if (pragma_int(db, "PRAGMA user_version", &ver) != SQLITE_OK ||
+	    ver <= 0) {
+		err = fail(errbuf, len, -EIO, "%s: damaged: no schema "
+					      "version", path);
+		goto err_close;
+	}
+	if (ver > DM_DB_SCHEMA_VERSION) {
+		snprintf(errbuf, len, "%s: recorded with schema version %d; "
+				      "this dmatop reads up to %d: upgrade "
+				      "dmatop", path, ver,
+			 DM_DB_SCHEMA_VERSION);
+		err = -EPROTO;
+		goto err_close;
+	}
+	*out = db;
+	return 0;
+
+err_close:
+	sqlite3_close(db);
+	return err;
+}

@@ -1,0 +1,29 @@
+/*
+ * schema.h - the recording's SQLite schema, and how to open a recording.
+ *
+ * The schema is a public interface: dmatop(8) documents every table, view
+ * and column, and scripts query it with sqlite3. PRAGMA application_id
+ * says "this is a dmatop recording", PRAGMA user_version which schema.
+ */
+#ifndef DMATOP_SCHEMA_H
+#define DMATOP_SCHEMA_H
+
+#include <sqlite3.h>
+
+#define DM_DB_APPLICATION_ID	0x444d4154	/* "DMAT" */
+#define DM_DB_SCHEMA_VERSION	1
+
+/* Create a new recording at path; refuses an existing file (-EEXIST).
+ * On error *db is NULL and errbuf says why. */
+int dm_db_create(sqlite3 **db, const char *path, char *errbuf, size_t len);
+/*
+ * Open a recording read-only and defensively: an untrusted file. Checks
+ * it is SQLite, a dmatop recording, and a schema this build reads.
+ * -ENOENT, -EACCES, -EINVAL (not a dmatop recording), -EPROTO (newer
+ * schema), -EIO (damaged); errbuf says which in words.
+ */
+int dm_db_open_ro(sqlite3 **db, const char *path, char *errbuf, size_t len);
+/* Run SQL with no results; 0 or -EIO with the message in errbuf. */
+int dm_db_exec(sqlite3 *db, const char *sql, char *errbuf, size_t len);
+
+#endif
