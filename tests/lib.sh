@@ -1,14 +1,14 @@
 # lib.sh - TAP for the shell tests. Source it, call ok/is, end with done_testing.
 # $DMATOP is the binary under test, $SRCDIR the source tree.
-n=0
+tap_n=0
 failed=0
 
 ok() {	# ok CONDITION-EXIT-STATUS DESCRIPTION
-	n=$((n + 1))
+	tap_n=$((tap_n + 1))
 	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
+		echo "ok $tap_n - $2"
 	else
-		echo "not ok $n - $2"
+		echo "not ok $tap_n - $2"
 		failed=$((failed + 1))
 	fi
 }
@@ -29,7 +29,7 @@ jget() {
 }
 
 done_testing() {
-	echo "1..$n"
+	echo "1..$tap_n"
 	[ "$failed" = 0 ]
 }
 

@@ -201,10 +201,11 @@ static int run_source(struct run *r, FILE *errf)
 					  r->last_ts);
 	} while (n >= 0 && !r->err);
 	if (r->err || (n < 0 && n != -ENODATA)) {
-		fprintf(errf, "dmatop: %s stopped: %s%s%s\n",
+		fprintf(errf, "dmatop: %s stopped after event %llu: %s\n",
 			r->src->ops->describe(r->src),
-			strerror(-(r->err ? r->err : n)),
-			r->src->err[0] ? ": " : "", r->src->err);
+			(unsigned long long)r->last_seq,
+			r->src->err[0] ? r->src->err :
+					 strerror(-(r->err ? r->err : n)));
 		return 1;
 	}
 	return 0;
@@ -299,7 +300,8 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
 		status = 2;
 	if (!status && dm_vrf_stats(r.vrf)->violations)
 		status = 3;
-	summary(&r, out, errf);
+	if (status != 1)
+		summary(&r, out, errf);
 	src->vrf = NULL;
 	dm_vrf_free(r.vrf);
 	return status;

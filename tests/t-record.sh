@@ -1,0 +1,118 @@
+#!/bin/sh
+# Recording and replay: a replay says what the live run said, byte for
+# byte; --at gives the state a live run had at that point; every file is
+# a sound SQLite database that the sqlite3 CLI opens.
+. "$SRCDIR/tests/lib.sh"
+
+roundtrip() {	# roundtrip SCENARIO [ARGS]: live --record vs --replay
+	s=$1
+	shift
+	rm -f "$TMP/$s.db"
+	"$DMATOP" --sim="$s" "$@" --batch --record="$TMP/$s.db" --dump \
+		>"$TMP/live" 2>"$TMP/live.err"
+	live_rc=$?
+	"$DMATOP" --replay="$TMP/$s.db" --batch --dump >"$TMP/replay" \
+		2>"$TMP/replay.err"
+	replay_rc=$?
+	is "$replay_rc" "$live_rc" "$s: replay exits as the live run did ($live_rc)"
+	cmp -s "$TMP/live" "$TMP/replay"; ok $? "$s: same violations and !dma list, byte for byte"
+	is "$(sqlite3 "$TMP/$s.db" 'PRAGMA integrity_check')" ok "$s: integrity_check is ok"
+}
+
+roundtrip mixed --duration=3
+is "$(sqlite3 "$TMP/mixed.db" 'PRAGMA application_id; PRAGMA user_version' | tr '\n' ' ')" \
+	"1145913684 1 " "the file says it is a dmatop recording, schema 1"
+n=$(sqlite3 "$TMP/mixed.db" 'SELECT count(*) FROM event')
+is "$(sqlite3 "$TMP/mixed.db" "SELECT value FROM session WHERE key = 'events'")" "$n" \
+	"every event the session counted is in the event table ($n)"
+is "$(sqlite3 "$TMP/mixed.db" 'SELECT max(seq) - min(seq) + 1 FROM event')" "$n" \
+	"... with no hole in the sequence"
+v=$(grep -c '^\[' "$TMP/live")
+is "$(sqlite3 "$TMP/mixed.db" 'SELECT count(*) FROM violation')" "$v" \
+	"every violation printed is in the violation table ($v)"
+[ "$(sqlite3 "$TMP/mixed.db" 'SELECT count(*) FROM checkpoint')" -gt 1 ]
+ok $? "checkpoints were taken along the way"
+
+# the flags of !dma too, on the adapter with most going on
+"$DMATOP" --sim=seed-example --batch --record="$TMP/seed.db" --dump=82f06cd0,0x3f >"$TMP/live" 2>/dev/null
+"$DMATOP" --replay="$TMP/seed.db" --batch --dump=82f06cd0,0x3f >"$TMP/replay" 2>/dev/null
+cmp -s "$TMP/live" "$TMP/replay"; ok $? "seed-example: !dma 82f06cd0 3f replays the same"
+
+for s in $("$DMATOP" --list-scenarios | awk '/^fault-/ { print $1 }'); do
+	rm -f "$TMP/f.db"
+	"$DMATOP" --sim="$s" --batch --json --record="$TMP/f.db" --dump >"$TMP/live" 2>/dev/null
+	"$DMATOP" --replay="$TMP/f.db" --batch --json --dump >"$TMP/replay" 2>/dev/null
+	# the summary line names the source, which differs by design
+	grep -v '"type":"summary"' "$TMP/live" >"$TMP/l"
+	grep -v '"type":"summary"' "$TMP/replay" >"$TMP/r"
+	cmp -s "$TMP/l" "$TMP/r" && [ -s "$TMP/l" ]
+	ok $? "$s: replay reports the same violations and adapters"
+done
+
+# --at: the state a live run stopped at that point had
+rm -f "$TMP/long.db"
+"$DMATOP" --sim=mixed --seed=9 --duration=6 --batch --record="$TMP/long.db" >/dev/null 2>&1
+for t in 0.3 1.7 4.2; do
+	rm -f "$TMP/short.db"
+	"$DMATOP" --sim=mixed --seed=9 --duration=$t --batch --record="$TMP/short.db" \
+		--dump=0 >/dev/null 2>&1
+	# the last event before the final verifier pass (guards change nothing
+	# !dma shows)
+	k=$(sqlite3 "$TMP/short.db" 'SELECT max(seq) FROM event WHERE kind NOT IN (18, 19)')
+	for a in $("$DMATOP" --replay="$TMP/short.db" --batch --dump 2>/dev/null |
+		   awk '/^Adapter:/ { print $2 }'); do
+		"$DMATOP" --replay="$TMP/short.db" --batch --at="#$k" --dump=$a,0x3f >"$TMP/a" 2>/dev/null
+		"$DMATOP" --replay="$TMP/long.db" --batch --at="#$k" --dump=$a,0x3f >"$TMP/b" 2>/dev/null
+		cmp -s "$TMP/a" "$TMP/b"; ok $? "--at=#$k (${t} s): adapter $a as the live run left it"
+	done
+	"$DMATOP" --replay="$TMP/short.db" --batch --dump >"$TMP/a" 2>/dev/null
+	"$DMATOP" --replay="$TMP/long.db" --batch --at=#$k --dump >"$TMP/b" 2>/dev/null
+	cmp -s "$TMP/a" "$TMP/b"; ok $? "--at=#$k (${t} s): the same violations and adapter list"
+done
+"$DMATOP" --replay="$TMP/long.db" --batch --at=end --dump >"$TMP/a" 2>/dev/null
+"$DMATOP" --replay="$TMP/long.db" --batch --dump >"$TMP/b" 2>/dev/null
+cmp -s "$TMP/a" "$TMP/b"; ok $? "--at=end is the whole replay"
+"$DMATOP" --replay="$TMP/long.db" --batch --at=2.5 --json >"$TMP/a" 2>/dev/null
+last=$(grep '"type":"violation"' "$TMP/a" | tail -n 1)
+[ -z "$last" ] || [ "$(jget "$last" '$.ts_ns')" -le 2500000000 ]
+ok $? "--at=2.5 prints no violation after 2.5 s"
+
+"$DMATOP" --replay="$TMP/long.db" --batch --at=banana >/dev/null 2>"$TMP/err"
+is "$?" 2 "--at=banana is a usage error"
+grep -q "give seconds" "$TMP/err"; ok $? "... saying what --at takes"
+"$DMATOP" --replay="$TMP/long.db" --batch --at='#999999999' >/dev/null 2>"$TMP/err"
+is "$?" 2 "--at past the last event is refused"
+
+"$DMATOP" --sim=ndis --batch --record="$TMP/mixed.db" >/dev/null 2>"$TMP/err"
+is "$?" 1 "recording over an existing file is refused"
+grep -q "already exists" "$TMP/err"; ok $? "... saying so"
+ln -s "$TMP/nowhere.db" "$TMP/link.db"
+"$DMATOP" --sim=ndis --batch --record="$TMP/link.db" >/dev/null 2>&1
+is "$?" 1 "recording through a symlink is refused"
+[ ! -e "$TMP/nowhere.db" ]; ok $? "... and nothing was created behind it"
+
+# SIGKILL in the middle of a storm: what was committed stays readable
+rm -f "$TMP/storm.db"*
+"$DMATOP" --sim=storm --duration=1000 --batch --record="$TMP/storm.db" >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ]; do
+	# -readonly: a plain sqlite3 would create the file before dmatop does
+	c=$(sqlite3 -readonly "$TMP/storm.db" 'SELECT count(*) FROM event' 2>/dev/null || echo 0)
+	[ "${c:-0}" -gt 100000 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -9 $pid
+wait $pid 2>/dev/null
+is "$(sqlite3 "$TMP/storm.db" 'PRAGMA integrity_check')" ok "storm killed with SIGKILL: integrity_check is ok"
+n=$(sqlite3 "$TMP/storm.db" 'SELECT count(*) FROM event')
+[ "$n" -ge 100000 ]; ok $? "... it holds the $n events committed before"
+is "$(sqlite3 "$TMP/storm.db" 'SELECT max(seq) - min(seq) + 1 FROM event')" "$n" \
+	"... every one of them, from the first on"
+"$DMATOP" --replay="$TMP/storm.db" --batch --json >"$TMP/out" 2>"$TMP/err"
+rc=$?
+ok $([ $rc = 0 ] || [ $rc = 3 ]; echo $?) "... and it replays (exit $rc)"
+is "$(jget "$(tail -n 1 "$TMP/out")" '$.events')" "$n" "... all $n events"
+
+done_testing

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Bad recordings: one line naming the file and what is wrong, exit 1,
+# never a crash.
+. "$SRCDIR/tests/lib.sh"
+
+bad() {	# bad FILE PATTERN DESCRIPTION
+	"$DMATOP" --replay="$1" --batch --dump >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	is "$rc" 1 "$3: exit 1"
+	is "$(wc -l <"$TMP/err")" 1 "$3: one line of error"
+	grep -q "^dmatop: .*$(basename "$1").*$2" "$TMP/err"
+	ok $? "$3: names the file and says '$2'"
+	grep -q -i -e sanitizer -e 'runtime error' "$TMP/err" && ok 1 "$3: sanitizer clean"
+	sed 's/^/# /' "$TMP/err"
+}
+
+"$DMATOP" --sim=mixed --duration=2 --batch --record="$TMP/good.db" >/dev/null 2>&1
+sqlite3 "$TMP/good.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+
+bad "$TMP/missing.db" "No such file" "a file that does not exist"
+: >"$TMP/empty.db"
+bad "$TMP/empty.db" "empty file" "an empty file"
+echo "hello, world" >"$TMP/text.db"
+bad "$TMP/text.db" "not a SQLite database" "a text file"
+mkdir "$TMP/dir.db"
+bad "$TMP/dir.db" "not a regular file" "a directory"
+sqlite3 "$TMP/other.db" 'CREATE TABLE t(x); PRAGMA application_id = 42;'
+bad "$TMP/other.db" "not a dmatop recording" "another application's database"
+cp "$TMP/good.db" "$TMP/newer.db"
+sqlite3 "$TMP/newer.db" 'PRAGMA user_version = 99'
+bad "$TMP/newer.db" "schema version 99.*upgrade dmatop" "a newer schema"
+size=$(wc -c <"$TMP/good.db")
+head -c $((size / 2)) "$TMP/good.db" >"$TMP/half.db"
+bad "$TMP/half.db" "malformed\|damaged\|disk image" "a recording cut in half"
+head -c 1000 "$TMP/good.db" >"$TMP/head.db"
+bad "$TMP/head.db" "malformed\|damaged\|disk image\|not a SQLite" "the first 1000 bytes of one"
+cp "$TMP/good.db" "$TMP/strings.db"
+sqlite3 "$TMP/strings.db" 'UPDATE string SET id = id + 1000 WHERE id = 3'
+bad "$TMP/strings.db" "damaged recording: string" "a string table with a hole"
+cp "$TMP/good.db" "$TMP/adapter.db"
+sqlite3 "$TMP/adapter.db" 'UPDATE event SET adapter = 77 WHERE seq = 5000'
+bad "$TMP/adapter.db" "event 5000 names an adapter" "an event naming no adapter"
+cp "$TMP/good.db" "$TMP/cp.db"
+sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"
+"$DMATOP" --replay="$TMP/cp.db" --batch --at=1.5 >/dev/null 2>"$TMP/err"
+is "$?" 1 "a damaged checkpoint: exit 1"
+grep -q "damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
+
+# garbage over the middle of the file: whatever SQLite makes of it, no crash
+cp "$TMP/good.db" "$TMP/garbage.db"
+dd if=/dev/urandom of="$TMP/garbage.db" bs=8192 seek=20 count=40 conv=notrunc 2>/dev/null
+"$DMATOP" --replay="$TMP/garbage.db" --batch --dump >/dev/null 2>"$TMP/err"
+rc=$?
+ok $([ $rc = 0 ] || [ $rc = 1 ] || [ $rc = 3 ]; echo $?) "random bytes over 40 pages: a clean exit ($rc)"
+grep -q -i -e sanitizer -e 'runtime error' "$TMP/err"; ok $((! $?)) "... sanitizer clean"
+[ $rc != 1 ] || grep -q "garbage.db" "$TMP/err"; ok $? "... and an error names the file"
+
+ls "$TMP"/*.db-wal >/dev/null 2>&1
+is "$(sqlite3 "$TMP/good.db" 'SELECT count(*) FROM event')" \
+	"$(sqlite3 "$TMP/good.db" "SELECT value FROM session WHERE key = 'events'")" \
+	"replay left the good recording as it was"
+
+done_testing
