@@ -116,10 +116,11 @@ enum dm_event_kind {
 /* event flags */
 #define DM_MDL_LOCKED		(1u << 0)	/* pages locked (probed) */
 #define DM_MDL_SYSVA		(1u << 1)	/* mapped to system VA */
-#define DM_F_BUILD		(1u << 8)	/* BuildScatterGatherList */
-#define DM_F_FAILED		(1u << 9)	/* the call failed */
-#define DM_F_KEEP_REGISTERS	(1u << 10)	/* channel freed, registers kept */
-#define DM_F_MDL		(1u << 11)	/* arg[0..2] describe an MDL */
+/* (kept under 0x80: a recording stores each flags value in one byte) */
+#define DM_F_MDL		(1u << 2)	/* arg[0..2] describe an MDL */
+#define DM_F_BUILD		(1u << 3)	/* BuildScatterGatherList */
+#define DM_F_FAILED		(1u << 4)	/* the call failed */
+#define DM_F_KEEP_REGISTERS	(1u << 5)	/* channel freed, registers kept */
 
 enum dm_dir {
 	DM_DIR_BIDI = 0,

@@ -93,6 +93,8 @@ struct dm_rec {
 	sqlite3_stmt *ins_event, *ins_string, *ins_violation, *ins_cp,
 		*ins_gap, *ins_gap_ad, *ins_adapter, *upd_adapter, *ins_mdl;
 	struct dm_hmap ad_ids, mdl_ids;
+	uint64_t last_handle;	/* adapter_id()'s one-entry cache */
+	uint32_t last_ad, last_mdl;
 	uint64_t *ad_last;	/* last seq per adapter id */
 	uint32_t nad, capad;
 	struct mdlkey *mdls;
@@ -138,6 +140,12 @@ static int adapter_id(struct dm_rec *rec, uint64_t handle, uint64_t seq,
 		*id = 0;
 		return 0;
 	}
+	/* most events name the adapter the previous one named */
+	if (handle == rec->last_handle) {
+		rec->ad_last[rec->last_ad] = seq;
+		*id = rec->last_ad + 1;
+		return 0;
+	}
 	i = dm_hmap_get(&rec->ad_ids, handle);
 	if (i == DM_HMAP_NONE) {
 		if (rec->nad == rec->capad) {
@@ -159,6 +167,8 @@ static int adapter_id(struct dm_rec *rec, uint64_t handle, uint64_t seq,
 			return -EIO;
 	}
 	rec->ad_last[i] = seq;
+	rec->last_handle = handle;
+	rec->last_ad = i;
 	*id = i + 1;
 	return 0;
 }
@@ -169,9 +179,15 @@ static int mdl_id(struct dm_rec *rec, const struct dm_event *ev,
 	struct mdlkey k = { ev->arg[0], ev->arg[1], ev->arg[2] };
 	uint64_t h = (k.handle * 0x9e3779b97f4a7c15ull) ^ k.va ^
 		     (k.count << 40);
-	uint32_t i = dm_hmap_get(&rec->mdl_ids, h);
+	uint32_t i = rec->last_mdl;
 
+	if (i < rec->nmdl && !memcmp(&rec->mdls[i], &k, sizeof(k))) {
+		*id = i + 1;
+		return 0;
+	}
+	i = dm_hmap_get(&rec->mdl_ids, h);
 	if (i != DM_HMAP_NONE && !memcmp(&rec->mdls[i], &k, sizeof(k))) {
+		rec->last_mdl = i;
 		*id = i + 1;
 		return 0;
 	}
@@ -186,6 +202,7 @@ static int mdl_id(struct dm_rec *rec, const struct dm_event *ev,
 	}
 	i = rec->nmdl++;
 	rec->mdls[i] = k;
+	rec->last_mdl = i;
 	/* a hash collision only costs a duplicate row */
 	if (dm_hmap_put(&rec->mdl_ids, h, i))
 		return -ENOMEM;
@@ -743,11 +760,11 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	return 0;
 }
 
-int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, char *errbuf,
+int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
+		 uint64_t ts, struct dm_rec_stats *out, char *errbuf,
 		 size_t len)
 {
 	struct dm_rec_stats st;
-	uint64_t seq = 0, ts = 0;
 	uint32_t i;
 	int err;
 
@@ -756,21 +773,14 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, char *errbuf,
 	if (rec->gap_open)
 		gap_close(rec);
 	sync_strings(rec);
-	if (vrf) {
-		/* the last event written tells where the state stands */
-		uint64_t head = atomic_load(&rec->head);
-
-		if (head) {
-			seq = rec->ring[(head - 1) & rec->mask].seq;
-			ts = rec->ring[(head - 1) & rec->mask].ts;
-		}
-		if (rec->since_cp || rec->want_cp)
-			dm_rec_checkpoint(rec, vrf, seq, ts);
-	}
+	if (vrf && (rec->since_cp || rec->want_cp))
+		dm_rec_checkpoint(rec, vrf, seq, ts);
 	atomic_store(&rec->stop, true);
 	if (rec->started)
 		pthread_join(rec->thread, NULL);
 	dm_rec_stats(rec, &st);
+	if (out)
+		*out = st;
 	err = atomic_load(&rec->error);
 	if (!err) {
 		char sql[512];

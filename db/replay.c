@@ -29,7 +29,8 @@ struct replay {
 	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq;
 	bool ev_active, ended;
 	uint64_t next;		/* the seq the next row should have */
-	uint64_t first, last;	/* span of the event table */
+	uint64_t first, last;	/* span of the recording */
+	uint64_t last_event;	/* the last event in the event table */
 	uint64_t *ad;		/* adapter id - 1 -> handle */
 	uint32_t nad;
 	struct mdl *mdl;
@@ -161,12 +162,19 @@ static int load_span(struct replay *rp)
 	sqlite3_stmt *st;
 	int err = 0;
 
-	if (sqlite3_prepare_v2(rp->db, "SELECT min(seq), max(seq) FROM event",
+	/* two subqueries: min() and max() together would scan the table */
+	if (sqlite3_prepare_v2(rp->db, "SELECT (SELECT min(seq) FROM event), "
+				       "(SELECT max(seq) FROM event), "
+				       "(SELECT max(seq) FROM checkpoint)",
 			       -1, &st, NULL))
 		return db_error(rp, "reading events");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		rp->first = (uint64_t)sqlite3_column_int64(st, 0);
 		rp->last = (uint64_t)sqlite3_column_int64(st, 1);
+		rp->last_event = rp->last;
+		/* events lost at the very end live on in the last checkpoint */
+		if ((uint64_t)sqlite3_column_int64(st, 2) > rp->last)
+			rp->last = (uint64_t)sqlite3_column_int64(st, 2);
 	} else {
 		err = db_error(rp, "reading events");
 	}
@@ -267,6 +275,30 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 
 	while (n < max && rp->next < stop) {
 		rc = sqlite3_step(rp->ev);
+		if (rc == SQLITE_DONE && rp->next <= rp->last &&
+		    rp->next < stop) {
+			/* the recorder lost the last events; the state they
+			 * made is in the final checkpoint */
+			struct dm_event lost = {
+				.seq = rp->next, .kind = DM_EV_LOST,
+				.arg = { rp->last - rp->next + 1, rp->next,
+					 rp->last },
+			};
+			uint64_t at;
+
+			rp->lost += rp->last - rp->next + 1;
+			rp->next = rp->last + 1;
+			n++;
+			if (fn(ctx, &lost))
+				return (int)n;
+			if (rp->src.vrf) {
+				err = load_checkpoint(rp, rp->cp_after,
+						      lost.arg[2], &at);
+				if (err < 0)
+					return err;
+			}
+			continue;
+		}
 		if (rc == SQLITE_DONE) {
 			rp->ended = true;
 			break;

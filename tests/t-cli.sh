@@ -36,6 +36,17 @@ run --batch
 is "$rc" 2 "no source is a usage error"
 printf "%s\n" "$err" | grep -q -- "--sim"; ok $? "... pointing at --sim"
 
+run --sim=ndis --replay=x.db --batch
+is "$rc" 2 "--sim and --replay together are a usage error"
+run --sim=ndis --at=1 --batch
+is "$rc" 2 "--at without --replay is a usage error"
+printf "%s\n" "$err" | grep -q -- "--at goes with --replay"; ok $? "... saying what it goes with"
+run --replay=x.db --record=y.db --batch
+is "$rc" 2 "--record of a replay is a usage error"
+run --record
+is "$rc" 2 "--record without a file is a usage error"
+printf "%s\n" "$err" | grep -q "needs an argument"; ok $? "... saying it needs one"
+
 run --sim=ndis --batch stray
 is "$rc" 2 "a stray argument is a usage error"
 

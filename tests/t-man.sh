@@ -3,9 +3,11 @@
 . "$SRCDIR/tests/lib.sh"
 M=$SRCDIR/man/dmatop.8
 
-groff -ww -t -man -Tutf8 "$M" >"$TMP/out" 2>"$TMP/warn"
-ok $? "groff renders dmatop(8)"
-is "$(cat "$TMP/warn")" "" "... without a warning (groff -ww)"
+for page in dmatop.8 dmatop.db.5 dmatop-queries.7; do
+	groff -ww -t -man -Tutf8 "$SRCDIR/man/$page" >"$TMP/out" 2>"$TMP/warn"
+	ok $? "groff renders $page"
+	is "$(cat "$TMP/warn")" "" "... without a warning (groff -ww)"
+done
 
 "$DMATOP" --help | grep -o -- '--[a-z-]*' | sort -u >"$TMP/opts"
 missing=

@@ -279,14 +279,12 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
 	else
 		status = run_source(&r, errf);
 	if (r.rec) {
-		dm_rec_stats(r.rec, &rs);
-		if (dm_rec_close(r.rec, r.vrf, msg, sizeof(msg))) {
+		if (dm_rec_close(r.rec, r.vrf, r.last_seq, r.last_ts, &rs, msg,
+				 sizeof(msg))) {
 			fprintf(errf, "dmatop: the recording %s stopped: %s; "
 				      "%llu of %llu events are in it\n",
-				o->record, msg,
-				(unsigned long long)(rs.queued - rs.dropped -
-						     rs.backlog),
-				(unsigned long long)(rs.queued + rs.dropped));
+				o->record, msg, (unsigned long long)rs.written,
+				(unsigned long long)dm_vrf_stats(r.vrf)->events);
 			status = status ? status : 1;
 		} else if (rs.dropped) {
 			fprintf(errf, "dmatop: %s: %llu events did not fit "
