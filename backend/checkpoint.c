@@ -23,7 +23,7 @@
 
 #include "verifier_int.h"
 
-#define MAGIC "DMVSTATE"
+#define MAGIC	"DMVSTATE"
 #define VERSION 1u
 
 struct wbuf {
@@ -146,7 +146,8 @@ int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len)
 		put32(&w, ad->owner);
 		put32(&w, ad->max_mapregs);
 		put32(&w, ad->refs);
-		put32(&w, ad->live | ad->wcb_queued << 1 | ad->sysdma_busy << 2);
+		put32(&w,
+		      ad->live | ad->wcb_queued << 1 | ad->sysdma_busy << 2);
 		put32(&w, ad->wcb_regs);
 		put32(&w, ad->wcb_caller);
 		put64(&w, ad->wcb_ts);
@@ -256,7 +257,7 @@ static int load_adapter(struct dm_vrf *vrf, struct rbuf *r)
 	uint32_t a, flags;
 
 	if (r->err || dm_hmap_get(&vrf->ad_by_handle, handle) != NONE)
-		return -EINVAL;	/* each adapter once */
+		return -EINVAL; /* each adapter once */
 	a = dm_vrf_i_adapter_new(vrf, handle);
 	if (a == NONE)
 		return -ENOMEM;
@@ -349,8 +350,9 @@ static int load_file(struct dm_vrf *vrf, struct rbuf *r)
 static int load_cb(struct dm_vrf *vrf, struct rbuf *r)
 {
 	uint32_t a = get32(r), c;
-	struct dm_vcb cb = { .va = get64(r), .dma = get64(r),
-			     .len = get64(r), .ts = get64(r) };
+	struct dm_vcb cb = {
+		.va = get64(r), .dma = get64(r), .len = get64(r), .ts = get64(r)
+	};
 
 	cb.caller = get32(r);
 	cb.reported = get32(r);
@@ -374,9 +376,12 @@ static int load_cb(struct dm_vrf *vrf, struct rbuf *r)
 static int load_sg(struct dm_vrf *vrf, struct rbuf *r)
 {
 	uint32_t a = get32(r), s;
-	struct dm_vsg sg = { .handle = get64(r), .va = get64(r),
-			     .dma = get64(r), .len = get64(r),
-			     .mdl = get64(r), .ts = get64(r) };
+	struct dm_vsg sg = { .handle = get64(r),
+			     .va = get64(r),
+			     .dma = get64(r),
+			     .len = get64(r),
+			     .mdl = get64(r),
+			     .ts = get64(r) };
 
 	sg.caller = get32(r);
 	sg.dir = (uint8_t)get32(r);
@@ -441,7 +446,7 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 	for (i = 0; i < ns && !err; i++)
 		err = load_sg(vrf, &r);
 	if (!err && r.left)
-		err = -EINVAL;	/* trailing bytes: not what we wrote */
+		err = -EINVAL; /* trailing bytes: not what we wrote */
 out:
 	if (err)
 		reset(vrf);

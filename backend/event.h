@@ -27,7 +27,7 @@ enum dm_event_kind {
 	 * address, arg[2] = name string id | max map registers << 32.
 	 */
 	DM_EV_ADAPTER_GET = 1,
-	DM_EV_ADAPTER_GET_OBSOLETE = 2,	/* HalGetAdapter: fields as above */
+	DM_EV_ADAPTER_GET_OBSOLETE = 2, /* HalGetAdapter: fields as above */
 	DM_EV_ADAPTER_PUT = 3,		/* PutDmaAdapter */
 	DM_EV_ADAPTER_REF = 4,		/* ObReferenceObject(adapter) */
 	DM_EV_ADAPTER_DEREF = 5,	/* ObDereferenceObject(adapter) */
@@ -53,17 +53,17 @@ enum dm_event_kind {
 	 * arg[1] = MDL start VA, arg[2] = MDL ByteCount; flags = DM_MDL_*.
 	 */
 	DM_EV_MAP = 11,
-	DM_EV_UNMAP = 12,		/* dma_unmap_*: as DM_EV_MAP */
+	DM_EV_UNMAP = 12, /* dma_unmap_*: as DM_EV_MAP */
 	/* FlushAdapterBuffers: fields as DM_EV_MAP, dma unused */
 	DM_EV_FLUSH = 13,
 	/* Get/BuildScatterGatherList: obj = SG list, other fields as MAP,
 	 * arg[0] = MDL; for Build, flags has DM_F_BUILD and dma = the
 	 * caller's buffer length */
 	DM_EV_SG_MAP = 14,
-	DM_EV_SG_UNMAP = 15,		/* PutScatterGatherList: obj = list */
+	DM_EV_SG_UNMAP = 15, /* PutScatterGatherList: obj = list */
 	/* AllocateCommonBuffer: obj = VA, dma = logical address, len */
 	DM_EV_CB_ALLOC = 16,
-	DM_EV_CB_FREE = 17,		/* FreeCommonBuffer: as CB_ALLOC */
+	DM_EV_CB_FREE = 17, /* FreeCommonBuffer: as CB_ALLOC */
 	/*
 	 * Guard bytes read from real memory around a common buffer, on every
 	 * verifier pass and before each free: obj = buffer VA, len = length,
@@ -75,56 +75,56 @@ enum dm_event_kind {
 	/* Fill of free map registers read from real memory:
 	 * arg[0] = first byte that is not 0x0F (0: none) */
 	DM_EV_MAPREG_GUARD = 19,
-	DM_EV_SYNC_CPU = 20,		/* dma_sync_*_for_cpu */
-	DM_EV_SYNC_DEVICE = 21,		/* dma_sync_*_for_device */
-	DM_EV_BOUNCE = 22,		/* swiotlb bounce */
-	DM_EV_IOMMU_MAP = 23,		/* dma = iova, len */
+	DM_EV_SYNC_CPU = 20,	/* dma_sync_*_for_cpu */
+	DM_EV_SYNC_DEVICE = 21, /* dma_sync_*_for_device */
+	DM_EV_BOUNCE = 22,	/* swiotlb bounce */
+	DM_EV_IOMMU_MAP = 23,	/* dma = iova, len */
 	DM_EV_IOMMU_UNMAP = 24,
 	/* IOMMU fault: obj = device object, dma = faulting address,
 	 * arg[0] = fault type (DM_FAULT_*) */
 	DM_EV_IOMMU_FAULT = 25,
-	DM_EV_MAP_ERROR = 26,		/* a map call failed */
+	DM_EV_MAP_ERROR = 26, /* a map call failed */
 	DM_EV_DRIVER_BIND = 27,
 	DM_EV_DRIVER_UNBIND = 28,
 	/* KeQueryPerformanceCounter: arg[0] = value, arg[1] = frequency */
 	DM_EV_PERF_COUNTER = 29,
 	/* system DMA controller: arg[0] = controller, arg[1] = channel */
 	DM_EV_SYSDMA_START = 30,
-	DM_EV_SYSDMA_DONE = 31,		/* completed or cancelled */
+	DM_EV_SYSDMA_DONE = 31, /* completed or cancelled */
 	/* events the source lost: arg[0] = how many */
 	DM_EV_LOST = 32,
 	DM_EV_KIND_MAX
 };
 
 /* DM_EV_ADAPTER_GET arg[0]: the DEVICE_DESCRIPTION, packed */
-#define DM_DESC_VERSION(d)	((unsigned)((d) & 0xff))
-#define DM_DESC_MASTER		(1ull << 8)
-#define DM_DESC_SCATTER_GATHER	(1ull << 9)
-#define DM_DESC_DMA32		(1ull << 10)
-#define DM_DESC_DMA64		(1ull << 11)
-#define DM_DESC_NONCOHERENT	(1ull << 12)	/* CPU caches not snooped */
-#define DM_DESC_IOMMU		(1ull << 13)	/* behind an IOMMU */
-#define DM_DESC_IFACE(d)	((unsigned)(((d) >> 16) & 0xff))
-#define DM_DESC_WIDTH(d)	((unsigned)(((d) >> 24) & 0xff))
-#define DM_DESC_CHANNEL(d)	((unsigned)(((d) >> 32) & 0xff))
-#define DM_DESC_PACK(ver, iface, width, chan) \
-	((uint64_t)(ver) | (uint64_t)(iface) << 16 | \
-	 (uint64_t)(width) << 24 | (uint64_t)(chan) << 32)
+#define DM_DESC_VERSION(d)     ((unsigned)((d)&0xff))
+#define DM_DESC_MASTER	       (1ull << 8)
+#define DM_DESC_SCATTER_GATHER (1ull << 9)
+#define DM_DESC_DMA32	       (1ull << 10)
+#define DM_DESC_DMA64	       (1ull << 11)
+#define DM_DESC_NONCOHERENT    (1ull << 12) /* CPU caches not snooped */
+#define DM_DESC_IOMMU	       (1ull << 13) /* behind an IOMMU */
+#define DM_DESC_IFACE(d)       ((unsigned)(((d) >> 16) & 0xff))
+#define DM_DESC_WIDTH(d)       ((unsigned)(((d) >> 24) & 0xff))
+#define DM_DESC_CHANNEL(d)     ((unsigned)(((d) >> 32) & 0xff))
+#define DM_DESC_PACK(ver, iface, width, chan)                                  \
+	((uint64_t)(ver) | (uint64_t)(iface) << 16 | (uint64_t)(width) << 24 | \
+	 (uint64_t)(chan) << 32)
 
-#define DM_MAPREG_STRIDE	0xcu
+#define DM_MAPREG_STRIDE 0xcu
 
 /* event flags */
-#define DM_MDL_LOCKED		(1u << 0)	/* pages locked (probed) */
-#define DM_MDL_SYSVA		(1u << 1)	/* mapped to system VA */
+#define DM_MDL_LOCKED (1u << 0) /* pages locked (probed) */
+#define DM_MDL_SYSVA  (1u << 1) /* mapped to system VA */
 /* (kept under 0x80: a recording stores each flags value in one byte) */
-#define DM_F_MDL		(1u << 2)	/* arg[0..2] describe an MDL */
-#define DM_F_BUILD		(1u << 3)	/* BuildScatterGatherList */
-#define DM_F_FAILED		(1u << 4)	/* the call failed */
-#define DM_F_KEEP_REGISTERS	(1u << 5)	/* channel freed, registers kept */
+#define DM_F_MDL	    (1u << 2) /* arg[0..2] describe an MDL */
+#define DM_F_BUILD	    (1u << 3) /* BuildScatterGatherList */
+#define DM_F_FAILED	    (1u << 4) /* the call failed */
+#define DM_F_KEEP_REGISTERS (1u << 5) /* channel freed, registers kept */
 
 enum dm_dir {
 	DM_DIR_BIDI = 0,
-	DM_DIR_TO_DEVICE = 1,		/* WriteToDevice = TRUE */
+	DM_DIR_TO_DEVICE = 1, /* WriteToDevice = TRUE */
 	DM_DIR_FROM_DEVICE = 2,
 	DM_DIR_NONE = 3,
 };
@@ -143,20 +143,20 @@ enum dm_fault_type {
 };
 
 struct dm_event {
-	uint64_t seq;		/* 1-based, gap-free per source */
-	uint64_t ts;		/* ns since the source started */
-	uint64_t adapter;	/* adapter handle; 0 = none given */
-	uint64_t obj;		/* the object acted on, per kind */
-	uint64_t va;		/* CPU-side address, per kind */
-	uint64_t dma;		/* device-side address, per kind */
-	uint64_t len;		/* bytes */
-	uint64_t arg[3];	/* per kind */
-	uint32_t caller;	/* strtab id of the calling function */
-	uint32_t tid;		/* simulated thread or kernel CPU */
-	uint16_t kind;		/* enum dm_event_kind */
-	uint8_t dir;		/* enum dm_dir */
-	uint8_t irql;		/* IRQL at the call (HAL), 0 on Linux */
-	uint32_t flags;		/* DM_MDL_*, DM_F_* */
+	uint64_t seq;	  /* 1-based, gap-free per source */
+	uint64_t ts;	  /* ns since the source started */
+	uint64_t adapter; /* adapter handle; 0 = none given */
+	uint64_t obj;	  /* the object acted on, per kind */
+	uint64_t va;	  /* CPU-side address, per kind */
+	uint64_t dma;	  /* device-side address, per kind */
+	uint64_t len;	  /* bytes */
+	uint64_t arg[3];  /* per kind */
+	uint32_t caller;  /* strtab id of the calling function */
+	uint32_t tid;	  /* simulated thread or kernel CPU */
+	uint16_t kind;	  /* enum dm_event_kind */
+	uint8_t dir;	  /* enum dm_dir */
+	uint8_t irql;	  /* IRQL at the call (HAL), 0 on Linux */
+	uint32_t flags;	  /* DM_MDL_*, DM_F_* */
 };
 
 _Static_assert(sizeof(struct dm_event) == 96, "dm_event is an ABI");

@@ -16,12 +16,12 @@
 
 struct dm_hmap_slot {
 	uint64_t key;
-	uint32_t val;		/* DM_HMAP_NONE: empty */
+	uint32_t val; /* DM_HMAP_NONE: empty */
 };
 
 struct dm_hmap {
 	struct dm_hmap_slot *slot;
-	uint32_t mask;		/* capacity - 1; capacity is a power of two */
+	uint32_t mask; /* capacity - 1; capacity is a power of two */
 	uint32_t count;
 };
 

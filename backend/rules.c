@@ -12,6 +12,7 @@
 
 #define VDATA "verifier record"
 
+/* clang-format off */
 const struct dm_rule dm_rules[DM_R_COUNT] = {
 	[DM_R_FLUSH_PAST_MDL] = { 0x00, 0x01, true, "flush-past-mdl-end",
 		{ "violation code", "bytes left in the MDL",
@@ -152,6 +153,7 @@ const struct dm_rule dm_rules[DM_R_COUNT] = {
 		{ "device object", "faulting address", "fault type" },
 		"the IOMMU blocked a device access outside the device's mappings" },
 };
+/* clang-format on */
 
 int dm_rule_find(unsigned code, unsigned sub)
 {

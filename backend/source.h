@@ -21,7 +21,7 @@ typedef int (*dm_src_event_fn)(void *ctx, const struct dm_event *ev);
 struct dm_src;
 
 struct dm_src_ops {
-	const char *name;	/* "sim", "bpf", "replay" */
+	const char *name; /* "sim", "bpf", "replay" */
 	/* An fd to poll(2) for readiness, or -1 when always ready. */
 	int (*fd)(struct dm_src *src);
 	/*
@@ -37,7 +37,7 @@ struct dm_src_ops {
 	 */
 	int (*seek)(struct dm_src *src, uint64_t seq);
 	uint64_t (*lost)(struct dm_src *src);
-	const char *(*describe)(struct dm_src *src);	/* one line */
+	const char *(*describe)(struct dm_src *src); /* one line */
 	void (*close)(struct dm_src *src);
 };
 
@@ -49,7 +49,7 @@ struct dm_src {
 	/* The verifier this source feeds, if the caller wants sources that
 	 * can (replay) to restore its state on seek and across gaps. */
 	struct dm_vrf *vrf;
-	char err[256];		/* last error, for the caller to show */
+	char err[256]; /* last error, for the caller to show */
 };
 
 static inline int dm_src_poll(struct dm_src *src, size_t max,

@@ -11,7 +11,7 @@
 
 struct dm_strtab {
 	char **str;
-	uint32_t *next;		/* next id with the same hash */
+	uint32_t *next; /* next id with the same hash */
 	uint32_t n, cap;
 	struct dm_hmap byhash;
 };

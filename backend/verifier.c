@@ -61,8 +61,9 @@ int dm_vrf_i_page_add(struct dm_vrf *vrf, uint32_t a, uint32_t f, uint32_t r)
 
 	if (n == NONE)
 		return -ENOMEM;
-	vrf->nodes.v[n] = (struct pnode){ page, a, f, r,
-					  dm_hmap_get(&vrf->node_by_page, key) };
+	vrf->nodes.v[n] =
+		(struct pnode){ page, a, f, r,
+				dm_hmap_get(&vrf->node_by_page, key) };
 	if (dm_hmap_put(&vrf->node_by_page, key, n)) {
 		GIVE(vrf->nodes, n);
 		return -ENOMEM;
@@ -99,8 +100,7 @@ static uint64_t page_overlap(struct dm_vrf *vrf, uint32_t a, uint64_t start,
 
 	for (page = start / DM_PAGE_SIZE; page <= (end - 1) / DM_PAGE_SIZE;
 	     page++) {
-		uint32_t n = dm_hmap_get(&vrf->node_by_page,
-					 page_key(page, a));
+		uint32_t n = dm_hmap_get(&vrf->node_by_page, page_key(page, a));
 
 		for (; n != NONE; n = vrf->nodes.v[n].next) {
 			const struct pnode *pn = &vrf->nodes.v[n];
@@ -274,7 +274,8 @@ static bool check_mdl(struct dm_vrf *vrf, uint32_t a, uint32_t data)
 		return false;
 	}
 	if (va + ev->len > end) {
-		if ((end - 1) / DM_PAGE_SIZE != (va + ev->len - 1) / DM_PAGE_SIZE)
+		if ((end - 1) / DM_PAGE_SIZE !=
+		    (va + ev->len - 1) / DM_PAGE_SIZE)
 			report(vrf, DM_R_CROSSES_PAGE, a, mdl, 0, mdl, ev->len);
 		else
 			report(vrf, DM_R_BUFFER_TOO_SHORT, a, mdl,
@@ -390,14 +391,14 @@ static int on_channel_grant(struct dm_vrf *vrf, uint32_t a)
 
 	ad->wcb_queued = false;
 	ad->cur_base = ev->obj;
-	if (!ev->obj)		/* a channel without map registers */
+	if (!ev->obj) /* a channel without map registers */
 		return 0;
 	if (n > DM_VRF_MAX_REGS) {
 		vrf->st.rejected++;
 		return 0;
 	}
 	f = dm_hmap_get(&vrf->file_by_base, ev->obj);
-	if (f != NONE)		/* the HAL never reuses a live base */
+	if (f != NONE) /* the HAL never reuses a live base */
 		file_drop(vrf, f);
 	f = TAKE(vrf->files);
 	if (f == NONE)
@@ -438,7 +439,8 @@ static void on_channel_free(struct dm_vrf *vrf, uint32_t a)
 		report(vrf, DM_R_CHANNEL_DOUBLE_FREE, a, 0,
 		       ad->ch_freed - ad->ch_alloc, 0, 0);
 	f = ad->cur_base && !(vrf->ev->flags & DM_F_KEEP_REGISTERS) ?
-		    dm_hmap_get(&vrf->file_by_base, ad->cur_base) : NONE;
+		    dm_hmap_get(&vrf->file_by_base, ad->cur_base) :
+		    NONE;
 	if (f != NONE && vrf->files.v[f].adapter == a) {
 		if (vrf->files.v[f].mapped)
 			report(vrf, DM_R_FREE_WHILE_MAPPED, a, ad->cur_base,
@@ -461,7 +463,9 @@ static void on_mapreg_free(struct dm_vrf *vrf, uint32_t a)
 	if (f == NONE || vrf->files.v[f].adapter != a) {
 		report(vrf, DM_R_MAPREG_DOUBLE_FREE, a, ev->obj,
 		       ad->mr_freed > ad->mr_alloc ?
-		       ad->mr_freed - ad->mr_alloc : ev->arg[0], 0, 0);
+			       ad->mr_freed - ad->mr_alloc :
+			       ev->arg[0],
+		       0, 0);
 		return;
 	}
 	if (vrf->files.v[f].mapped)
@@ -502,8 +506,8 @@ static int on_map(struct dm_vrf *vrf, uint32_t a)
 	ad->bytes_since_flush += ev->len;
 	max = (uint64_t)ad->max_mapregs * DM_PAGE_SIZE;
 	if (max && before <= max && ad->bytes_since_flush > max)
-		report(vrf, DM_R_NOT_FLUSHED, a, ev->obj,
-		       ad->bytes_since_flush, max, 0);
+		report(vrf, DM_R_NOT_FLUSHED, a, ev->obj, ad->bytes_since_flush,
+		       max, 0);
 	if (!file)
 		return 0;
 	/* one register per page piece, lowest free register first */
@@ -534,7 +538,8 @@ static void on_flush(struct dm_vrf *vrf, uint32_t a)
 	uint32_t f = dm_hmap_get(&vrf->file_by_base, ev->obj);
 	uint64_t mdl = ev->arg[0];
 	uint64_t end = ev->arg[2] > UINT64_MAX - ev->arg[1] ?
-			       UINT64_MAX : ev->arg[1] + ev->arg[2];
+			       UINT64_MAX :
+			       ev->arg[1] + ev->arg[2];
 	uint64_t first = 0;
 	struct dm_vfile *file;
 	uint32_t r, hit = 0;
@@ -544,7 +549,7 @@ static void on_flush(struct dm_vrf *vrf, uint32_t a)
 		report(vrf, DM_R_SYSDMA_FLUSH_BUSY, a, ev->obj, 0,
 		       DM_DESC_CHANNEL(ad->desc) / 4,
 		       DM_DESC_CHANNEL(ad->desc) % 4);
-	if (!ev->obj)		/* system DMA without map registers */
+	if (!ev->obj) /* system DMA without map registers */
 		goto done;
 	if (f == NONE || vrf->files.v[f].adapter != a ||
 	    !vrf->files.v[f].mapped) {
@@ -675,13 +680,15 @@ static void on_cb_free(struct dm_vrf *vrf, uint32_t a)
 	if (c == NONE || vrf->cbs.v[c].adapter != a) {
 		report(vrf, DM_R_CB_DOUBLE_FREE, a, ev->obj,
 		       ad->cb_freed > ad->cb_alloc ?
-		       ad->cb_freed - ad->cb_alloc : 1, 0, 0);
+			       ad->cb_freed - ad->cb_alloc :
+			       1,
+		       0, 0);
 		return;
 	}
 	cb_drop(vrf, c);
 }
 
-#define DMA_VRFY0 0x3079667256616d44ull	/* "DmaVrfy0", little-endian */
+#define DMA_VRFY0 0x3079667256616d44ull /* "DmaVrfy0", little-endian */
 
 static void on_guard(struct dm_vrf *vrf, uint32_t a)
 {
@@ -721,11 +728,12 @@ static void on_perf(struct dm_vrf *vrf)
 			/* ticks the clock allows, generously */
 			unsigned __int128 allowed =
 				((unsigned __int128)dt * PERF_FAST_FACTOR +
-				 PERF_FAST_SLACK_NS) * freq / 1000000000u;
+				 PERF_FAST_SLACK_NS) *
+				freq / 1000000000u;
 
 			if (now - last > allowed)
-				report(vrf, DM_R_PERF_TOO_FAST, NONE, 0, now,
-				       0, 0);
+				report(vrf, DM_R_PERF_TOO_FAST, NONE, 0, now, 0,
+				       0);
 		}
 	}
 	vrf->st.perf_last = now;
@@ -762,8 +770,8 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 	case DM_EV_CALLBACK_RETURN:
 		if ((vrf->rulesets & DM_RULES_HAL) && ev->irql != ev->arg[0])
 			report(vrf, DM_R_IRQL_CALLBACK,
-			       dm_hmap_get(&vrf->ad_by_handle, ev->adapter),
-			       0, 0, 0, 0);
+			       dm_hmap_get(&vrf->ad_by_handle, ev->adapter), 0,
+			       0, 0, 0);
 		return 0;
 	default:
 		break;
@@ -772,8 +780,10 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 	a = adapter_of(vrf, ev);
 	if (a == NONE)
 		return vrf->nad && ev->adapter &&
-		       dm_hmap_get(&vrf->ad_by_handle, ev->adapter) == NONE ?
-		       -ENOMEM : 0;
+				       dm_hmap_get(&vrf->ad_by_handle,
+						   ev->adapter) == NONE ?
+			       -ENOMEM :
+			       0;
 
 	switch (ev->kind) {
 	case DM_EV_ADAPTER_PUT:
@@ -899,8 +909,7 @@ uint32_t dm_vrf_adapter_count(const struct dm_vrf *vrf)
 	return vrf->nad;
 }
 
-const struct dm_vadapter *dm_vrf_adapter(const struct dm_vrf *vrf,
-					 uint32_t i)
+const struct dm_vadapter *dm_vrf_adapter(const struct dm_vrf *vrf, uint32_t i)
 {
 	return i < vrf->nad ? &vrf->ad[i] : NULL;
 }

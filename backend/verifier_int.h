@@ -14,26 +14,26 @@
 #define NONE DM_VRF_NONE
 /* A performance counter may run ahead of the event clock by this factor
  * plus this slack before it counts as "too fast". */
-#define PERF_FAST_FACTOR 4
+#define PERF_FAST_FACTOR   4
 #define PERF_FAST_SLACK_NS 100000000ull
 
 struct pnode {
 	uint64_t page;
 	uint32_t adapter, file, reg;
-	uint32_t next;		/* chain on the same key; free list */
+	uint32_t next; /* chain on the same key; free list */
 };
 
-#define POOL(type)                                                          \
-	struct {                                                            \
-		type *v;                                                    \
-		uint32_t n, cap, free;                                      \
+#define POOL(type)                     \
+	struct {                       \
+		type *v;               \
+		uint32_t n, cap, free; \
 	}
 
 struct dm_vrf {
 	unsigned rulesets;
 	dm_vrf_report_fn report;
 	void *ctx;
-	const struct dm_event *ev;	/* the event being fed */
+	const struct dm_event *ev; /* the event being fed */
 	struct dm_vrf_stats st;
 	uint64_t master;
 	uint32_t next_file_id;
@@ -52,7 +52,8 @@ struct dm_vrf {
 /* Take a record from a pool: reuse the free list, else grow. The record
  * comes back zeroed. Returns its index or NONE. */
 static inline uint32_t dm_vrf_pool_take(void **v, uint32_t *n, uint32_t *cap,
-			  uint32_t *freel, size_t size, size_t next_off)
+					uint32_t *freel, size_t size,
+					size_t next_off)
 {
 	uint32_t i = *freel;
 	char *rec;
@@ -77,39 +78,39 @@ static inline uint32_t dm_vrf_pool_take(void **v, uint32_t *n, uint32_t *cap,
 	return i;
 }
 
-#define TAKE(p)                                                             \
-	dm_vrf_pool_take((void **)&(p).v, &(p).n, &(p).cap, &(p).free,             \
-		  sizeof(*(p).v), offsetof(__typeof__(*(p).v), next))
-#define GIVE(p, i)                                                          \
-	do {                                                                \
-		(p).v[i].next = (p).free;                                   \
-		(p).free = (i);                                             \
+#define TAKE(p)                                                        \
+	dm_vrf_pool_take((void **)&(p).v, &(p).n, &(p).cap, &(p).free, \
+			 sizeof(*(p).v), offsetof(__typeof__(*(p).v), next))
+#define GIVE(p, i)                        \
+	do {                              \
+		(p).v[i].next = (p).free; \
+		(p).free = (i);           \
 	} while (0)
 
 /* Doubly-linked list in allocation order, through prev/next fields. */
-#define LIST_ADD(pool, list, i)                                             \
-	do {                                                                \
-		(pool).v[i].prev = (list).tail;                             \
-		(pool).v[i].next = NONE;                                    \
-		if ((list).tail != NONE)                                    \
-			(pool).v[(list).tail].next = (i);                   \
-		else                                                        \
-			(list).head = (i);                                  \
-		(list).tail = (i);                                          \
-		(list).count++;                                             \
+#define LIST_ADD(pool, list, i)                           \
+	do {                                              \
+		(pool).v[i].prev = (list).tail;           \
+		(pool).v[i].next = NONE;                  \
+		if ((list).tail != NONE)                  \
+			(pool).v[(list).tail].next = (i); \
+		else                                      \
+			(list).head = (i);                \
+		(list).tail = (i);                        \
+		(list).count++;                           \
 	} while (0)
-#define LIST_DEL(pool, list, i)                                             \
-	do {                                                                \
-		uint32_t p_ = (pool).v[i].prev, n_ = (pool).v[i].next;      \
-		if (p_ != NONE)                                             \
-			(pool).v[p_].next = n_;                             \
-		else                                                        \
-			(list).head = n_;                                   \
-		if (n_ != NONE)                                             \
-			(pool).v[n_].prev = p_;                             \
-		else                                                        \
-			(list).tail = p_;                                   \
-		(list).count--;                                             \
+#define LIST_DEL(pool, list, i)                                        \
+	do {                                                           \
+		uint32_t p_ = (pool).v[i].prev, n_ = (pool).v[i].next; \
+		if (p_ != NONE)                                        \
+			(pool).v[p_].next = n_;                        \
+		else                                                   \
+			(list).head = n_;                              \
+		if (n_ != NONE)                                        \
+			(pool).v[n_].prev = p_;                        \
+		else                                                   \
+			(list).tail = p_;                              \
+		(list).count--;                                        \
 	} while (0)
 
 uint32_t dm_vrf_i_adapter_new(struct dm_vrf *vrf, uint64_t handle);

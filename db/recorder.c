@@ -28,10 +28,10 @@
 #include "recorder.h"
 #include "schema.h"
 
-#define BATCH		65536u		/* events a transaction, at most */
-#define CP_EVENTS	16384u		/* events between checkpoints, at least */
-#define CP_FACTOR	8u		/* ... and 8 times the state's objects */
-#define GAP_ADAPTERS	64u
+#define BATCH	     65536u /* events a transaction, at most */
+#define CP_EVENTS    16384u /* events between checkpoints, at least */
+#define CP_FACTOR    8u	    /* ... and 8 times the state's objects */
+#define GAP_ADAPTERS 64u
 
 enum meta_type { M_STRING, M_VIOLATION, M_CHECKPOINT, M_GAP };
 
@@ -41,12 +41,12 @@ struct gap {
 	struct {
 		uint64_t handle, events;
 	} ad[GAP_ADAPTERS];
-	uint64_t other;		/* events of adapters past GAP_ADAPTERS */
+	uint64_t other; /* events of adapters past GAP_ADAPTERS */
 };
 
 struct meta {
 	enum meta_type type;
-	uint64_t tag;		/* events pushed before this item */
+	uint64_t tag; /* events pushed before this item */
 	struct meta *next;
 	union {
 		struct {
@@ -90,12 +90,12 @@ struct dm_rec {
 	uint64_t since_cp;
 
 	/* writer only */
-	sqlite3_stmt *ins_event, *ins_string, *ins_violation, *ins_cp,
-		*ins_gap, *ins_gap_ad, *ins_adapter, *upd_adapter, *ins_mdl;
+	sqlite3_stmt *ins_event, *ins_string, *ins_violation, *ins_cp, *ins_gap,
+		*ins_gap_ad, *ins_adapter, *upd_adapter, *ins_mdl;
 	struct dm_hmap ad_ids, mdl_ids;
-	uint64_t last_handle;	/* adapter_id()'s one-entry cache */
+	uint64_t last_handle; /* adapter_id()'s one-entry cache */
 	uint32_t last_ad, last_mdl;
-	uint64_t *ad_last;	/* last seq per adapter id */
+	uint64_t *ad_last; /* last seq per adapter id */
 	uint32_t nad, capad;
 	struct mdlkey *mdls;
 	uint32_t nmdl, capmdl;
@@ -108,14 +108,14 @@ static void set_error(struct dm_rec *rec, int err, const char *what)
 	if (!atomic_compare_exchange_strong(&rec->error, &zero, err))
 		return;
 	snprintf(rec->errmsg, sizeof(rec->errmsg), "%s: %s", what,
-		 err == -ENOSPC ? "the disk is full" :
-				  sqlite3_errmsg(rec->db));
+		 err == -ENOSPC ? "the disk is full" : sqlite3_errmsg(rec->db));
 }
 
 static int sql_err(struct dm_rec *rec, int rc, const char *what)
 {
-	int err = rc == SQLITE_FULL ? -ENOSPC :
-		  rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	int err = rc == SQLITE_FULL  ? -ENOSPC :
+		  rc == SQLITE_NOMEM ? -ENOMEM :
+				       -EIO;
 
 	set_error(rec, err, what);
 	return err;
@@ -177,8 +177,8 @@ static int mdl_id(struct dm_rec *rec, const struct dm_event *ev,
 		  sqlite3_int64 *id)
 {
 	struct mdlkey k = { ev->arg[0], ev->arg[1], ev->arg[2] };
-	uint64_t h = (k.handle * 0x9e3779b97f4a7c15ull) ^ k.va ^
-		     (k.count << 40);
+	uint64_t h =
+		(k.handle * 0x9e3779b97f4a7c15ull) ^ k.va ^ (k.count << 40);
 	uint32_t i = rec->last_mdl;
 
 	if (i < rec->nmdl && !memcmp(&rec->mdls[i], &k, sizeof(k))) {
@@ -254,8 +254,10 @@ static int write_event(struct dm_rec *rec, const struct dm_event *ev)
 	sqlite3_bind_int64(st, 16, ev->flags);
 	sqlite3_bind_int64(st, 17, ev->tid);
 	err = step(rec, st, "writing events");
-	if (err || (ev->kind != DM_EV_ADAPTER_GET &&
-		    ev->kind != DM_EV_ADAPTER_GET_OBSOLETE) || !ad)
+	if (err ||
+	    (ev->kind != DM_EV_ADAPTER_GET &&
+	     ev->kind != DM_EV_ADAPTER_GET_OBSOLETE) ||
+	    !ad)
 		return err;
 	st = rec->upd_adapter;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(uint32_t)ev->arg[2]);
@@ -320,9 +322,10 @@ static int write_meta(struct dm_rec *rec, struct meta *m)
 				break;
 			err = i < m->u.gap.nad ?
 				      adapter_id(rec, m->u.gap.ad[i].handle,
-						 m->u.gap.first, &ad) : 0;
+						 m->u.gap.first, &ad) :
+				      0;
 			if (i == m->u.gap.nad)
-				ad = 0;	/* the rest, together */
+				ad = 0; /* the rest, together */
 			st = rec->ins_gap_ad;
 			sqlite3_bind_int64(st, 1,
 					   sqlite3_last_insert_rowid(rec->db));
@@ -359,7 +362,7 @@ static struct meta *take_meta(struct dm_rec *rec, uint64_t upto, bool all)
 		pthread_mutex_unlock(&rec->lock);
 		return NULL;
 	}
-	*link = NULL;		/* cut after the last item taken */
+	*link = NULL; /* cut after the last item taken */
 	rec->mhead = m;
 	if (!m)
 		rec->mtail = &rec->mhead;
@@ -383,10 +386,10 @@ static void *writer(void *arg)
 	const struct timespec nap = { 0, 1000000 };
 
 	for (;;) {
-		uint64_t head = atomic_load_explicit(&rec->head,
-						     memory_order_acquire);
-		uint64_t tail = atomic_load_explicit(&rec->tail,
-						     memory_order_relaxed);
+		uint64_t head =
+			atomic_load_explicit(&rec->head, memory_order_acquire);
+		uint64_t tail =
+			atomic_load_explicit(&rec->tail, memory_order_relaxed);
 		bool stopping = atomic_load(&rec->stop);
 		uint64_t n = head - tail, i;
 		struct meta *m, *next;
@@ -404,8 +407,8 @@ static void *writer(void *arg)
 			err = sql_err(rec, sqlite3_errcode(rec->db),
 				      "starting a transaction");
 		for (i = 0; i < n && !err; i++)
-			err = write_event(rec, &rec->ring[(tail + i) &
-							  rec->mask]);
+			err = write_event(rec,
+					  &rec->ring[(tail + i) & rec->mask]);
 		m = take_meta(rec, tail + n, stopping && n == head - tail);
 		for (; m; m = next) {
 			next = m->next;
@@ -499,7 +502,7 @@ static void gap_close(struct dm_rec *rec)
 	struct meta *m = meta_new(M_GAP);
 
 	rec->gap_open = false;
-	rec->want_cp = true;	/* the state must be exact past the gap */
+	rec->want_cp = true; /* the state must be exact past the gap */
 	atomic_fetch_add(&rec->gaps, 1);
 	if (!m) {
 		set_error(rec, -ENOMEM, "queueing a gap");
@@ -549,7 +552,7 @@ bool dm_rec_want_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf)
 	uint64_t size = dm_vrf_size(vrf) * CP_FACTOR;
 
 	if (rec->gap_open)
-		return false;	/* after the gap closes */
+		return false; /* after the gap closes */
 	return rec->want_cp ||
 	       rec->since_cp >= (size > CP_EVENTS ? size : CP_EVENTS);
 }
@@ -607,8 +610,10 @@ static int session_put(struct dm_rec *rec, const char *key, const char *text,
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = sqlite3_prepare_v2(rec->db, "INSERT OR REPLACE INTO session "
-					 "VALUES (?, ?)", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(rec->db,
+				"INSERT OR REPLACE INTO session "
+				"VALUES (?, ?)",
+				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sql_err(rec, rc, "writing the session");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -629,8 +634,7 @@ static int write_session(struct dm_rec *rec, const struct dm_rec_opts *o)
 	int err;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-		 gmtime(&now.tv_sec));
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now.tv_sec));
 	gethostname(host, sizeof(host) - 1);
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
@@ -710,7 +714,8 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 		rec_free(rec);
 		return err;
 	}
-	err = prepare(rec, &rec->ins_event, "INSERT INTO event VALUES "
+	err = prepare(rec, &rec->ins_event,
+		      "INSERT INTO event VALUES "
 		      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!err)
 		err = prepare(rec, &rec->ins_string,
@@ -785,25 +790,26 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 	if (!err) {
 		char sql[512];
 
-		snprintf(sql, sizeof(sql),
-			 "BEGIN; INSERT OR REPLACE INTO session VALUES "
-			 "('events', %llu), ('violations', %llu), "
-			 "('dropped', %llu), ('gaps', %llu), "
-			 "('lost', %llu), ('ended', '%s');",
-			 (unsigned long long)st.queued + st.dropped,
-			 (unsigned long long)st.violations,
-			 (unsigned long long)st.dropped,
-			 (unsigned long long)st.gaps,
-			 (unsigned long long)(vrf ? dm_vrf_stats(vrf)->lost : 0),
-			 "clean");
+		snprintf(
+			sql, sizeof(sql),
+			"BEGIN; INSERT OR REPLACE INTO session VALUES "
+			"('events', %llu), ('violations', %llu), "
+			"('dropped', %llu), ('gaps', %llu), "
+			"('lost', %llu), ('ended', '%s');",
+			(unsigned long long)st.queued + st.dropped,
+			(unsigned long long)st.violations,
+			(unsigned long long)st.dropped,
+			(unsigned long long)st.gaps,
+			(unsigned long long)(vrf ? dm_vrf_stats(vrf)->lost : 0),
+			"clean");
 		if (sqlite3_exec(rec->db, sql, NULL, NULL, NULL))
 			err = sql_err(rec, sqlite3_errcode(rec->db),
 				      "closing the session");
 		for (i = 0; !err && i < rec->nad; i++) {
 			snprintf(sql, sizeof(sql),
 				 "UPDATE adapter SET last_seq = %llu WHERE "
-				 "id = %u", (unsigned long long)rec->ad_last[i],
-				 i + 1);
+				 "id = %u",
+				 (unsigned long long)rec->ad_last[i], i + 1);
 			if (sqlite3_exec(rec->db, sql, NULL, NULL, NULL))
 				err = sql_err(rec, sqlite3_errcode(rec->db),
 					      "closing the session");

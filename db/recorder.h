@@ -27,22 +27,22 @@
 struct dm_rec_opts {
 	const char *path;
 	/* session description, written into the session table */
-	const char *source;	/* "sim", "bpf" */
-	const char *detail;	/* scenario or kernel */
+	const char *source; /* "sim", "bpf" */
+	const char *detail; /* scenario or kernel */
 	uint64_t seed;
 	/* wait for the disk instead of dropping: benchmarks and tests */
 	bool block;
-	uint32_t queue;		/* ring capacity in events (0: 1 << 18) */
+	uint32_t queue; /* ring capacity in events (0: 1 << 18) */
 };
 
 struct dm_rec_stats {
-	uint64_t queued;	/* events accepted */
-	uint64_t written;	/* events committed */
-	uint64_t dropped;	/* events that did not fit, in gaps */
+	uint64_t queued;  /* events accepted */
+	uint64_t written; /* events committed */
+	uint64_t dropped; /* events that did not fit, in gaps */
 	uint64_t gaps;
 	uint64_t violations, checkpoints;
-	uint64_t backlog;	/* events queued, not yet committed */
-	int error;		/* 0, or -errno: the recording stopped */
+	uint64_t backlog; /* events queued, not yet committed */
+	int error;	  /* 0, or -errno: the recording stopped */
 };
 
 struct dm_rec;

@@ -28,10 +28,10 @@ struct replay {
 	sqlite3 *db;
 	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq;
 	bool ev_active, ended;
-	uint64_t next;		/* the seq the next row should have */
-	uint64_t first, last;	/* span of the recording */
-	uint64_t last_event;	/* the last event in the event table */
-	uint64_t *ad;		/* adapter id - 1 -> handle */
+	uint64_t next;	      /* the seq the next row should have */
+	uint64_t first, last; /* span of the recording */
+	uint64_t last_event;  /* the last event in the event table */
+	uint64_t *ad;	      /* adapter id - 1 -> handle */
 	uint32_t nad;
 	struct mdl *mdl;
 	uint32_t nmdl;
@@ -41,8 +41,8 @@ struct replay {
 
 #define R(src) ((struct replay *)(src))
 
-__attribute__((format(printf, 2, 3)))
-static int damaged(struct replay *rp, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int damaged(struct replay *rp,
+							 const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -70,18 +70,20 @@ static int load_strings(struct replay *rp)
 	uint32_t want = 0, id;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(rp->db, "SELECT id, text FROM string ORDER BY "
-					"id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT id, text FROM string ORDER BY "
+			       "id",
+			       -1, &st, NULL))
 		return db_error(rp, "reading strings");
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(st, 1);
 		sqlite3_int64 sid = sqlite3_column_int64(st, 0);
 
 		if (sid != (sqlite3_int64)want || !text ||
-		    dm_strtab_intern(rp->src.strings, text, &id) ||
-		    id != want)
-			err = damaged(rp, "string %llu is out of order, "
-					  "repeated or not text",
+		    dm_strtab_intern(rp->src.strings, text, &id) || id != want)
+			err = damaged(rp,
+				      "string %llu is out of order, "
+				      "repeated or not text",
 				      (unsigned long long)sid);
 		want++;
 	}
@@ -96,8 +98,10 @@ static int load_adapters(struct replay *rp)
 	sqlite3_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(rp->db, "SELECT id, handle FROM adapter ORDER "
-					"BY id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT id, handle FROM adapter ORDER "
+			       "BY id",
+			       -1, &st, NULL))
 		return db_error(rp, "reading adapters");
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sqlite3_int64 id = sqlite3_column_int64(st, 0);
@@ -127,8 +131,10 @@ static int load_mdls(struct replay *rp)
 	sqlite3_stmt *st;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(rp->db, "SELECT id, handle, va, byte_count "
-					"FROM mdl ORDER BY id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT id, handle, va, byte_count "
+			       "FROM mdl ORDER BY id",
+			       -1, &st, NULL))
 		return db_error(rp, "reading MDLs");
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sqlite3_int64 id = sqlite3_column_int64(st, 0);
@@ -163,9 +169,10 @@ static int load_span(struct replay *rp)
 	int err = 0;
 
 	/* two subqueries: min() and max() together would scan the table */
-	if (sqlite3_prepare_v2(rp->db, "SELECT (SELECT min(seq) FROM event), "
-				       "(SELECT max(seq) FROM event), "
-				       "(SELECT max(seq) FROM checkpoint)",
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT (SELECT min(seq) FROM event), "
+			       "(SELECT max(seq) FROM event), "
+			       "(SELECT max(seq) FROM checkpoint)",
 			       -1, &st, NULL))
 		return db_error(rp, "reading events");
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -196,8 +203,10 @@ static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 	e->ts = (uint64_t)sqlite3_column_int64(st, 1);
 	e->kind = (uint16_t)sqlite3_column_int(st, 2);
 	if (ad < 0 || ad > (sqlite3_int64)rp->nad)
-		return damaged(rp, "event %llu names an adapter the recording "
-				   "does not have", (unsigned long long)e->seq);
+		return damaged(rp,
+			       "event %llu names an adapter the recording "
+			       "does not have",
+			       (unsigned long long)e->seq);
 	e->adapter = ad ? rp->ad[ad - 1] : 0;
 	e->obj = (uint64_t)sqlite3_column_int64(st, 4);
 	e->va = (uint64_t)sqlite3_column_int64(st, 5);
@@ -207,8 +216,9 @@ static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 		sqlite3_int64 m = sqlite3_column_int64(st, 8);
 
 		if (m < 1 || m > (sqlite3_int64)rp->nmdl)
-			return damaged(rp, "event %llu names an MDL the "
-					   "recording does not have",
+			return damaged(rp,
+				       "event %llu names an MDL the "
+				       "recording does not have",
 				       (unsigned long long)e->seq);
 		e->arg[0] = rp->mdl[m - 1].handle;
 		e->arg[1] = rp->mdl[m - 1].va;
@@ -219,8 +229,10 @@ static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 	}
 	e->caller = (uint32_t)sqlite3_column_int64(st, 12);
 	if (e->caller >= dm_strtab_count(rp->src.strings))
-		return damaged(rp, "event %llu names a string the recording "
-				   "does not have", (unsigned long long)e->seq);
+		return damaged(rp,
+			       "event %llu names a string the recording "
+			       "does not have",
+			       (unsigned long long)e->seq);
 	e->dir = (uint8_t)sqlite3_column_int(st, 13);
 	e->irql = (uint8_t)sqlite3_column_int(st, 14);
 	e->flags = (uint32_t)sqlite3_column_int64(st, 15);
@@ -237,8 +249,8 @@ static int position(struct replay *rp, uint64_t seq)
 	return 0;
 }
 
-static int load_checkpoint(struct replay *rp, sqlite3_stmt *st,
-			   uint64_t seq, uint64_t *at)
+static int load_checkpoint(struct replay *rp, sqlite3_stmt *st, uint64_t seq,
+			   uint64_t *at)
 {
 	int rc;
 
@@ -253,8 +265,10 @@ static int load_checkpoint(struct replay *rp, sqlite3_stmt *st,
 		*at = (uint64_t)sqlite3_column_int64(st, 0);
 		rc = dm_vrf_load(rp->src.vrf, blob, (size_t)len);
 		sqlite3_reset(st);
-		return rc ? damaged(rp, "the checkpoint at event %llu does "
-					"not load", (unsigned long long)*at) :
+		return rc ? damaged(rp,
+				    "the checkpoint at event %llu does "
+				    "not load",
+				    (unsigned long long)*at) :
 			    1;
 	}
 	sqlite3_reset(st);
@@ -280,7 +294,8 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			/* the recorder lost the last events; the state they
 			 * made is in the final checkpoint */
 			struct dm_event lost = {
-				.seq = rp->next, .kind = DM_EV_LOST,
+				.seq = rp->next,
+				.kind = DM_EV_LOST,
 				.arg = { rp->last - rp->next + 1, rp->next,
 					 rp->last },
 			};
@@ -313,7 +328,9 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 				       (unsigned long long)e.seq);
 		if (e.seq > rp->next) {
 			struct dm_event lost = {
-				.seq = rp->next, .ts = e.ts, .kind = DM_EV_LOST,
+				.seq = rp->next,
+				.ts = e.ts,
+				.kind = DM_EV_LOST,
 				.arg = { e.seq - rp->next, rp->next,
 					 e.seq - 1 },
 			};
@@ -475,19 +492,24 @@ int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
 	if (!err)
 		err = load_span(rp);
 	if (!err &&
-	    (sqlite3_prepare_v2(rp->db, "SELECT seq, ts, kind, adapter, obj, "
+	    (sqlite3_prepare_v2(rp->db,
+				"SELECT seq, ts, kind, adapter, obj, "
 				"va, dma, len, mdl, arg0, arg1, arg2, caller,"
 				" dir, irql, flags, tid FROM event WHERE seq "
-				">= ? ORDER BY seq", -1, &rp->ev, NULL) ||
-	     sqlite3_prepare_v2(rp->db, "SELECT seq, state FROM checkpoint "
-				"WHERE seq < ? ORDER BY seq DESC LIMIT 1", -1,
-				&rp->cp_before, NULL) ||
-	     sqlite3_prepare_v2(rp->db, "SELECT seq, state FROM checkpoint "
-				"WHERE seq >= ? ORDER BY seq LIMIT 1", -1,
-				&rp->cp_after, NULL) ||
-	     sqlite3_prepare_v2(rp->db, "SELECT seq, ts FROM event WHERE seq "
-				">= ? ORDER BY seq LIMIT 1", -1, &rp->at_seq,
-				NULL)))
+				">= ? ORDER BY seq",
+				-1, &rp->ev, NULL) ||
+	     sqlite3_prepare_v2(rp->db,
+				"SELECT seq, state FROM checkpoint "
+				"WHERE seq < ? ORDER BY seq DESC LIMIT 1",
+				-1, &rp->cp_before, NULL) ||
+	     sqlite3_prepare_v2(rp->db,
+				"SELECT seq, state FROM checkpoint "
+				"WHERE seq >= ? ORDER BY seq LIMIT 1",
+				-1, &rp->cp_after, NULL) ||
+	     sqlite3_prepare_v2(rp->db,
+				"SELECT seq, ts FROM event WHERE seq "
+				">= ? ORDER BY seq LIMIT 1",
+				-1, &rp->at_seq, NULL)))
 		err = db_error(rp, "reading the schema");
 	if (err) {
 		if (!*errbuf || err != -ENOMEM)
@@ -556,17 +578,19 @@ int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
 	return 0;
 }
 
-int dm_replay_violations(struct dm_src *src, uint64_t upto,
-			 dm_vrf_report_fn fn, void *ctx)
+int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,
+			 void *ctx)
 {
 	struct replay *rp = R(src);
 	sqlite3_stmt *st;
 	int rc, i, r;
 
-	if (sqlite3_prepare_v2(rp->db, "SELECT seq, ts, code, sub, p2, p3, "
-					"p4, rule, adapter, object, caller "
-					"FROM violation WHERE seq <= ? ORDER "
-					"BY id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT seq, ts, code, sub, p2, p3, "
+			       "p4, rule, adapter, object, caller "
+			       "FROM violation WHERE seq <= ? ORDER "
+			       "BY id",
+			       -1, &st, NULL))
 		return db_error(rp, "reading violations");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -587,8 +611,9 @@ int dm_replay_violations(struct dm_src *src, uint64_t upto,
 		    dm_rules[r].code != sqlite3_column_int(st, 2) ||
 		    dm_rules[r].sub != sqlite3_column_int(st, 3)) {
 			sqlite3_finalize(st);
-			return damaged(rp, "violation at event %llu has an "
-					   "unknown rule",
+			return damaged(rp,
+				       "violation at event %llu has an "
+				       "unknown rule",
 				       (unsigned long long)v.seq);
 		}
 		v.rule = (uint32_t)r;

@@ -32,7 +32,7 @@ void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last);
  */
 int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq);
 /* The violations recorded up to and including event seq, in order. */
-int dm_replay_violations(struct dm_src *src, uint64_t upto,
-			 dm_vrf_report_fn fn, void *ctx);
+int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,
+			 void *ctx);
 
 #endif

@@ -210,14 +210,16 @@ int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	if (fd < 0 && errno == EEXIST)
-		return fail(errbuf, len, -EEXIST, "%s already exists: remove "
-			    "it or record to another file", path);
+		return fail(errbuf, len, -EEXIST,
+			    "%s already exists: remove "
+			    "it or record to another file",
+			    path);
 	if (fd < 0)
 		return fail(errbuf, len, -errno, "cannot create %s: %s", path,
 			    strerror(errno));
 	close(fd);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-					       SQLITE_OPEN_NOFOLLOW,
+	if (sqlite3_open_v2(path, &db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
 			    NULL) != SQLITE_OK) {
 		err = fail(errbuf, len, -EIO, "cannot open %s: %s", path,
 			   db ? sqlite3_errmsg(db) : "out of memory");
@@ -226,9 +228,11 @@ int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 DM_DB_APPLICATION_ID, DM_DB_SCHEMA_VERSION);
-	err = dm_db_exec(db, "PRAGMA page_size = 8192;"
-			     "PRAGMA journal_mode = WAL;"
-			     "PRAGMA synchronous = NORMAL;", errbuf, len);
+	err = dm_db_exec(db,
+			 "PRAGMA page_size = 8192;"
+			 "PRAGMA journal_mode = WAL;"
+			 "PRAGMA synchronous = NORMAL;",
+			 errbuf, len);
 	if (!err)
 		err = dm_db_exec(db, "BEGIN", errbuf, len);
 	if (!err)
@@ -300,7 +304,8 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	if (rc == SQLITE_NOTADB) {
 		err = fail(errbuf, len, -EINVAL,
 			   "%s: not a SQLite database, so not a dmatop "
-			   "recording", path);
+			   "recording",
+			   path);
 		goto err_close;
 	}
 	if (rc != SQLITE_OK) {
@@ -311,20 +316,24 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	if (app != DM_DB_APPLICATION_ID) {
 		err = fail(errbuf, len, -EINVAL,
 			   "%s: a SQLite database, but not a dmatop "
-			   "recording (application_id is not 'DMAT')", path);
+			   "recording (application_id is not 'DMAT')",
+			   path);
 		goto err_close;
 	}
 	if (pragma_int(db, "PRAGMA user_version", &ver) != SQLITE_OK ||
 	    ver <= 0) {
-		err = fail(errbuf, len, -EIO, "%s: damaged: no schema "
-					      "version", path);
+		err = fail(errbuf, len, -EIO,
+			   "%s: damaged: no schema "
+			   "version",
+			   path);
 		goto err_close;
 	}
 	if (ver > DM_DB_SCHEMA_VERSION) {
-		snprintf(errbuf, len, "%s: recorded with schema version %d; "
-				      "this dmatop reads up to %d: upgrade "
-				      "dmatop", path, ver,
-			 DM_DB_SCHEMA_VERSION);
+		snprintf(errbuf, len,
+			 "%s: recorded with schema version %d; "
+			 "this dmatop reads up to %d: upgrade "
+			 "dmatop",
+			 path, ver, DM_DB_SCHEMA_VERSION);
 		err = -EPROTO;
 		goto err_close;
 	}

@@ -10,8 +10,8 @@
 
 #include <sqlite3.h>
 
-#define DM_DB_APPLICATION_ID	0x444d4154	/* "DMAT" */
-#define DM_DB_SCHEMA_VERSION	1
+#define DM_DB_APPLICATION_ID 0x444d4154 /* "DMAT" */
+#define DM_DB_SCHEMA_VERSION 1
 
 /* Create a new recording at path; refuses an existing file (-EEXIST).
  * On error *db is NULL and errbuf says why. */

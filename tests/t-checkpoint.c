@@ -133,7 +133,7 @@ int main(void)
 
 	ok(seen > 0, "violations were compared, not just their absence");
 
-	{	/* damage: every truncation, and a lying count */
+	{ /* damage: every truncation, and a lying count */
 		struct dm_vrf *a = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
 		struct dm_vrf *b = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
 		unsigned refused = 0;
@@ -148,10 +148,12 @@ int main(void)
 				   dm_vrf_adapter_count(b) == 0;
 		ok(refused == len, "all %zu truncations refused, state empty",
 		   len);
-		blob[12] = 0xff;	/* the adapter count */
+		blob[12] = 0xff; /* the adapter count */
 		blob[13] = 0xff;
-		ok(dm_vrf_load(b, blob, len) == -EINVAL, "a lying count is refused");
-		ok(dm_vrf_load(b, "DMVSTATX", 8) == -EINVAL, "a wrong magic too");
+		ok(dm_vrf_load(b, blob, len) == -EINVAL,
+		   "a lying count is refused");
+		ok(dm_vrf_load(b, "DMVSTATX", 8) == -EINVAL,
+		   "a wrong magic too");
 		free(blob);
 		dm_vrf_free(a);
 		dm_vrf_free(b);

@@ -11,7 +11,7 @@
 
 int main(void)
 {
-	static uint32_t model[N];	/* value+1, 0 = absent */
+	static uint32_t model[N]; /* value+1, 0 = absent */
 	struct dm_hmap m;
 	uint64_t rng = 42;
 	int i, bad = 0, count = 0;
@@ -42,8 +42,10 @@ int main(void)
 			break;
 		}
 	}
-	ok(!bad, "400000 random puts, gets and deletes agree with the model "
-		 "(%d mismatches)", bad);
+	ok(!bad,
+	   "400000 random puts, gets and deletes agree with the model "
+	   "(%d mismatches)",
+	   bad);
 	ok(m.count == (uint32_t)count, "count matches (%u vs %d)", m.count,
 	   count);
 	for (i = 0, bad = 0; i < N; i++)

@@ -64,7 +64,8 @@ int main(void)
 	uint64_t bytes, bad;
 	char err[256];
 
-	ok(run("mixed", 3, 1500000000ull, &a, NULL) == 0, "mixed runs to its end");
+	ok(run("mixed", 3, 1500000000ull, &a, NULL) == 0,
+	   "mixed runs to its end");
 	ok(run("mixed", 3, 1500000000ull, &b, NULL) == 0, "... twice");
 	ok(a.n > 10000 && a.n == b.n && a.hash == b.hash,
 	   "same seed, same %llu events, byte for byte",
@@ -76,29 +77,34 @@ int main(void)
 				    "goes back");
 	ok(a.last_ts <= 1500000000ull + 10000000ull,
 	   "--duration bounds simulated time");
-	ok(a.kinds[DM_EV_GUARD] > 0, "verifier passes read the guards "
-				     "(%llu guard events)",
+	ok(a.kinds[DM_EV_GUARD] > 0,
+	   "verifier passes read the guards "
+	   "(%llu guard events)",
 	   (unsigned long long)a.kinds[DM_EV_GUARD]);
-	ok(a.kinds[DM_EV_SG_MAP] && a.kinds[DM_EV_MAP] && a.kinds[DM_EV_CB_ALLOC],
+	ok(a.kinds[DM_EV_SG_MAP] && a.kinds[DM_EV_MAP] &&
+		   a.kinds[DM_EV_CB_ALLOC],
 	   "packet, scatter/gather and common-buffer DMA all happen");
 	dm_vrf_free(a.vrf);
 	dm_vrf_free(b.vrf);
 
 	ok(run("ndis", 1, 0, &a, &src) == 0, "ndis runs until it unloads");
 	dm_sim_integrity(src, &bytes, &bad);
-	ok(bytes > 1000000 && !bad, "ndis: %llu bytes through map registers "
-				    "and back, %llu wrong",
+	ok(bytes > 1000000 && !bad,
+	   "ndis: %llu bytes through map registers "
+	   "and back, %llu wrong",
 	   (unsigned long long)bytes, (unsigned long long)bad);
 	ok(!dm_vrf_stats(a.vrf)->violations, "ndis: no violation");
-	ok(dm_vrf_adapter_count(a.vrf) == 1 &&
-	   !dm_vrf_adapter(a.vrf, 0)->live, "ndis: its adapter was released");
+	ok(dm_vrf_adapter_count(a.vrf) == 1 && !dm_vrf_adapter(a.vrf, 0)->live,
+	   "ndis: its adapter was released");
 	dm_vrf_free(a.vrf);
 	dm_src_close(src);
 
-	ok(run("scsiport", 1, 0, &a, &src) == 0, "scsiport runs until it unloads");
+	ok(run("scsiport", 1, 0, &a, &src) == 0,
+	   "scsiport runs until it unloads");
 	dm_sim_integrity(src, &bytes, &bad);
-	ok(bytes > 1000000 && !bad, "scsiport: %llu bytes through SG lists, "
-				    "%llu wrong",
+	ok(bytes > 1000000 && !bad,
+	   "scsiport: %llu bytes through SG lists, "
+	   "%llu wrong",
 	   (unsigned long long)bytes, (unsigned long long)bad);
 	ok(a.kinds[DM_EV_SG_MAP] == a.kinds[DM_EV_SG_UNMAP],
 	   "scsiport: every SG list it got it put");
@@ -112,7 +118,8 @@ int main(void)
 	dm_vrf_free(a.vrf);
 
 	ok(dm_sim_open(&src, "nope", 1, 0, err, sizeof(err)) == -EINVAL &&
-	   !src && strstr(err, "nope"), "an unknown scenario: -EINVAL, "
-				       "and the message names it");
+		   !src && strstr(err, "nope"),
+	   "an unknown scenario: -EINVAL, "
+	   "and the message names it");
 	return done_testing();
 }

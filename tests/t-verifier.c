@@ -49,40 +49,40 @@ static long long heap_bytes(void)
 }
 #endif
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The world of the simulated HAL: handles and 32-bit-looking addresses. */
-#define AD		0x81000000ull	/* the DMA adapter */
-#define DEVOBJ		0x81100000ull	/* its device object */
-#define WCB		0x81200000ull	/* its wait context block */
-#define AD_MASTER	0x81300000ull	/* the HAL's master adapter */
-#define OWNER_RA	0x80a01234ull	/* IoGetDmaAdapter's caller */
-#define NAME_ID		7u		/* strtab id of the adapter's name */
-#define MAX_REGS	16u		/* the adapter's most map registers */
-#define CONTIG		64u		/* largest free run in the pool */
-#define BASE		0x82000000ull	/* a map register base (a file) */
-#define BASE2		0x82000400ull
-#define REG0		0x82100000ull	/* address of BASE's first register */
-#define REG0_2		0x82100100ull
-#define MDL		0x83000000ull	/* the MDL every transfer uses ... */
-#define BUF		0x10000000ull	/* ... its start VA, page aligned */
-#define BUF_LEN		0x3000ull	/* ... and its ByteCount */
-#define LOGICAL		0x40000000ull	/* logical address of BUF */
-#define CB		0x20000000ull	/* a common buffer */
-#define CB_LEN		0x1000ull
-#define SGL		0x84000000ull	/* a scatter/gather list */
-#define PERF_FREQ	10000000ull	/* 10 MHz performance counter */
-#define NS		1000000000ull	/* one second of event clock */
+#define AD	  0x81000000ull /* the DMA adapter */
+#define DEVOBJ	  0x81100000ull /* its device object */
+#define WCB	  0x81200000ull /* its wait context block */
+#define AD_MASTER 0x81300000ull /* the HAL's master adapter */
+#define OWNER_RA  0x80a01234ull /* IoGetDmaAdapter's caller */
+#define NAME_ID	  7u		/* strtab id of the adapter's name */
+#define MAX_REGS  16u		/* the adapter's most map registers */
+#define CONTIG	  64u		/* largest free run in the pool */
+#define BASE	  0x82000000ull /* a map register base (a file) */
+#define BASE2	  0x82000400ull
+#define REG0	  0x82100000ull /* address of BASE's first register */
+#define REG0_2	  0x82100100ull
+#define MDL	  0x83000000ull /* the MDL every transfer uses ... */
+#define BUF	  0x10000000ull /* ... its start VA, page aligned */
+#define BUF_LEN	  0x3000ull	/* ... and its ByteCount */
+#define LOGICAL	  0x40000000ull /* logical address of BUF */
+#define CB	  0x20000000ull /* a common buffer */
+#define CB_LEN	  0x1000ull
+#define SGL	  0x84000000ull /* a scatter/gather list */
+#define PERF_FREQ 10000000ull	/* 10 MHz performance counter */
+#define NS	  1000000000ull /* one second of event clock */
 /* "DmaVrfy0" read as a little-endian u64: 'D' is the low byte.
  * (0x30796672566d6144 would spell "DamVrfy0".) */
-#define DMA_VRFY0	0x3079667256616d44ull
+#define DMA_VRFY0 0x3079667256616d44ull
 
 /* 32-bit PCI bus master, scatter/gather, DEVICE_DESCRIPTION_VERSION3 */
-#define DESC_BUS_MASTER							\
-	(DM_DESC_PACK(3, 5 /* PCIBus */, 2 /* Width32Bits */, 0) |	\
+#define DESC_BUS_MASTER                                            \
+	(DM_DESC_PACK(3, 5 /* PCIBus */, 2 /* Width32Bits */, 0) | \
 	 DM_DESC_MASTER | DM_DESC_SCATTER_GATHER | DM_DESC_DMA32)
 /* ISA system DMA on channel 5: controller 1, channel 1 */
-#define DESC_SYSTEM_DMA	DM_DESC_PACK(2, 1 /* Isa */, 1 /* Width16Bits */, 5)
+#define DESC_SYSTEM_DMA DM_DESC_PACK(2, 1 /* Isa */, 1 /* Width16Bits */, 5)
 
 /* Bug Check 0xE6 parameter 1 and sub-code of each rule, from the bug
  * check's documentation, independently of rules.c. */
@@ -141,11 +141,11 @@ _Static_assert(DM_R_COUNT <= 64, "rule masks fit a uint64_t");
 /* ---- harness ---- */
 
 struct t {
-	const char *name;		/* the test function */
+	const char *name; /* the test function */
 	struct dm_vrf *vrf;
-	struct dm_violation v[8];	/* the first violations reported */
-	unsigned nv;			/* how many were reported */
-	uint64_t seq;			/* of the last event fed */
+	struct dm_violation v[8]; /* the first violations reported */
+	unsigned nv;		  /* how many were reported */
+	uint64_t seq;		  /* of the last event fed */
 };
 
 static void on_violation(void *ctx, const struct dm_violation *v)
@@ -444,8 +444,8 @@ static void start_channel(struct t *t, const char *name, uint32_t n)
 	open_channel(t, n);
 }
 
-#define START(t)		t_start(t, __func__)
-#define START_CHANNEL(t, n)	start_channel(t, __func__, n)
+#define START(t)	    t_start(t, __func__)
+#define START_CHANNEL(t, n) start_channel(t, __func__, n)
 
 /* ==== the rules, in the table's order ==== */
 
@@ -530,7 +530,7 @@ static void perf_counter_standing_still_is_legal(void)
 
 /* The engine allows 4 times the elapsed time plus 100 ms: over one second
  * of event clock at 10 MHz that is 41,000,000 ticks. */
-#define PERF_ALLOWED_1S	(PERF_FREQ * 41 / 10)
+#define PERF_ALLOWED_1S (PERF_FREQ * 41 / 10)
 
 static void perf_too_fast_fires(void)
 {
@@ -909,8 +909,7 @@ static void locked_buffer_is_legal(void)
 /* ---- 0x0F.1..5 guard bytes ---- */
 
 /* A common buffer CB with its guard read once. */
-static uint64_t guard_check(struct t *t, const char *name,
-			    struct dm_event g)
+static uint64_t guard_check(struct t *t, const char *name, struct dm_event g)
 {
 	t_start(t, name);
 	get_bus_master(t);
@@ -977,8 +976,8 @@ static void free_mapreg_overwritten_fires(void)
 	e = ev(DM_EV_MAPREG_GUARD, AD, DM_DISPATCH_LEVEL);
 	e.arg[0] = REG0 + 0x18;
 	s = feed(&t, e);
-	expect_first(&t, s, AD, DM_R_FREE_MAPREG_OVERWRITTEN, 0x03,
-		     REG0 + 0x18, 0);
+	expect_first(&t, s, AD, DM_R_FREE_MAPREG_OVERWRITTEN, 0x03, REG0 + 0x18,
+		     0);
 	t_end(&t);
 }
 
@@ -1021,8 +1020,7 @@ static void pad_after_fires(void)
 
 	s = guard_check(&t, __func__,
 			guard(DMA_VRFY0, DMA_VRFY0, 0, CB + CB_LEN + 8 + 3));
-	expect_first(&t, s, AD, DM_R_PAD_AFTER, 0x05, CB,
-		     CB + CB_LEN + 8 + 3);
+	expect_first(&t, s, AD, DM_R_PAD_AFTER, 0x05, CB, CB + CB_LEN + 8 + 3);
 	t_end(&t);
 }
 
@@ -1102,8 +1100,8 @@ static void irql_not_expected_fires(void)
 	e = channel_alloc(2, CONTIG);
 	e.irql = DM_PASSIVE_LEVEL;
 	s = feed(&t, e);
-	expect_first(&t, s, AD, DM_R_IRQL_NOT_EXPECTED, 0x01,
-		     DM_DISPATCH_LEVEL, DM_PASSIVE_LEVEL);
+	expect_first(&t, s, AD, DM_R_IRQL_NOT_EXPECTED, 0x01, DM_DISPATCH_LEVEL,
+		     DM_PASSIVE_LEVEL);
 	t_end(&t);
 }
 
@@ -1118,8 +1116,8 @@ static void irql_not_expected_fires_for_cb_at_dispatch(void)
 	e = cb_alloc(CB, CB_LEN);
 	e.irql = DM_DISPATCH_LEVEL;
 	s = feed(&t, e);
-	expect_first(&t, s, AD, DM_R_IRQL_NOT_EXPECTED, 0x01,
-		     DM_PASSIVE_LEVEL, DM_DISPATCH_LEVEL);
+	expect_first(&t, s, AD, DM_R_IRQL_NOT_EXPECTED, 0x01, DM_PASSIVE_LEVEL,
+		     DM_DISPATCH_LEVEL);
 	t_end(&t);
 }
 
@@ -1345,8 +1343,8 @@ static void already_mapped_fires(void)
 	START_CHANNEL(&t, 2);
 	feed(&t, map(BASE, BUF + 0x100, 0x200));
 	s = feed(&t, map(BASE, BUF + 0x200, 0x200));
-	expect_first(&t, s, AD, DM_R_ALREADY_MAPPED, BUF + 0x200,
-		     BUF + 0x400, BUF + 0x200);
+	expect_first(&t, s, AD, DM_R_ALREADY_MAPPED, BUF + 0x200, BUF + 0x400,
+		     BUF + 0x200);
 	t_end(&t);
 }
 
@@ -1693,8 +1691,8 @@ static void unknown_version_fires(void)
 
 	START(&t);
 	s = feed(&t, adapter_get((DESC_BUS_MASTER & ~0xffull) |
-				 (DM_DESC_VERSION_MAX + 1), AD_MASTER,
-				 MAX_REGS));
+					 (DM_DESC_VERSION_MAX + 1),
+				 AD_MASTER, MAX_REGS));
 	expect_first(&t, s, AD, DM_R_UNKNOWN_VERSION, 0, 0, 0);
 	t_end(&t);
 }
@@ -1704,8 +1702,8 @@ static void version3_is_legal(void)
 	struct t t;
 
 	START(&t);
-	feed(&t, adapter_get((DESC_BUS_MASTER & ~0xffull) |
-			     DM_DESC_VERSION_MAX, AD_MASTER, MAX_REGS));
+	feed(&t, adapter_get((DESC_BUS_MASTER & ~0xffull) | DM_DESC_VERSION_MAX,
+			     AD_MASTER, MAX_REGS));
 	expect_none(&t);
 	t_end(&t);
 }
@@ -1778,8 +1776,8 @@ static void counters_follow_the_objects(void)
 	const char *n = __func__;
 
 	START_CHANNEL(&t, 4);
-	feed(&t, map(BASE, BUF + 0x800, 0x1800));	/* registers 0, 1 */
-	feed(&t, map(BASE, BUF + 0x2000, 0x100));	/* register 2 */
+	feed(&t, map(BASE, BUF + 0x800, 0x1800)); /* registers 0, 1 */
+	feed(&t, map(BASE, BUF + 0x2000, 0x100)); /* register 2 */
 
 	ad = adapter(&t, AD);
 	is_u64(ad->bytes_since_flush, 0x1900, "%s: bytes since flush", n);
@@ -1856,8 +1854,8 @@ static void counters_follow_the_objects(void)
 
 /* Walk a list of common buffers from head, checking the back links.
  * Returns how many, their VAs in va[]. */
-static unsigned cb_walk(struct t *t, const struct dm_vlist *l,
-			uint64_t *va, unsigned max)
+static unsigned cb_walk(struct t *t, const struct dm_vlist *l, uint64_t *va,
+			unsigned max)
 {
 	uint32_t i, prev = DM_VRF_NONE;
 	unsigned n = 0;
@@ -1956,8 +1954,8 @@ static void sg_double_free_keeps_the_list(void)
 	t_end(&t);
 }
 
-#define PAIRS		100000u
-#define PAIR_PAGES	4096u	/* the window the transfers slide over */
+#define PAIRS	   100000u
+#define PAIR_PAGES 4096u /* the window the transfers slide over */
 
 /* Map then flush a page-straddling transfer (two registers) at step i. */
 static void map_flush_pair(struct t *t, unsigned i)
@@ -1985,7 +1983,7 @@ static void many_map_flush_pairs_leave_no_residue(void)
 	long long heap0, heap1;
 	unsigned i;
 
-	START_CHANNEL(&t, 4);	/* two spare registers for the overlap */
+	START_CHANNEL(&t, 4); /* two spare registers for the overlap */
 	/* one lap of the window first: the tables reach their size */
 	for (i = 0; i < PAIR_PAGES; i++)
 		map_flush_pair(&t, i);
@@ -2027,7 +2025,7 @@ static struct dm_event on(uint64_t ad, struct dm_event e)
 	return e;
 }
 
-#define AD2	0x81000800ull
+#define AD2 0x81000800ull
 
 static void same_bytes_on_two_adapters_do_not_overlap(void)
 {
@@ -2048,21 +2046,21 @@ static void same_bytes_on_two_adapters_do_not_overlap(void)
 	is_u64(adapter(&t, AD2)->mr_mapped, 1, "%s: AD2 maps one", n);
 
 	s = feed(&t, on(AD2, map(BASE2, BUF + 0x800, 0x100)));
-	expect_first(&t, s, AD2, DM_R_ALREADY_MAPPED, BUF + 0x800,
-		     BUF + 0x900, BUF + 0x800);
+	expect_first(&t, s, AD2, DM_R_ALREADY_MAPPED, BUF + 0x800, BUF + 0x900,
+		     BUF + 0x800);
 	t_end(&t);
 }
 
 /* ---- random maps and flushes against a model ---- */
 
-#define RND_FILES	4
-#define RND_REGS	6
-#define RND_PAGES	12	/* the MDL: BUF .. BUF + RND_PAGES pages */
-#define RND_STEPS	20000
+#define RND_FILES 4
+#define RND_REGS  6
+#define RND_PAGES 12 /* the MDL: BUF .. BUF + RND_PAGES pages */
+#define RND_STEPS 20000
 
 struct rnd_file {
-	uint64_t va[RND_REGS], len[RND_REGS];	/* transfers mapped */
-	unsigned n, regs;			/* transfers, registers */
+	uint64_t va[RND_REGS], len[RND_REGS]; /* transfers mapped */
+	unsigned n, regs;		      /* transfers, registers */
 };
 
 static uint32_t rnd(uint64_t *s)
@@ -2157,7 +2155,8 @@ static void random_maps_and_flushes_agree_with_a_model(void)
 		if (want ? t.nv != 1 || !(want >> got & 1) : t.nv != 0) {
 			if (wrong++ < 5)
 				diag("step %u (seq %llu): want 0x%llx, got %s "
-				     "(%u)", step, (unsigned long long)t.seq,
+				     "(%u)",
+				     step, (unsigned long long)t.seq,
 				     (unsigned long long)want, rule_name(got),
 				     t.nv);
 		}
@@ -2189,7 +2188,7 @@ static void put_and_get_again_starts_afresh(void)
 	START_CHANNEL(&t, 2);
 	feed(&t, map(BASE, BUF, 0x1000));
 	feed(&t, cb_alloc(CB, CB_LEN));
-	feed(&t, adapter_put());	/* leaks, reported */
+	feed(&t, adapter_put()); /* leaks, reported */
 	ad = adapter(&t, AD);
 	ok(!ad->live, "%s: put adapter is not live", n);
 	is_u64(ad->files.count, 0, "%s: files forgotten", n);
@@ -2199,7 +2198,7 @@ static void put_and_get_again_starts_afresh(void)
 	t.nv = 0;
 	get_bus_master(&t);
 	open_channel(&t, 2);
-	feed(&t, map(BASE, BUF, 0x1000));	/* not "already mapped" */
+	feed(&t, map(BASE, BUF, 0x1000)); /* not "already mapped" */
 	ad = adapter(&t, AD);
 	ok(ad->live, "%s: live again", n);
 	is_u64(ad->mr_alloc, 2, "%s: mr_alloc afresh", n);
@@ -2278,7 +2277,7 @@ static void malformed_events_are_rejected(void)
 	is_u64(ad->mr_alloc, 0, "%s: no registers counted", n);
 	is_u64(dm_vrf_stats(t.vrf)->rejected, 1, "%s: grant rejected", n);
 
-	e = map(BASE, UINT64_MAX - 0xff, 0x200);	/* wraps around */
+	e = map(BASE, UINT64_MAX - 0xff, 0x200); /* wraps around */
 	feed(&t, e);
 	is_u64(dm_vrf_stats(t.vrf)->rejected, 2, "%s: wrap rejected", n);
 	expect_none(&t);

@@ -13,8 +13,8 @@
 
 static int tap_n, tap_failed;
 
-static inline int tap_ok(int cond, const char *file, int line,
-			 const char *fmt, ...)
+static inline int tap_ok(int cond, const char *file, int line, const char *fmt,
+			 ...)
 {
 	va_list ap;
 
@@ -32,11 +32,11 @@ static inline int tap_ok(int cond, const char *file, int line,
 }
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
-#define is_u64(got, want, ...)                                               \
-	do {                                                                 \
-		unsigned long long g_ = (got), w_ = (want);                  \
-		if (!ok(g_ == w_, __VA_ARGS__))                              \
-			printf("#   got 0x%llx, want 0x%llx\n", g_, w_);     \
+#define is_u64(got, want, ...)                                           \
+	do {                                                             \
+		unsigned long long g_ = (got), w_ = (want);              \
+		if (!ok(g_ == w_, __VA_ARGS__))                          \
+			printf("#   got 0x%llx, want 0x%llx\n", g_, w_); \
 	} while (0)
 #define diag(...) (printf("# "), printf(__VA_ARGS__), printf("\n"))
 

@@ -33,18 +33,19 @@ static void show_violation(struct run *r, const struct dm_violation *v)
 	int i;
 
 	if (rule->has_sub)
-		snprintf(code, sizeof(code), "0x%02X.%u", rule->code, rule->sub);
+		snprintf(code, sizeof(code), "0x%02X.%u", rule->code,
+			 rule->sub);
 	else
 		snprintf(code, sizeof(code), "0x%02X", rule->code);
 	if (r->o->json) {
-		fprintf(r->out, "{\"type\":\"violation\",\"seq\":%llu,"
-				"\"ts_ns\":%llu,\"code\":%u,\"sub\":%u,"
-				"\"p2\":%llu,\"p3\":%llu,\"p4\":%llu,"
-				"\"rule\":\"%s\",\"adapter\":\"0x%llx\","
-				"\"adapter_name\":",
-			(unsigned long long)v->seq,
-			(unsigned long long)v->ts, rule->code, rule->sub,
-			(unsigned long long)v->p[0],
+		fprintf(r->out,
+			"{\"type\":\"violation\",\"seq\":%llu,"
+			"\"ts_ns\":%llu,\"code\":%u,\"sub\":%u,"
+			"\"p2\":%llu,\"p3\":%llu,\"p4\":%llu,"
+			"\"rule\":\"%s\",\"adapter\":\"0x%llx\","
+			"\"adapter_name\":",
+			(unsigned long long)v->seq, (unsigned long long)v->ts,
+			rule->code, rule->sub, (unsigned long long)v->p[0],
 			(unsigned long long)v->p[1],
 			(unsigned long long)v->p[2], rule->name,
 			(unsigned long long)v->adapter);
@@ -113,23 +114,26 @@ static void json_adapters(FILE *out, const struct dm_vrf *vrf,
 
 		if (!ad->live || (only && ad->handle != only))
 			continue;
-		fprintf(out, "{\"type\":\"adapter\",\"adapter\":\"0x%llx\","
-			     "\"name\":", (unsigned long long)ad->handle);
+		fprintf(out,
+			"{\"type\":\"adapter\",\"adapter\":\"0x%llx\","
+			"\"name\":",
+			(unsigned long long)ad->handle);
 		dm_text_json(out, dm_strtab_get(st, ad->name));
 		fprintf(out, ",\"owner\":");
 		dm_text_json(out, dm_strtab_get(st, ad->owner));
-		fprintf(out, ",\"map_registers_allocated\":%llu,"
-			     "\"map_registers_freed\":%llu,"
-			     "\"map_registers_mapped\":%llu,"
-			     "\"sg_lists_allocated\":%llu,"
-			     "\"sg_lists_freed\":%llu,"
-			     "\"common_buffers_allocated\":%llu,"
-			     "\"common_buffers_freed\":%llu,"
-			     "\"common_buffer_bytes\":%llu,"
-			     "\"channels_allocated\":%llu,"
-			     "\"channels_freed\":%llu,"
-			     "\"bytes_mapped_since_flush\":%llu,"
-			     "\"violations\":%llu}\n",
+		fprintf(out,
+			",\"map_registers_allocated\":%llu,"
+			"\"map_registers_freed\":%llu,"
+			"\"map_registers_mapped\":%llu,"
+			"\"sg_lists_allocated\":%llu,"
+			"\"sg_lists_freed\":%llu,"
+			"\"common_buffers_allocated\":%llu,"
+			"\"common_buffers_freed\":%llu,"
+			"\"common_buffer_bytes\":%llu,"
+			"\"channels_allocated\":%llu,"
+			"\"channels_freed\":%llu,"
+			"\"bytes_mapped_since_flush\":%llu,"
+			"\"violations\":%llu}\n",
 			(unsigned long long)ad->mr_alloc,
 			(unsigned long long)ad->mr_freed,
 			(unsigned long long)ad->mr_mapped,
@@ -221,10 +225,11 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 	if (r->o->json) {
 		fprintf(out, "{\"type\":\"summary\",\"source\":");
 		dm_text_json(out, r->src->ops->describe(r->src));
-		fprintf(out, ",\"events\":%llu,\"violations\":%llu,"
-			     "\"lost\":%llu,\"rejected\":%llu,"
-			     "\"dma_bytes_checked\":%llu,"
-			     "\"dma_bytes_corrupted\":%llu}\n",
+		fprintf(out,
+			",\"events\":%llu,\"violations\":%llu,"
+			"\"lost\":%llu,\"rejected\":%llu,"
+			"\"dma_bytes_checked\":%llu,"
+			"\"dma_bytes_corrupted\":%llu}\n",
 			(unsigned long long)st->events,
 			(unsigned long long)st->violations,
 			(unsigned long long)st->lost,
@@ -233,21 +238,22 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 		return;
 	}
 	fprintf(errf, "dmatop: %s: %llu events, %llu violations, %llu lost",
-		r->src->ops->describe(r->src),
-		(unsigned long long)st->events,
+		r->src->ops->describe(r->src), (unsigned long long)st->events,
 		(unsigned long long)st->violations,
 		(unsigned long long)st->lost);
 	if (st->rejected)
-		fprintf(errf, ", %llu malformed", (unsigned long long)st->rejected);
+		fprintf(errf, ", %llu malformed",
+			(unsigned long long)st->rejected);
 	if (dm_src_is_sim(r->src))
-		fprintf(errf, "; %llu bytes checked through DMA, %llu "
-			      "corrupted", (unsigned long long)checked,
-			(unsigned long long)bad);
+		fprintf(errf,
+			"; %llu bytes checked through DMA, %llu "
+			"corrupted",
+			(unsigned long long)checked, (unsigned long long)bad);
 	fprintf(errf, "\n");
 }
 
-int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
-		 FILE *out, FILE *errf)
+int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
+		 FILE *errf)
 {
 	struct run r = { .o = o, .src = src, .out = out };
 	struct dm_rec_stats rs = { 0 };
@@ -262,8 +268,10 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
 	src->vrf = r.vrf;
 	if (o->record) {
 		struct dm_rec_opts ro = {
-			.path = o->record, .source = src->ops->name,
-			.detail = o->detail, .seed = o->seed,
+			.path = o->record,
+			.source = src->ops->name,
+			.detail = o->detail,
+			.seed = o->seed,
 		};
 		int err = dm_rec_open(&r.rec, &ro, src->strings, msg,
 				      sizeof(msg));
@@ -281,15 +289,18 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
 	if (r.rec) {
 		if (dm_rec_close(r.rec, r.vrf, r.last_seq, r.last_ts, &rs, msg,
 				 sizeof(msg))) {
-			fprintf(errf, "dmatop: the recording %s stopped: %s; "
-				      "%llu of %llu events are in it\n",
+			fprintf(errf,
+				"dmatop: the recording %s stopped: %s; "
+				"%llu of %llu events are in it\n",
 				o->record, msg, (unsigned long long)rs.written,
-				(unsigned long long)dm_vrf_stats(r.vrf)->events);
+				(unsigned long long)dm_vrf_stats(r.vrf)
+					->events);
 			status = status ? status : 1;
 		} else if (rs.dropped) {
-			fprintf(errf, "dmatop: %s: %llu events did not fit "
-				      "the recorder's queue (%llu gaps, "
-				      "marked in the recording)\n",
+			fprintf(errf,
+				"dmatop: %s: %llu events did not fit "
+				"the recorder's queue (%llu gaps, "
+				"marked in the recording)\n",
 				o->record, (unsigned long long)rs.dropped,
 				(unsigned long long)rs.gaps);
 		}

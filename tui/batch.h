@@ -14,19 +14,19 @@
 struct dm_batch_opts {
 	bool json;
 	bool dump;
-	uint64_t dump_adapter;	/* 0: the list */
+	uint64_t dump_adapter; /* 0: the list */
 	unsigned dump_flags;
 	unsigned rulesets;
-	const char *record;	/* --record=FILE, or NULL */
-	const char *at;		/* replay: --at=TIME, or NULL */
-	const char *detail;	/* scenario, for the recording's session */
+	const char *record; /* --record=FILE, or NULL */
+	const char *at;	    /* replay: --at=TIME, or NULL */
+	const char *detail; /* scenario, for the recording's session */
 	uint64_t seed;
 };
 
 /* Returns the exit status: 0 clean, 3 violations, 1 runtime error
  * (the source or the recording failed), 2 bad --dump or --at argument.
  * Messages go to err. */
-int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o,
-		 FILE *out, FILE *err);
+int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
+		 FILE *err);
 
 #endif

@@ -51,17 +51,23 @@ static void generic(FILE *out, const struct dm_vrf *vrf,
 	fprintf(out, "   Adapter base Va      %08llx\n", 0ull);
 	fprintf(out, "   Map register base:   %08llx\n", LL(ad->cur_base));
 	fprintf(out, " WCB:                 %08llx\n", LL(ad->wcb));
-	fprintf(out, "   Map registers: %08x mapped, %08x allocated, "
-		     "%08x max\n", mapped, allocated, ad->max_mapregs);
+	fprintf(out,
+		"   Map registers: %08x mapped, %08x allocated, "
+		"%08x max\n",
+		mapped, allocated, ad->max_mapregs);
 	fprintf(out, "\n   Dma verifier additional information:\n");
 	fprintf(out, "   DeviceObject: %08llx\n", LL(ad->devobj));
-	fprintf(out, "   Map registers:        %08llx allocated, %08llx freed\n",
+	fprintf(out,
+		"   Map registers:        %08llx allocated, %08llx freed\n",
 		LL(ad->mr_alloc), LL(ad->mr_freed));
-	fprintf(out, "   Scatter-gather lists: %08llx allocated, %08llx freed\n",
+	fprintf(out,
+		"   Scatter-gather lists: %08llx allocated, %08llx freed\n",
 		LL(ad->sg_alloc), LL(ad->sg_freed));
-	fprintf(out, "   Common buffers:       %08llx allocated, %08llx freed\n",
+	fprintf(out,
+		"   Common buffers:       %08llx allocated, %08llx freed\n",
 		LL(ad->cb_alloc), LL(ad->cb_freed));
-	fprintf(out, "   Adapter channels:     %08llx allocated, %08llx freed\n",
+	fprintf(out,
+		"   Adapter channels:     %08llx allocated, %08llx freed\n",
 		LL(ad->ch_alloc), LL(ad->ch_freed));
 	fprintf(out, "   Bytes mapped since last flush: %08llx\n",
 		LL(ad->bytes_since_flush));
@@ -82,13 +88,14 @@ static void mapregs(FILE *out, const struct dm_vrf *vrf,
 		fprintf(out, "     Map registers:\n");
 		for (r = 0; r < file->nregs; r++) {
 			const struct dm_vreg *reg = &file->reg[r];
-			uint64_t at = file->reg0 + (uint64_t)r *
-							   DM_MAPREG_STRIDE;
+			uint64_t at =
+				file->reg0 + (uint64_t)r * DM_MAPREG_STRIDE;
 
 			if (reg->len)
-				fprintf(out, "        %08llx: %04x bytes mapped "
-					     "to %08llx\n", LL(at), reg->len,
-					LL(reg->va));
+				fprintf(out,
+					"        %08llx: %04x bytes mapped "
+					"to %08llx\n",
+					LL(at), reg->len, LL(reg->va));
 			else
 				fprintf(out, "        %08llx: Not mapped\n",
 					LL(at));
@@ -124,13 +131,15 @@ static void sglists(FILE *out, const struct dm_vrf *vrf,
 	for (s = ad->sgs.head; s != DM_VRF_NONE;) {
 		const struct dm_vsg *sg = dm_vrf_sg(vrf, s);
 
-		fprintf(out, "\n   Scatter/gather list %08llx allocated by %s:\n",
-			LL(sg->handle), owner(st, sg->caller, buf,
-					      sizeof(buf)));
+		fprintf(out,
+			"\n   Scatter/gather list %08llx allocated by %s:\n",
+			LL(sg->handle),
+			owner(st, sg->caller, buf, sizeof(buf)));
 		fprintf(out, "      Mdl:              %08llx\n", LL(sg->mdl));
 		fprintf(out, "      Virtual address:  %08llx\n", LL(sg->va));
 		fprintf(out, "      Length:           %llx\n", LL(sg->len));
-		fprintf(out, "      Direction:        %s\n", dm_dir_name(sg->dir));
+		fprintf(out, "      Direction:        %s\n",
+			dm_dir_name(sg->dir));
 		s = sg->next;
 	}
 }
@@ -144,10 +153,24 @@ static void description(FILE *out, const struct dm_strtab *st,
 			const struct dm_vadapter *ad)
 {
 	static const char *const iface[] = {
-		"Internal", "Isa", "Eisa", "MicroChannel", "TurboChannel",
-		"PCIBus", "VMEBus", "NuBus", "PCMCIABus", "CBus", "MPIBus",
-		"MPSABus", "ProcessorInternal", "InternalPowerBus", "PNPISABus",
-		"PNPBus", "Vmcs", "ACPIBus",
+		"Internal",
+		"Isa",
+		"Eisa",
+		"MicroChannel",
+		"TurboChannel",
+		"PCIBus",
+		"VMEBus",
+		"NuBus",
+		"PCMCIABus",
+		"CBus",
+		"MPIBus",
+		"MPSABus",
+		"ProcessorInternal",
+		"InternalPowerBus",
+		"PNPISABus",
+		"PNPBus",
+		"Vmcs",
+		"ACPIBus",
 	};
 	static const char *const width[] = { "Width8Bits", "Width16Bits",
 					     "Width32Bits", "Width64Bits" };
@@ -168,7 +191,8 @@ static void description(FILE *out, const struct dm_strtab *st,
 	fprintf(out, "      InterfaceType:      %s\n",
 		i < sizeof(iface) / sizeof(iface[0]) ? iface[i] : "Unknown");
 	fprintf(out, "      DmaWidth:           %s\n", w < 4 ? width[w] : "?");
-	fprintf(out, "      DmaChannel:         %u\n", DM_DESC_CHANNEL(ad->desc));
+	fprintf(out, "      DmaChannel:         %u\n",
+		DM_DESC_CHANNEL(ad->desc));
 	fprintf(out, "      MaximumLength:      %llx\n", LL(ad->maxlen));
 	fprintf(out, "      CacheCoherent:      %s\n",
 		ad->desc & DM_DESC_NONCOHERENT ? "FALSE" : "TRUE");

@@ -16,13 +16,13 @@
 #include "strtab.h"
 #include "verifier.h"
 
-#define DM_DUMP_GENERIC		0x01
-#define DM_DUMP_MAPREGS		0x02
-#define DM_DUMP_COMMON		0x04
-#define DM_DUMP_SG		0x08
-#define DM_DUMP_DESC		0x10
-#define DM_DUMP_WCB		0x20
-#define DM_DUMP_ALL		0x3f
+#define DM_DUMP_GENERIC 0x01
+#define DM_DUMP_MAPREGS 0x02
+#define DM_DUMP_COMMON	0x04
+#define DM_DUMP_SG	0x08
+#define DM_DUMP_DESC	0x10
+#define DM_DUMP_WCB	0x20
+#define DM_DUMP_ALL	0x3f
 
 /* "Dumping all DMA adapters..." */
 void dm_dump_list(FILE *out, const struct dm_vrf *vrf,

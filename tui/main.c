@@ -25,34 +25,34 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS]\n"
-"              [--record=FILE] --batch [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
-"       dmatop --replay=FILE --batch [--at=TIME] [--dump[=...]] [--json]\n"
-"       dmatop --list-scenarios | --help | --version\n"
-"\n"
-"top for DMA, with a verifier inside: every DMA lifecycle event is checked\n"
-"against the DMA Verification rules (Bug Check 0xE6).\n"
-"\n"
-"  --sim[=SCENARIO]    the simulated HAL (default scenario: mixed)\n"
-"  --seed=N            seed of the simulation (default 1)\n"
-"  --duration=SECONDS  stop after this much simulated time\n"
-"  --record=FILE       record every event and violation into a new SQLite\n"
-"                      file (see dmatop.db(5))\n"
-"  --replay=FILE       read the events of a recording instead\n"
-"  --at=TIME           replay: the state at TIME: seconds (12.5), an event\n"
-"                      (#1234) or end (the default)\n"
-"  --batch             no UI: print violations, then what --dump asks\n"
-"  --dump[=ADAPTER[,FLAGS]]\n"
-"                      at the end, print the state as WinDbg's !dma does:\n"
-"                      no argument lists the adapters; FLAGS (hex) adds\n"
-"                      0x1 generic, 0x2 map registers, 0x4 common buffers,\n"
-"                      0x8 scatter/gather lists, 0x10 device description,\n"
-"                      0x20 wait context block (default 0x1)\n"
-"  --json              one JSON object a line instead of text\n"
-"  --list-scenarios    list the simulated scenarios\n"
-"\n"
-"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
-"1 runtime error. See dmatop(8).\n");
+		"Usage: dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS]\n"
+		"              [--record=FILE] --batch [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
+		"       dmatop --replay=FILE --batch [--at=TIME] [--dump[=...]] [--json]\n"
+		"       dmatop --list-scenarios | --help | --version\n"
+		"\n"
+		"top for DMA, with a verifier inside: every DMA lifecycle event is checked\n"
+		"against the DMA Verification rules (Bug Check 0xE6).\n"
+		"\n"
+		"  --sim[=SCENARIO]    the simulated HAL (default scenario: mixed)\n"
+		"  --seed=N            seed of the simulation (default 1)\n"
+		"  --duration=SECONDS  stop after this much simulated time\n"
+		"  --record=FILE       record every event and violation into a new SQLite\n"
+		"                      file (see dmatop.db(5))\n"
+		"  --replay=FILE       read the events of a recording instead\n"
+		"  --at=TIME           replay: the state at TIME: seconds (12.5), an event\n"
+		"                      (#1234) or end (the default)\n"
+		"  --batch             no UI: print violations, then what --dump asks\n"
+		"  --dump[=ADAPTER[,FLAGS]]\n"
+		"                      at the end, print the state as WinDbg's !dma does:\n"
+		"                      no argument lists the adapters; FLAGS (hex) adds\n"
+		"                      0x1 generic, 0x2 map registers, 0x4 common buffers,\n"
+		"                      0x8 scatter/gather lists, 0x10 device description,\n"
+		"                      0x20 wait context block (default 0x1)\n"
+		"  --json              one JSON object a line instead of text\n"
+		"  --list-scenarios    list the simulated scenarios\n"
+		"\n"
+		"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
+		"1 runtime error. See dmatop(8).\n");
 }
 
 static int parse_u64(const char *s, int base, uint64_t *out)
@@ -102,9 +102,19 @@ static int list_scenarios(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SIM = 256, OPT_SEED, OPT_DURATION, OPT_BATCH, OPT_DUMP,
-	       OPT_JSON, OPT_LIST, OPT_VERSION, OPT_RECORD, OPT_REPLAY,
-	       OPT_AT };
+	enum {
+		OPT_SIM = 256,
+		OPT_SEED,
+		OPT_DURATION,
+		OPT_BATCH,
+		OPT_DUMP,
+		OPT_JSON,
+		OPT_LIST,
+		OPT_VERSION,
+		OPT_RECORD,
+		OPT_REPLAY,
+		OPT_AT
+	};
 	static const struct option opts[] = {
 		{ "sim", optional_argument, NULL, OPT_SIM },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -140,8 +150,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SEED:
 			if (parse_u64(optarg, 0, &seed)) {
-				fprintf(stderr, "dmatop: --seed takes a whole "
-						"number, not '%s'\n", optarg);
+				fprintf(stderr,
+					"dmatop: --seed takes a whole "
+					"number, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -149,9 +161,11 @@ int main(int argc, char **argv)
 			errno = 0;
 			secs = strtod(optarg, &end);
 			if (errno || *end || !(secs > 0) || secs > 1e9) {
-				fprintf(stderr, "dmatop: --duration takes "
-						"seconds (e.g. 2.5), not "
-						"'%s'\n", optarg);
+				fprintf(stderr,
+					"dmatop: --duration takes "
+					"seconds (e.g. 2.5), not "
+					"'%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			duration = (uint64_t)(secs * 1e9);
@@ -161,8 +175,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DUMP:
 			if (parse_dump(optarg, &bo)) {
-				fprintf(stderr, "dmatop: bad --dump argument "
-						"'%s'\n", optarg);
+				fprintf(stderr,
+					"dmatop: bad --dump argument "
+					"'%s'\n",
+					optarg);
 				dm_dump_help(stderr);
 				return EXIT_USAGE;
 			}
@@ -195,15 +211,19 @@ int main(int argc, char **argv)
 						"takes no argument" :
 						"needs an argument");
 			else
-				fprintf(stderr, "dmatop: unknown option "
-						"'%s'\n", argv[optind - 1]);
+				fprintf(stderr,
+					"dmatop: unknown option "
+					"'%s'\n",
+					argv[optind - 1]);
 			fprintf(stderr, "Try 'dmatop --help'.\n");
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "dmatop: unexpected argument '%s'\n"
-				"Try 'dmatop --help'.\n", argv[optind]);
+		fprintf(stderr,
+			"dmatop: unexpected argument '%s'\n"
+			"Try 'dmatop --help'.\n",
+			argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (sim && replay) {
@@ -221,9 +241,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!sim && !replay) {
-		fprintf(stderr, "dmatop: no event source: give --sim[=SCENARIO] "
-				"for the simulated HAL or --replay=FILE (this "
-				"build has no eBPF source yet)\n");
+		fprintf(stderr,
+			"dmatop: no event source: give --sim[=SCENARIO] "
+			"for the simulated HAL or --replay=FILE (this "
+			"build has no eBPF source yet)\n");
 		return EXIT_USAGE;
 	}
 	if (!batch)

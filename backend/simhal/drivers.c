@@ -25,29 +25,32 @@
 #define US 1000ull
 
 static const struct dm_devdesc pci_desc = {
-	.version = 2, .master = true, .dma32 = true, .iface = 5,
+	.version = 2,
+	.master = true,
+	.dma32 = true,
+	.iface = 5,
 	.max_length = 0x1000,
 };
 
 /* ---------------------------------------------------------------- ndis */
 
-#define NDIS_FILES	8
-#define NDIS_CBS	4
-#define NDIS_PKT_MAX	1514
+#define NDIS_FILES   8
+#define NDIS_CBS     4
+#define NDIS_PKT_MAX 1514
 
 struct ndis {
 	struct dm_adapter *ad;
 	uint64_t lifetime, born;
-	bool reload;		/* load again after unloading */
-	int phase;		/* 0 load, 1 run, 2 unloaded */
+	bool reload; /* load again after unloading */
+	int phase;   /* 0 load, 1 run, 2 unloaded */
 	uint64_t file[NDIS_FILES];
 	unsigned nfile;
 	uint64_t cb[NDIS_CBS], cb_logical[NDIS_CBS];
 	uint32_t cb_len[NDIS_CBS];
-	uint64_t txbuf, rxbuf;	/* one page each, nonpaged */
+	uint64_t txbuf, rxbuf; /* one page each, nonpaged */
 	struct dm_mdl *txmdl, *rxmdl;
 	uint8_t wire[NDIS_PKT_MAX];
-	uint32_t ring;		/* next RX descriptor */
+	uint32_t ring; /* next RX descriptor */
 	uint64_t devobj;
 };
 
@@ -72,8 +75,8 @@ static void ndis_load(struct dm_sim *sim, struct dm_sim_driver *d,
 	t->irql = DM_PASSIVE_LEVEL;
 	dm_hal_caller(hal, t, "NDIS!NdisMRegisterScatterGatherDma");
 	n->ad = dm_hal_get_adapter(hal, t, n->devobj, &pci_desc,
-				   "PCI\\VEN_8086&DEV_100E (e1000)",
-				   0x9fe24351, NULL);
+				   "PCI\\VEN_8086&DEV_100E (e1000)", 0x9fe24351,
+				   NULL);
 	if (!n->ad)
 		return;
 	dm_hal_caller(hal, t, "NDIS!NdisMAllocateSharedMemory");
@@ -150,8 +153,8 @@ static void ndis_packet(struct dm_sim *sim, struct dm_sim_driver *d,
 				 n->txbuf + off, len, true);
 	if (lg)
 		dm_hal_device_dma(hal, n->ad, lg, n->wire, len, false);
-	dm_hal_flush(hal, t, n->ad, n->txmdl, n->file[f], n->txbuf + off,
-		     len, true);
+	dm_hal_flush(hal, t, n->ad, n->txmdl, n->file[f], n->txbuf + off, len,
+		     true);
 
 	dm_hal_caller(hal, t, "NDIS!ndisMIndicateReceive");
 	memset(rx, 0, len);
@@ -165,8 +168,8 @@ static void ndis_packet(struct dm_sim *sim, struct dm_sim_driver *d,
 	dm_hal_device_dma(hal, n->ad, n->cb_logical[0] + n->ring * 16, desc,
 			  sizeof(desc), true);
 	n->ring = (n->ring + 1) % (n->cb_len[0] / 16);
-	dm_hal_flush(hal, t, n->ad, n->rxmdl, n->file[f], n->rxbuf + off,
-		     len, false);
+	dm_hal_flush(hal, t, n->ad, n->rxmdl, n->file[f], n->rxbuf + off, len,
+		     false);
 	t->irql = DM_PASSIVE_LEVEL;
 	for (i = 0; i < len; i++)
 		bad += rx[i] != tx[i];
@@ -229,16 +232,16 @@ int dm_drv_ndis(struct dm_sim *sim, uint64_t lifetime_ns, bool reload,
 
 /* ------------------------------------------------------------ scsiport */
 
-#define DISK_BYTES	(1u << 20)
-#define IO_MAX		(64u * 1024)
+#define DISK_BYTES (1u << 20)
+#define IO_MAX	   (64u * 1024)
 
 struct scsi {
 	struct dm_adapter *ad;
 	uint64_t lifetime, born;
 	int phase;
-	uint64_t ext, ext_logical;	/* uncached extension */
-	uint64_t buf;			/* I/O buffer, IO_MAX + a page */
-	uint8_t *disk;			/* the device's own storage */
+	uint64_t ext, ext_logical; /* uncached extension */
+	uint64_t buf;		   /* I/O buffer, IO_MAX + a page */
+	uint8_t *disk;		   /* the device's own storage */
 	bool write;
 	uint32_t lba_off;
 	uint64_t bad;
@@ -276,8 +279,9 @@ static void scsi_request(struct dm_sim *sim, struct dm_sim_driver *d,
 		return;
 	}
 	s->write = dm_sim_rand(sim) & 1;
-	s->lba_off = (uint32_t)(dm_sim_rand(sim) % ((DISK_BYTES - IO_MAX) /
-						    512)) * 512;
+	s->lba_off =
+		(uint32_t)(dm_sim_rand(sim) % ((DISK_BYTES - IO_MAX) / 512)) *
+		512;
 	if (s->write)
 		for (i = 0; i < len; i++)
 			p[i] = (uint8_t)(dm_sim_rand(sim) >> 32);
@@ -299,8 +303,12 @@ static void scsi_request(struct dm_sim *sim, struct dm_sim_driver *d,
 static int64_t scsi_step(struct dm_sim *sim, struct dm_sim_driver *d)
 {
 	static const struct dm_devdesc desc = {
-		.version = 2, .master = true, .scatter_gather = true,
-		.dma32 = true, .iface = 5, .max_length = IO_MAX,
+		.version = 2,
+		.master = true,
+		.scatter_gather = true,
+		.dma32 = true,
+		.iface = 5,
+		.max_length = IO_MAX,
 	};
 	struct dm_hal *hal = dm_sim_hal(sim);
 	struct dm_thread *t = &d->t;
@@ -324,7 +332,8 @@ static int64_t scsi_step(struct dm_sim *sim, struct dm_sim_driver *d)
 		return (int64_t)(100 * US);
 	case 1:
 		if (s->lifetime && now - s->born >= s->lifetime) {
-			dm_hal_caller(hal, t, "SCSIPORT!ScsiPortFreeDeviceBase");
+			dm_hal_caller(hal, t,
+				      "SCSIPORT!ScsiPortFreeDeviceBase");
 			if (s->ext)
 				dm_hal_free_common_buffer(hal, t, s->ad, 0x3000,
 							  s->ext_logical,
@@ -384,8 +393,13 @@ struct flaky {
 static int64_t flaky_step(struct dm_sim *sim, struct dm_sim_driver *d)
 {
 	static const struct dm_devdesc desc = {
-		.version = 3, .master = true, .scatter_gather = true,
-		.dma32 = true, .dma64 = true, .iface = 5, .max_length = 0x10000,
+		.version = 3,
+		.master = true,
+		.scatter_gather = true,
+		.dma32 = true,
+		.dma64 = true,
+		.iface = 5,
+		.max_length = 0x10000,
 	};
 	struct dm_hal *hal = dm_sim_hal(sim);
 	struct dm_thread *t = &d->t;
@@ -405,7 +419,7 @@ static int64_t flaky_step(struct dm_sim *sim, struct dm_sim_driver *d)
 	f->cb = dm_hal_alloc_common_buffer(hal, t, f->ad, len, &f->logical);
 	memset(data, 0x5a, sizeof(data));
 	switch (dm_sim_rand(sim) % 8) {
-	case 0:	/* the device overruns its ring by a few bytes */
+	case 0: /* the device overruns its ring by a few bytes */
 		dm_hal_device_dma(hal, f->ad, f->logical + len - 64, data,
 				  64 + 4, true);
 		break;
@@ -416,7 +430,7 @@ static int64_t flaky_step(struct dm_sim *sim, struct dm_sim_driver *d)
 	}
 	dm_hal_caller(hal, t, "FLAKY!FlakyFreeRing");
 	dm_hal_free_common_buffer(hal, t, f->ad, len, f->logical, f->cb);
-	if (dm_sim_rand(sim) % 8 == 0)	/* and sometimes frees it again */
+	if (dm_sim_rand(sim) % 8 == 0) /* and sometimes frees it again */
 		dm_hal_free_common_buffer(hal, t, f->ad, len, f->logical,
 					  f->cb);
 	f->n++;
@@ -438,8 +452,8 @@ int dm_drv_flaky(struct dm_sim *sim, uint64_t start)
 
 /* --------------------------------------------------------------- storm */
 
-#define STORM_FILES	4
-#define STORM_BATCH	256
+#define STORM_FILES 4
+#define STORM_BATCH 256
 
 struct storm {
 	struct dm_adapter *ad;
@@ -547,19 +561,36 @@ static void seed_map(struct dm_hal *hal, struct dm_thread *t,
 static int64_t seed_step(struct dm_sim *sim, struct dm_sim_driver *d)
 {
 	static const struct dm_devdesc scsi = {
-		.version = 1, .master = true, .scatter_gather = true,
-		.dma32 = true, .iface = 5, .max_length = 0x11000,
+		.version = 1,
+		.master = true,
+		.scatter_gather = true,
+		.dma32 = true,
+		.iface = 5,
+		.max_length = 0x11000,
 	};
 	static const struct dm_devdesc ndis = {
-		.version = 2, .master = true, .scatter_gather = true,
-		.dma32 = true, .dma64 = true, .iface = 5, .max_length = 0x1000,
+		.version = 2,
+		.master = true,
+		.scatter_gather = true,
+		.dma32 = true,
+		.dma64 = true,
+		.iface = 5,
+		.max_length = 0x1000,
 	};
-	static const struct { uint64_t va; uint32_t len; } cbs[] = {
-		{ 0x82e77000, 0x1000 }, { 0x82e817f8, 0x12010 },
-		{ 0x82e95680, 0x4300 }, { 0x82e9d400, 0x4800 },
+	static const struct {
+		uint64_t va;
+		uint32_t len;
+	} cbs[] = {
+		{ 0x82e77000, 0x1000 },
+		{ 0x82e817f8, 0x12010 },
+		{ 0x82e95680, 0x4300 },
+		{ 0x82e9d400, 0x4800 },
 	};
-	static const struct { uint64_t file, mdl; } files[] = {
-		{ 0x82f06c58, 0x82f2c188 }, { 0x82f06228, 0x82f1b678 },
+	static const struct {
+		uint64_t file, mdl;
+	} files[] = {
+		{ 0x82f06c58, 0x82f2c188 },
+		{ 0x82f06228, 0x82f1b678 },
 		{ 0x82fa5ad8, 0x82f1b048 },
 	};
 	struct dm_hal *hal = dm_sim_hal(sim);
@@ -571,8 +602,8 @@ static int64_t seed_step(struct dm_sim *sim, struct dm_sim_driver *d)
 	t->irql = DM_PASSIVE_LEVEL;
 	dm_hal_caller(hal, t, "SCSIPORT!ScsiPortGetUncachedExtension");
 	dm_hal_place(hal, DM_PLACE_ADAPTER, 0x82faebd0);
-	dm_hal_get_adapter(hal, t, 0x82faf030, &scsi, "\\Device\\Scsi\\aic78xx1",
-			   0x9fe10c2a, NULL);
+	dm_hal_get_adapter(hal, t, 0x82faf030, &scsi,
+			   "\\Device\\Scsi\\aic78xx1", 0x9fe10c2a, NULL);
 	dm_hal_place(hal, DM_PLACE_ADAPTER, 0x82f88930);
 	dm_hal_get_adapter(hal, t, 0x82f88e38, &scsi, "\\Device\\Scsi\\atapi1",
 			   0x9fe10c2a, NULL);
@@ -601,8 +632,7 @@ static int64_t seed_step(struct dm_sim *sim, struct dm_sim_driver *d)
 	}
 	dm_hal_caller(hal, t, "NDIS!ndisMSendPacket");
 	/* the buffer the example maps at 82d17102 must be real memory */
-	dm_simmem_alloc(dm_hal_mem(hal), 1,
-			dm_simmem_va_to_phys(0x82d17000));
+	dm_simmem_alloc(dm_hal_mem(hal), 1, dm_simmem_va_to_phys(0x82d17000));
 	seed_map(hal, t, ad, files[1].file, 0xf83c003c, 0xbc);
 	seed_map(hal, t, ad, files[2].file, 0x82d17102, 0x36);
 	t->irql = DM_PASSIVE_LEVEL;

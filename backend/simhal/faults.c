@@ -18,8 +18,8 @@ struct fx {
 	struct dm_hal *hal;
 	struct dm_thread *t;
 	struct dm_adapter *ad;
-	uint64_t buf;		/* 4 pages, nonpaged */
-	struct dm_mdl *mdl;	/* the first page of buf, nonpaged */
+	uint64_t buf;	    /* 4 pages, nonpaged */
+	struct dm_mdl *mdl; /* the first page of buf, nonpaged */
 	uint64_t file[2];
 	unsigned nfile;
 };
@@ -27,8 +27,11 @@ struct fx {
 #define BUF_PAGES 4
 
 static const struct dm_devdesc fx_desc = {
-	.version = 2, .master = true, .dma32 = true, .iface = 5,
-	.max_length = 0x2000,	/* 3 map registers */
+	.version = 2,
+	.master = true,
+	.dma32 = true,
+	.iface = 5,
+	.max_length = 0x2000, /* 3 map registers */
 };
 
 static void at(struct fx *x, uint8_t irql, const char *fn)
@@ -122,8 +125,8 @@ static void fx_free(struct fx *x)
 		dm_hal_pool_free(x->hal, x->buf, BUF_PAGES * DM_SIM_PAGE);
 }
 
-static struct dm_mdl *fx_mdl(struct fx *x, uint64_t va, uint32_t len,
-			     bool lock, bool map)
+static struct dm_mdl *fx_mdl(struct fx *x, uint64_t va, uint32_t len, bool lock,
+			     bool map)
 {
 	struct dm_mdl *mdl = dm_hal_mdl_new(x->hal, va, len);
 
@@ -136,7 +139,7 @@ static struct dm_mdl *fx_mdl(struct fx *x, uint64_t va, uint32_t len,
 
 /* ---- one function a code ---- */
 
-static void f_flush_past_mdl(struct fx *x)	/* 0x00.1 */
+static void f_flush_past_mdl(struct fx *x) /* 0x00.1 */
 {
 	uint64_t f = fx_channel(x, 2);
 
@@ -145,10 +148,13 @@ static void f_flush_past_mdl(struct fx *x)	/* 0x00.1 */
 	fx_close(x, 2);
 }
 
-static void f_mapreg_exhausted(struct fx *x)	/* 0x00.2 */
+static void f_mapreg_exhausted(struct fx *x) /* 0x00.2 */
 {
 	static const struct dm_devdesc big = {
-		.version = 2, .master = true, .dma32 = true, .iface = 5,
+		.version = 2,
+		.master = true,
+		.dma32 = true,
+		.iface = 5,
 		.max_length = 3000 * 4096,
 	};
 	struct fx other = *x;
@@ -166,12 +172,12 @@ static void f_mapreg_exhausted(struct fx *x)	/* 0x00.2 */
 				      "PCI\\VEN_1234&DEV_11E9 (faulty2)",
 				      0x9fe56000, NULL);
 	other.nfile = 0;
-	fx_channel(&other, 2000);	/* waits for registers */
-	fx_close(x, 3000);		/* ... which lets it through */
+	fx_channel(&other, 2000); /* waits for registers */
+	fx_close(x, 3000);	  /* ... which lets it through */
 	fx_close(&other, 2000);
 }
 
-static void f_perf(struct fx *x, int64_t skew)	/* 0x01, 0x02 */
+static void f_perf(struct fx *x, int64_t skew) /* 0x01, 0x02 */
 {
 	at(x, DM_PASSIVE_LEVEL, "FAULTY!FaultyMeasureLatency");
 	dm_hal_perf_counter(x->hal, x->t);
@@ -203,7 +209,7 @@ static void fx_cb_free(struct fx *x, uint32_t len, uint64_t logical,
 	dm_hal_free_common_buffer(x->hal, x->t, x->ad, len, logical, va);
 }
 
-static void f_cb_double_free(struct fx *x)	/* 0x03 */
+static void f_cb_double_free(struct fx *x) /* 0x03 */
 {
 	uint64_t lg, va = fx_cb(x, 0x1000, &lg);
 
@@ -212,7 +218,7 @@ static void f_cb_double_free(struct fx *x)	/* 0x03 */
 	fx_close(x, 0);
 }
 
-static void f_channel_double_free(struct fx *x)	/* 0x04 */
+static void f_channel_double_free(struct fx *x) /* 0x04 */
 {
 	at(x, DM_DISPATCH_LEVEL, "FAULTY!FaultyStartIo");
 	dm_hal_allocate_channel(x->hal, x->t, x->ad, 0, keep_object, x);
@@ -222,12 +228,12 @@ static void f_channel_double_free(struct fx *x)	/* 0x04 */
 	fx_close(x, 0);
 }
 
-static void f_mapreg_double_free(struct fx *x)	/* 0x05 */
+static void f_mapreg_double_free(struct fx *x) /* 0x05 */
 {
 	uint64_t f = fx_channel(x, 2);
 
 	dm_hal_free_map_registers(x->hal, x->t, x->ad, f, 2);
-	fx_close(x, 2);		/* frees them again */
+	fx_close(x, 2); /* frees them again */
 }
 
 static void sg_keep(struct dm_hal *hal, struct dm_thread *t, void *ctx,
@@ -241,12 +247,12 @@ static struct dm_sglist *fx_sg(struct fx *x)
 	struct dm_sglist *sg = NULL;
 
 	at(x, DM_DISPATCH_LEVEL, "FAULTY!FaultyStartIo");
-	dm_hal_get_sg_list(x->hal, x->t, x->ad, x->mdl, x->buf, 0x800,
-			   sg_keep, &sg, true);
+	dm_hal_get_sg_list(x->hal, x->t, x->ad, x->mdl, x->buf, 0x800, sg_keep,
+			   &sg, true);
 	return sg;
 }
 
-static void f_sg_double_free(struct fx *x)	/* 0x06 */
+static void f_sg_double_free(struct fx *x) /* 0x06 */
 {
 	struct dm_sglist *sg = fx_sg(x);
 
@@ -255,7 +261,7 @@ static void f_sg_double_free(struct fx *x)	/* 0x06 */
 	fx_close(x, 0);
 }
 
-static void f_put_leaks_cb(struct fx *x)	/* 0x07 */
+static void f_put_leaks_cb(struct fx *x) /* 0x07 */
 {
 	uint64_t lg;
 
@@ -263,7 +269,7 @@ static void f_put_leaks_cb(struct fx *x)	/* 0x07 */
 	fx_close(x, 0);
 }
 
-static void f_put_leaks_channel(struct fx *x)	/* 0x08 */
+static void f_put_leaks_channel(struct fx *x) /* 0x08 */
 {
 	at(x, DM_DISPATCH_LEVEL, "FAULTY!FaultyStartIo");
 	dm_hal_allocate_channel(x->hal, x->t, x->ad, 0, keep_object, x);
@@ -271,40 +277,43 @@ static void f_put_leaks_channel(struct fx *x)	/* 0x08 */
 	fx_close(x, 0);
 }
 
-static void f_put_leaks_mapreg(struct fx *x)	/* 0x09 */
+static void f_put_leaks_mapreg(struct fx *x) /* 0x09 */
 {
 	fx_channel(x, 2);
 	x->nfile = 0;
 	fx_close(x, 0);
 }
 
-static void f_put_leaks_sg(struct fx *x)	/* 0x0A */
+static void f_put_leaks_sg(struct fx *x) /* 0x0A */
 {
 	fx_sg(x);
 	fx_close(x, 0);
 }
 
-static void f_channel_twice(struct fx *x)	/* 0x0B */
+static void f_channel_twice(struct fx *x) /* 0x0B */
 {
 	at(x, DM_DISPATCH_LEVEL, "FAULTY!FaultyStartIo");
 	dm_hal_allocate_channel(x->hal, x->t, x->ad, 0, keep_object, x);
 	dm_hal_allocate_channel(x->hal, x->t, x->ad, 0, deallocate, x);
-	dm_hal_free_channel(x->hal, x->t, x->ad);	/* runs the second */
+	dm_hal_free_channel(x->hal, x->t, x->ad); /* runs the second */
 	x->nfile = 0;
 	fx_close(x, 0);
 }
 
-static void f_mapreg_over_max(struct fx *x)	/* 0x0C */
+static void f_mapreg_over_max(struct fx *x) /* 0x0C */
 {
-	fx_channel(x, 4);	/* the adapter allows 3 */
+	fx_channel(x, 4); /* the adapter allows 3 */
 	fx_close(x, 0);
 }
 
-static void f_not_flushed(struct fx *x)	/* 0x0D */
+static void f_not_flushed(struct fx *x) /* 0x0D */
 {
 	static const struct dm_devdesc two = {
-		.version = 2, .master = true, .dma32 = true, .iface = 5,
-		.max_length = 0x1000,	/* 2 registers: 8 KiB at a time */
+		.version = 2,
+		.master = true,
+		.dma32 = true,
+		.iface = 5,
+		.max_length = 0x1000, /* 2 registers: 8 KiB at a time */
 	};
 	struct dm_mdl *mdl = fx_mdl(x, x->buf, 4 * DM_SIM_PAGE, true, true);
 
@@ -335,12 +344,12 @@ static void fx_bad_mdl(struct fx *x, bool lock, bool map)
 	dm_hal_mdl_free(x->hal, mdl);
 }
 
-static void f_pageable(struct fx *x)	/* 0x0E */
+static void f_pageable(struct fx *x) /* 0x0E */
 {
 	fx_bad_mdl(x, false, true);
 }
 
-static void f_not_in_sysva(struct fx *x)	/* 0x22 */
+static void f_not_in_sysva(struct fx *x) /* 0x22 */
 {
 	fx_bad_mdl(x, true, false);
 }
@@ -350,7 +359,7 @@ static void f_cpu_write(struct fx *x, int64_t off, uint32_t len)
 	uint64_t lg, va = fx_cb(x, 0x1000, &lg);
 	uint8_t *p = dm_hal_va(x->hal, va + off, len);
 
-	if (p)	/* the driver's own stray write */
+	if (p) /* the driver's own stray write */
 		memset(p, 0xcc, len);
 	fx_cb_free(x, 0x1000, lg, va);
 	fx_close(x, 0);
@@ -367,27 +376,27 @@ static void f_dev_write(struct fx *x, int64_t off, uint32_t len)
 	fx_close(x, 0);
 }
 
-static void f_tag_before(struct fx *x)		/* 0x0F.1 */
+static void f_tag_before(struct fx *x) /* 0x0F.1 */
 {
 	f_cpu_write(x, -4, 4);
 }
 
-static void f_tag_after(struct fx *x)		/* 0x0F.2 */
+static void f_tag_after(struct fx *x) /* 0x0F.2 */
 {
 	f_dev_write(x, 0, 0x1000 + 4);
 }
 
-static void f_pad_before(struct fx *x)		/* 0x0F.4 */
+static void f_pad_before(struct fx *x) /* 0x0F.4 */
 {
 	f_cpu_write(x, -16, 4);
 }
 
-static void f_pad_after(struct fx *x)		/* 0x0F.5 */
+static void f_pad_after(struct fx *x) /* 0x0F.5 */
 {
 	f_dev_write(x, 0x1000 + 8 + 2, 2);
 }
 
-static void f_free_mapreg_overwritten(struct fx *x)	/* 0x0F.3 */
+static void f_free_mapreg_overwritten(struct fx *x) /* 0x0F.3 */
 {
 	uint8_t data[64];
 	uint64_t f = fx_channel(x, 1), lg;
@@ -401,7 +410,7 @@ static void f_free_mapreg_overwritten(struct fx *x)	/* 0x0F.3 */
 		dm_hal_device_dma(x->hal, x->ad, lg, data, sizeof(data), true);
 }
 
-static void f_free_while_mapped(struct fx *x)	/* 0x10 */
+static void f_free_while_mapped(struct fx *x) /* 0x10 */
 {
 	uint64_t f = fx_channel(x, 2);
 
@@ -409,7 +418,7 @@ static void f_free_while_mapped(struct fx *x)	/* 0x10 */
 	fx_close(x, 2);
 }
 
-static void f_too_many_refs(struct fx *x)	/* 0x11 */
+static void f_too_many_refs(struct fx *x) /* 0x11 */
 {
 	at(x, DM_PASSIVE_LEVEL, "FAULTY!FaultyOpen");
 	dm_hal_ref_adapter(x->hal, x->t, x->ad);
@@ -420,14 +429,14 @@ static void f_too_many_refs(struct fx *x)	/* 0x11 */
 	fx_close(x, 0);
 }
 
-static void f_irql_not_expected(struct fx *x)	/* 0x13.1 */
+static void f_irql_not_expected(struct fx *x) /* 0x13.1 */
 {
 	at(x, DM_PASSIVE_LEVEL, "FAULTY!FaultyStartIo");
 	dm_hal_allocate_channel(x->hal, x->t, x->ad, 2, keep_registers, x);
 	fx_close(x, 2);
 }
 
-static void f_irql_too_high(struct fx *x)	/* 0x13.2 */
+static void f_irql_too_high(struct fx *x) /* 0x13.2 */
 {
 	uint64_t f = fx_channel(x, 2);
 
@@ -438,14 +447,14 @@ static void f_irql_too_high(struct fx *x)	/* 0x13.2 */
 	fx_close(x, 2);
 }
 
-static void f_irql_callback(struct fx *x)	/* 0x14 */
+static void f_irql_callback(struct fx *x) /* 0x14 */
 {
 	at(x, DM_DISPATCH_LEVEL, "FAULTY!FaultyStartIo");
 	dm_hal_allocate_channel(x->hal, x->t, x->ad, 2, lower_irql, x);
 	fx_close(x, 2);
 }
 
-static void f_mapreg_over_file(struct fx *x)	/* 0x15 */
+static void f_mapreg_over_file(struct fx *x) /* 0x15 */
 {
 	struct dm_mdl *mdl = fx_mdl(x, x->buf, 0x2000, true, true);
 	uint64_t f = fx_channel(x, 1);
@@ -455,7 +464,7 @@ static void f_mapreg_over_file(struct fx *x)	/* 0x15 */
 	dm_hal_mdl_free(x->hal, mdl);
 }
 
-static void f_flush_unmapped_buffer(struct fx *x)	/* 0x16 */
+static void f_flush_unmapped_buffer(struct fx *x) /* 0x16 */
 {
 	uint64_t f = fx_channel(x, 2);
 
@@ -465,7 +474,7 @@ static void f_flush_unmapped_buffer(struct fx *x)	/* 0x16 */
 	fx_close(x, 2);
 }
 
-static void f_after_put(struct fx *x)	/* 0x18 */
+static void f_after_put(struct fx *x) /* 0x18 */
 {
 	uint64_t lg;
 
@@ -473,7 +482,7 @@ static void f_after_put(struct fx *x)	/* 0x18 */
 	fx_cb(x, 0x1000, &lg);
 }
 
-static void f_null_adapter(struct fx *x)	/* 0x19 */
+static void f_null_adapter(struct fx *x) /* 0x19 */
 {
 	uint64_t lg;
 
@@ -482,7 +491,7 @@ static void f_null_adapter(struct fx *x)	/* 0x19 */
 	fx_close(x, 0);
 }
 
-static void f_address_outside_mdl(struct fx *x)	/* 0x1B */
+static void f_address_outside_mdl(struct fx *x) /* 0x1B */
 {
 	uint64_t f = fx_channel(x, 2);
 
@@ -492,7 +501,7 @@ static void f_address_outside_mdl(struct fx *x)	/* 0x1B */
 	fx_close(x, 2);
 }
 
-static void f_already_mapped(struct fx *x)	/* 0x1D */
+static void f_already_mapped(struct fx *x) /* 0x1D */
 {
 	fx_channel(x, 2);
 	fx_channel(x, 2);
@@ -502,7 +511,7 @@ static void f_already_mapped(struct fx *x)	/* 0x1D */
 	fx_close(x, 2);
 }
 
-static void f_obsolete(struct fx *x)	/* 0x1E */
+static void f_obsolete(struct fx *x) /* 0x1E */
 {
 	struct dm_adapter *old;
 
@@ -527,17 +536,17 @@ static void fx_bounds(struct fx *x, uint64_t va, uint32_t len, bool write,
 	fx_close(x, 2);
 }
 
-static void f_before_mdl(struct fx *x)		/* 0x1F.1 */
+static void f_before_mdl(struct fx *x) /* 0x1F.1 */
 {
 	fx_bounds(x, x->buf - 0x10, 0x100, true, 0);
 }
 
-static void f_after_mdl(struct fx *x)		/* 0x1F.2 */
+static void f_after_mdl(struct fx *x) /* 0x1F.2 */
 {
 	fx_bounds(x, x->buf + 0x1000, 0x100, true, 0);
 }
 
-static void f_crosses_page(struct fx *x)	/* 0x1F.3 */
+static void f_crosses_page(struct fx *x) /* 0x1F.3 */
 {
 	fx_bounds(x, x->buf + 0xf00, 0x200, true, 0x100);
 }
@@ -545,8 +554,12 @@ static void f_crosses_page(struct fx *x)	/* 0x1F.3 */
 static void fx_noncoherent(struct fx *x)
 {
 	static const struct dm_devdesc nc = {
-		.version = 2, .master = true, .dma32 = true, .iface = 5,
-		.noncoherent = true, .max_length = 0x2000,
+		.version = 2,
+		.master = true,
+		.dma32 = true,
+		.iface = 5,
+		.noncoherent = true,
+		.max_length = 0x2000,
 	};
 
 	at(x, DM_PASSIVE_LEVEL, "FAULTY!FaultyAddDevice");
@@ -555,19 +568,19 @@ static void fx_noncoherent(struct fx *x)
 				   "ARM\\faulty-noncoherent", 0x9fe55000, NULL);
 }
 
-static void f_va_unaligned(struct fx *x)	/* 0x1F.4 */
+static void f_va_unaligned(struct fx *x) /* 0x1F.4 */
 {
 	fx_noncoherent(x);
 	fx_bounds(x, x->buf + 0x10, 0x40, false, 0x40);
 }
 
-static void f_len_unaligned(struct fx *x)	/* 0x1F.5 */
+static void f_len_unaligned(struct fx *x) /* 0x1F.5 */
 {
 	fx_noncoherent(x);
 	fx_bounds(x, x->buf, 0x50, false, 0x50);
 }
 
-static void f_flush_unmapped_mapreg(struct fx *x)	/* 0x20 */
+static void f_flush_unmapped_mapreg(struct fx *x) /* 0x20 */
 {
 	uint64_t f = fx_channel(x, 2);
 
@@ -575,16 +588,20 @@ static void f_flush_unmapped_mapreg(struct fx *x)	/* 0x20 */
 	fx_close(x, 2);
 }
 
-static void f_zero_length(struct fx *x)	/* 0x21 */
+static void f_zero_length(struct fx *x) /* 0x21 */
 {
 	fx_bounds(x, x->buf, 0, true, 0);
 }
 
-static void f_sysdma_flush_busy(struct fx *x)	/* 0x23 */
+static void f_sysdma_flush_busy(struct fx *x) /* 0x23 */
 {
 	static const struct dm_devdesc isa = {
-		.version = 2, .master = false, .iface = 1, .width = 1,
-		.channel = 2, .max_length = 0x1000,
+		.version = 2,
+		.master = false,
+		.iface = 1,
+		.width = 1,
+		.channel = 2,
+		.max_length = 0x1000,
 	};
 	uint64_t f;
 
@@ -600,7 +617,7 @@ static void f_sysdma_flush_busy(struct fx *x)	/* 0x23 */
 	fx_close(x, 1);
 }
 
-static void f_buffer_too_short(struct fx *x)	/* 0x24 */
+static void f_buffer_too_short(struct fx *x) /* 0x24 */
 {
 	struct dm_mdl *mdl = fx_mdl(x, x->buf, 0xf80, true, true);
 	uint64_t f = fx_channel(x, 2);
@@ -611,7 +628,7 @@ static void f_buffer_too_short(struct fx *x)	/* 0x24 */
 	dm_hal_mdl_free(x->hal, mdl);
 }
 
-static void f_unknown_version(struct fx *x)	/* 0x25 */
+static void f_unknown_version(struct fx *x) /* 0x25 */
 {
 	struct dm_devdesc v4 = fx_desc;
 
@@ -622,11 +639,16 @@ static void f_unknown_version(struct fx *x)	/* 0x25 */
 	fx_close(x, 0);
 }
 
-static void f_iommu_fault(struct fx *x)	/* 0x26 */
+static void f_iommu_fault(struct fx *x) /* 0x26 */
 {
 	static const struct dm_devdesc behind = {
-		.version = 3, .master = true, .scatter_gather = true,
-		.dma32 = true, .dma64 = true, .iommu = true, .iface = 5,
+		.version = 3,
+		.master = true,
+		.scatter_gather = true,
+		.dma32 = true,
+		.dma64 = true,
+		.iommu = true,
+		.iface = 5,
 		.max_length = 0x10000,
 	};
 	uint8_t data[64] = { 0 };
@@ -646,6 +668,7 @@ static void f_iommu_fault(struct fx *x)	/* 0x26 */
 
 typedef void (*fault_fn)(struct fx *x);
 
+/* clang-format off */
 static const struct {
 	uint8_t code, sub;
 	fault_fn fn;
@@ -674,6 +697,7 @@ static const struct {
 	{ 0x24, 0, f_buffer_too_short }, { 0x25, 0, f_unknown_version },
 	{ 0x26, 0, f_iommu_fault },
 };
+/* clang-format on */
 
 #define NFAULTS (sizeof(faults) / sizeof(faults[0]))
 
@@ -698,6 +722,7 @@ static int fault_load(struct dm_sim *sim, const struct dm_scenario *sc)
 	return dm_sim_load(sim, "faulty", fault_step, NULL, (void *)sc, 0);
 }
 
+/* clang-format off */
 #define F(name, c, s, what) { name, what, 0, fault_load, c, s }
 const struct dm_scenario dm_fault_scenarios[] = {
 	F("fault-0x00.1", 0x00, 1, "flushes more bytes than the MDL has left"),
@@ -747,3 +772,4 @@ const struct dm_scenario dm_fault_scenarios[] = {
 	F("fault-0x26", 0x26, 0, "the device writes where the IOMMU maps nothing"),
 	{ NULL },
 };
+/* clang-format on */

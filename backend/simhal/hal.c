@@ -21,19 +21,19 @@
 #include "hal.h"
 #include "hmap.h"
 
-#define MIN_PAD		0x10u
-#define CB_OFFSET	0x40u	/* default: buffers start on a cache line */
-#define FILE_HDR	0x28u	/* bytes before the first map register */
-#define TAG_LEN		8u
-#define MASTER_HANDLE	0x80076800ull
+#define MIN_PAD	      0x10u
+#define CB_OFFSET     0x40u /* default: buffers start on a cache line */
+#define FILE_HDR      0x28u /* bytes before the first map register */
+#define TAG_LEN	      8u
+#define MASTER_HANDLE 0x80076800ull
 static const uint8_t dma_vrfy0[TAG_LEN] = { 'D', 'm', 'a', 'V',
 					    'r', 'f', 'y', '0' };
 
 struct mrfile {
-	uint64_t base;		/* MapRegisterBase (a pool handle) */
+	uint64_t base; /* MapRegisterBase (a pool handle) */
 	uint64_t dbl_mdl;
 	struct dm_adapter *ad;
-	uint32_t first, n;	/* registers first .. first+n-1 */
+	uint32_t first, n; /* registers first .. first+n-1 */
 	struct {
 		uint64_t va;
 		uint32_t len;
@@ -42,12 +42,12 @@ struct mrfile {
 };
 
 struct cbuf {
-	uint64_t va, logical, start;	/* start: first page, phys */
+	uint64_t va, logical, start; /* start: first page, phys */
 	uint32_t len, npages;
 	struct dm_adapter *ad;
 };
 
-struct waiter {			/* a channel request waiting for registers */
+struct waiter { /* a channel request waiting for registers */
 	struct dm_adapter *ad;
 	struct dm_thread *t;
 	uint32_t nregs, caller;
@@ -58,7 +58,7 @@ struct waiter {			/* a channel request waiting for registers */
 
 struct hobj {
 	void *p;
-	bool is_file;		/* else a common buffer */
+	bool is_file; /* else a common buffer */
 };
 
 struct dm_adapter {
@@ -67,8 +67,8 @@ struct dm_adapter {
 	uint32_t max_regs, refs, name, owner;
 	uint64_t owner_ra;
 	bool live, channel_held, sysdma_busy;
-	struct mrfile *cur;	/* the held channel's map registers */
-	struct dm_hmap iommu;	/* logical page -> mappings of it */
+	struct mrfile *cur;   /* the held channel's map registers */
+	struct dm_hmap iommu; /* logical page -> mappings of it */
 	struct dm_adapter *next;
 };
 
@@ -82,7 +82,7 @@ struct dm_hal {
 	struct dm_hal_stats st;
 	uint64_t place[DM_PLACE_MAX];
 
-	uint64_t pool_phys;	/* physical page of register 0 */
+	uint64_t pool_phys; /* physical page of register 0 */
 	uint64_t reg_used[DM_HAL_NREGS / 64];
 	uint64_t reg_dirty[DM_HAL_NREGS / 64];
 	struct waiter *wait_head, **wait_tail;
@@ -92,9 +92,9 @@ struct dm_hal {
 	 * so that a driver's second put is a bug we report, not a crash. */
 	struct dm_sglist *grave[64];
 	unsigned grave_next;
-	struct dm_sglist *live_sgs;	/* Get lists not yet put */
+	struct dm_sglist *live_sgs; /* Get lists not yet put */
 	struct dm_hmap file_by_base, cb_by_va;
-	struct hobj *obj;	/* files and common buffers, by index */
+	struct hobj *obj; /* files and common buffers, by index */
 	uint32_t nobj, capobj, *free_obj, nfree;
 };
 
@@ -125,8 +125,9 @@ static uint32_t obj_put(struct dm_hal *hal, void *p, bool is_file)
 		if (hal->nobj == hal->capobj) {
 			uint32_t cap = hal->capobj ? hal->capobj * 2 : 256;
 			struct hobj *o = realloc(hal->obj, cap * sizeof(*o));
-			uint32_t *f = o ? realloc(hal->free_obj,
-						  cap * sizeof(*f)) : NULL;
+			uint32_t *f =
+				o ? realloc(hal->free_obj, cap * sizeof(*f)) :
+				    NULL;
 
 			if (o)
 				hal->obj = o;
@@ -174,8 +175,7 @@ static uint64_t handle(struct dm_hal *hal, enum dm_hal_place what,
 }
 
 /* Fill the parts of an event every call has, and emit it. */
-static void emit(struct dm_hal *hal, struct dm_thread *t,
-		 struct dm_event *ev)
+static void emit(struct dm_hal *hal, struct dm_thread *t, struct dm_event *ev)
 {
 	hal->now += DM_HAL_CALL_NS;
 	hal->st.calls++;
@@ -293,8 +293,7 @@ static void iommu_map(struct dm_adapter *ad, uint64_t logical, uint64_t len)
 	}
 }
 
-static void iommu_unmap(struct dm_adapter *ad, uint64_t logical,
-			uint64_t len)
+static void iommu_unmap(struct dm_adapter *ad, uint64_t logical, uint64_t len)
 {
 	uint64_t p;
 
@@ -323,7 +322,8 @@ static void file_free(struct dm_hal *hal, struct mrfile *f)
 			f->reg[i].len = 0;
 		}
 		memset(dm_simmem_phys(&hal->mem, reg_phys(hal, f->first + i),
-				      DM_SIM_PAGE), 0x0f, DM_SIM_PAGE);
+				      DM_SIM_PAGE),
+		       0x0f, DM_SIM_PAGE);
 		set_bits(hal->reg_dirty, f->first + i, 1, false);
 	}
 	set_bits(hal->reg_used, f->first, f->n, false);
@@ -374,9 +374,11 @@ static void grant(struct dm_hal *hal, struct dm_thread *t,
 		struct dm_event fr = {
 			.kind = DM_EV_CHANNEL_FREE,
 			.adapter = ad->handle,
-			.obj = action == DM_DEALLOCATE_OBJECT && f ? f->base : 0,
+			.obj = action == DM_DEALLOCATE_OBJECT && f ? f->base :
+								     0,
 			.flags = action == DM_DEALLOCATE_OBJECT ?
-					 0 : DM_F_KEEP_REGISTERS,
+					 0 :
+					 DM_F_KEEP_REGISTERS,
 		};
 		emit(hal, t, &fr);
 		ad->channel_held = false;
@@ -533,8 +535,7 @@ uint64_t dm_hal_adapter_handle(const struct dm_adapter *ad)
 }
 
 static struct dm_adapter *get_adapter(struct dm_hal *hal, struct dm_thread *t,
-				      enum dm_event_kind kind,
-				      uint64_t devobj,
+				      enum dm_event_kind kind, uint64_t devobj,
 				      const struct dm_devdesc *d,
 				      const char *name, uint64_t owner_ra,
 				      uint32_t *nregs)
@@ -560,8 +561,7 @@ static struct dm_adapter *get_adapter(struct dm_hal *hal, struct dm_thread *t,
 	desc = DM_DESC_PACK(d->version, d->iface, d->width, d->channel) |
 	       (d->master ? DM_DESC_MASTER : 0) |
 	       (d->scatter_gather ? DM_DESC_SCATTER_GATHER : 0) |
-	       (d->dma32 ? DM_DESC_DMA32 : 0) |
-	       (d->dma64 ? DM_DESC_DMA64 : 0) |
+	       (d->dma32 ? DM_DESC_DMA32 : 0) | (d->dma64 ? DM_DESC_DMA64 : 0) |
 	       (d->noncoherent ? DM_DESC_NONCOHERENT : 0) |
 	       (d->iommu ? DM_DESC_IOMMU : 0);
 	/* 64-bit scatter/gather bus masters need no master adapter */
@@ -571,7 +571,8 @@ static struct dm_adapter *get_adapter(struct dm_hal *hal, struct dm_thread *t,
 		.obj = devobj,
 		.va = ok ? ad->wcb : 0,
 		.dma = d->master && d->dma64 && d->scatter_gather ?
-			       0 : MASTER_HANDLE,
+			       0 :
+			       MASTER_HANDLE,
 		.len = d->max_length,
 		.arg = { desc, owner_ra, name_id | (uint64_t)max << 32 },
 		.flags = ok ? 0 : DM_F_FAILED,
@@ -609,12 +610,10 @@ struct dm_adapter *dm_hal_get_adapter(struct dm_hal *hal, struct dm_thread *t,
 			   owner_ra, nregs);
 }
 
-struct dm_adapter *dm_hal_get_adapter_obsolete(struct dm_hal *hal,
-					       struct dm_thread *t,
-					       uint64_t devobj,
-					       const struct dm_devdesc *desc,
-					       const char *name,
-					       uint32_t *nregs)
+struct dm_adapter *
+dm_hal_get_adapter_obsolete(struct dm_hal *hal, struct dm_thread *t,
+			    uint64_t devobj, const struct dm_devdesc *desc,
+			    const char *name, uint32_t *nregs)
 {
 	return get_adapter(hal, t, DM_EV_ADAPTER_GET_OBSOLETE, devobj, desc,
 			   name, 0, nregs);
@@ -771,7 +770,8 @@ uint64_t dm_hal_map_transfer(struct dm_hal *hal, struct dm_thread *t,
 	struct mrfile *f = obj_get(hal, &hal->file_by_base, base);
 	uint64_t logical = 0, p, end = va + len;
 	uint32_t need = len ? (uint32_t)((end - 1) / DM_SIM_PAGE -
-					 va / DM_SIM_PAGE + 1) : 0;
+					 va / DM_SIM_PAGE + 1) :
+			      0;
 	uint32_t r = 0, i;
 	bool ok = usable(ad) && f && f->ad == ad && len && mdl &&
 		  dm_hal_va(hal, va, len);
@@ -856,12 +856,13 @@ bool dm_hal_flush(struct dm_hal *hal, struct dm_thread *t,
 			continue;
 		src += f->reg[i].va % DM_SIM_PAGE;
 		if (!f->reg[i].write) {
-			uint8_t *dst = dm_hal_va(hal, f->reg[i].va,
-						 f->reg[i].len);
+			uint8_t *dst =
+				dm_hal_va(hal, f->reg[i].va, f->reg[i].len);
 
 			if (dst)
-				memcpy(dst, dm_simmem_phys(&hal->mem, src,
-							   f->reg[i].len),
+				memcpy(dst,
+				       dm_simmem_phys(&hal->mem, src,
+						      f->reg[i].len),
 				       f->reg[i].len);
 		}
 		iommu_unmap(ad, src, f->reg[i].len);
@@ -884,7 +885,8 @@ uint64_t dm_hal_alloc_common_buffer(struct dm_hal *hal, struct dm_thread *t,
 		uint64_t buf_off;
 
 		if (want) {
-			start = (dm_simmem_va_to_phys(want) - TAG_LEN - MIN_PAD) &
+			start = (dm_simmem_va_to_phys(want) - TAG_LEN -
+				 MIN_PAD) &
 				~(uint64_t)(DM_SIM_PAGE - 1);
 			buf_off = dm_simmem_va_to_phys(want) - start;
 		} else {
@@ -987,16 +989,17 @@ void dm_hal_free_common_buffer(struct dm_hal *hal, struct dm_thread *t,
 uint32_t dm_hal_sg_list_size(uint64_t va, uint32_t len)
 {
 	uint32_t n = len ? (uint32_t)((va + len - 1) / DM_SIM_PAGE -
-				      va / DM_SIM_PAGE + 1) : 0;
+				      va / DM_SIM_PAGE + 1) :
+			   0;
 
 	return (uint32_t)(sizeof(struct dm_sglist) +
 			  n * sizeof(struct dm_sg_element));
 }
 
 static int sg_list(struct dm_hal *hal, struct dm_thread *t,
-		   struct dm_adapter *ad, const struct dm_mdl *mdl,
-		   uint64_t va, uint32_t len, dm_list_fn fn, void *ctx,
-		   bool write, void *buf, uint32_t buflen, bool build)
+		   struct dm_adapter *ad, const struct dm_mdl *mdl, uint64_t va,
+		   uint32_t len, dm_list_fn fn, void *ctx, bool write,
+		   void *buf, uint32_t buflen, bool build)
 {
 	uint32_t size = dm_hal_sg_list_size(va, len);
 	bool ok = usable(ad) && mdl && len && dm_hal_va(hal, va, len) &&
@@ -1075,8 +1078,7 @@ int dm_hal_build_sg_list(struct dm_hal *hal, struct dm_thread *t,
 }
 
 void dm_hal_put_sg_list(struct dm_hal *hal, struct dm_thread *t,
-			struct dm_adapter *ad, struct dm_sglist *sg,
-			bool write)
+			struct dm_adapter *ad, struct dm_sglist *sg, bool write)
 {
 	struct dm_event ev = {
 		.kind = DM_EV_SG_UNMAP,
@@ -1109,8 +1111,8 @@ void dm_hal_put_sg_list(struct dm_hal *hal, struct dm_thread *t,
 uint64_t dm_hal_perf_counter(struct dm_hal *hal, struct dm_thread *t)
 {
 	int64_t ns = (int64_t)hal->now + DM_HAL_CALL_NS + hal->perf_skew;
-	uint64_t v = ns > 0 ? (uint64_t)ns / (1000000000ull / DM_HAL_PERF_FREQ)
-			    : 0;
+	uint64_t v =
+		ns > 0 ? (uint64_t)ns / (1000000000ull / DM_HAL_PERF_FREQ) : 0;
 	struct dm_event ev = {
 		.kind = DM_EV_PERF_COUNTER,
 		.arg = { v, DM_HAL_PERF_FREQ },
@@ -1176,8 +1178,7 @@ uint8_t *dm_hal_va(struct dm_hal *hal, uint64_t va, uint32_t len)
 }
 
 int dm_hal_device_dma(struct dm_hal *hal, struct dm_adapter *ad,
-		      uint64_t logical, void *buf, uint32_t len,
-		      bool to_memory)
+		      uint64_t logical, void *buf, uint32_t len, bool to_memory)
 {
 	uint8_t *b = buf;
 	uint64_t p = logical, end = logical + len;
@@ -1210,7 +1211,8 @@ int dm_hal_device_dma(struct dm_hal *hal, struct dm_adapter *ad,
 			    p < reg_phys(hal, DM_HAL_NREGS))
 				set_bits(hal->reg_dirty,
 					 (uint32_t)((p - hal->pool_phys) /
-						    DM_SIM_PAGE), 1, true);
+						    DM_SIM_PAGE),
+					 1, true);
 			hal->st.bytes_from_device += piece;
 		} else {
 			memcpy(b, mem, piece);

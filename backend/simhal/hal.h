@@ -31,10 +31,10 @@
 #include "simmem.h"
 #include "strtab.h"
 
-#define DM_HAL_NREGS		4096u	/* map registers in the master pool */
-#define DM_HAL_MAX_REGS		4096u	/* most one adapter may be granted */
-#define DM_HAL_CALL_NS		100u	/* simulated cost of one HAL call */
-#define DM_HAL_PERF_FREQ	10000000ull	/* performance counter, Hz */
+#define DM_HAL_NREGS	 4096u	     /* map registers in the master pool */
+#define DM_HAL_MAX_REGS	 4096u	     /* most one adapter may be granted */
+#define DM_HAL_CALL_NS	 100u	     /* simulated cost of one HAL call */
+#define DM_HAL_PERF_FREQ 10000000ull /* performance counter, Hz */
 
 typedef void (*dm_hal_emit_fn)(void *ctx, const struct dm_event *ev);
 
@@ -42,44 +42,44 @@ typedef void (*dm_hal_emit_fn)(void *ctx, const struct dm_event *ev);
 struct dm_thread {
 	uint32_t tid;
 	uint8_t irql;
-	uint32_t caller;	/* strtab id of the calling routine */
+	uint32_t caller; /* strtab id of the calling routine */
 };
 
-struct dm_devdesc {		/* DEVICE_DESCRIPTION */
+struct dm_devdesc { /* DEVICE_DESCRIPTION */
 	uint32_t version;
 	bool master, scatter_gather, dma32, dma64;
-	bool noncoherent;	/* platform: caches not snooped */
-	bool iommu;		/* platform: the device sits behind an IOMMU */
-	uint8_t iface;		/* INTERFACE_TYPE: 1 Isa, 5 PCIBus */
-	uint8_t width;		/* DMA_WIDTH */
-	uint8_t channel;	/* system DMA channel (slave adapters) */
-	uint32_t max_length;	/* MaximumLength, bytes */
+	bool noncoherent;    /* platform: caches not snooped */
+	bool iommu;	     /* platform: the device sits behind an IOMMU */
+	uint8_t iface;	     /* INTERFACE_TYPE: 1 Isa, 5 PCIBus */
+	uint8_t width;	     /* DMA_WIDTH */
+	uint8_t channel;     /* system DMA channel (slave adapters) */
+	uint32_t max_length; /* MaximumLength, bytes */
 };
 
 struct dm_mdl {
 	uint64_t handle;
-	uint64_t va;		/* StartVa + ByteOffset */
+	uint64_t va; /* StartVa + ByteOffset */
 	uint32_t byte_count;
-	uint32_t flags;		/* DM_MDL_LOCKED, DM_MDL_SYSVA */
+	uint32_t flags; /* DM_MDL_LOCKED, DM_MDL_SYSVA */
 };
 
 struct dm_sg_element {
-	uint64_t addr;		/* logical address */
+	uint64_t addr; /* logical address */
 	uint32_t len;
 };
 
 struct dm_sglist {
 	uint64_t handle;
 	uint32_t n;
-	bool put, built;	/* HAL-private */
-	struct dm_sglist *live_next;	/* HAL-private */
+	bool put, built;	     /* HAL-private */
+	struct dm_sglist *live_next; /* HAL-private */
 	struct dm_sg_element el[];
 };
 
-enum dm_io_alloc_action {	/* what an execution routine returns */
-	DM_KEEP_OBJECT = 1,
-	DM_DEALLOCATE_OBJECT = 2,
-	DM_DEALLOCATE_OBJECT_KEEP_REGISTERS = 3,
+enum dm_io_alloc_action { /* what an execution routine returns */
+			  DM_KEEP_OBJECT = 1,
+			  DM_DEALLOCATE_OBJECT = 2,
+			  DM_DEALLOCATE_OBJECT_KEEP_REGISTERS = 3,
 };
 
 struct dm_hal;
@@ -87,12 +87,12 @@ struct dm_adapter;
 
 typedef int (*dm_exec_fn)(struct dm_hal *hal, struct dm_thread *t, void *ctx,
 			  uint64_t map_register_base);
-typedef void (*dm_list_fn)(struct dm_hal *hal, struct dm_thread *t,
-			   void *ctx, struct dm_sglist *sg);
+typedef void (*dm_list_fn)(struct dm_hal *hal, struct dm_thread *t, void *ctx,
+			   struct dm_sglist *sg);
 
 /* What a scenario may break on purpose (fault injection). */
 enum dm_hal_fault {
-	DM_HAL_PERF_SKEW_NS,	/* add to the performance counter, signed */
+	DM_HAL_PERF_SKEW_NS, /* add to the performance counter, signed */
 };
 
 struct dm_hal_stats {
@@ -115,8 +115,14 @@ void dm_hal_inject(struct dm_hal *hal, enum dm_hal_fault f, int64_t value);
 /* Name the routine a thread's next calls come from. */
 void dm_hal_caller(struct dm_hal *hal, struct dm_thread *t, const char *fn);
 /* Place the next object of a kind at a fixed address (seed example). */
-enum dm_hal_place { DM_PLACE_ADAPTER, DM_PLACE_FILE, DM_PLACE_DBL_MDL,
-		    DM_PLACE_WCB, DM_PLACE_CB, DM_PLACE_MAX };
+enum dm_hal_place {
+	DM_PLACE_ADAPTER,
+	DM_PLACE_FILE,
+	DM_PLACE_DBL_MDL,
+	DM_PLACE_WCB,
+	DM_PLACE_CB,
+	DM_PLACE_MAX
+};
 void dm_hal_place(struct dm_hal *hal, enum dm_hal_place what, uint64_t addr);
 
 /* IoGetDmaAdapter; *nregs gets the map registers allowed. NULL on
@@ -127,12 +133,10 @@ struct dm_adapter *dm_hal_get_adapter(struct dm_hal *hal, struct dm_thread *t,
 				      const char *name, uint64_t owner_ra,
 				      uint32_t *nregs);
 /* HalGetAdapter (obsolete) */
-struct dm_adapter *dm_hal_get_adapter_obsolete(struct dm_hal *hal,
-					       struct dm_thread *t,
-					       uint64_t devobj,
-					       const struct dm_devdesc *desc,
-					       const char *name,
-					       uint32_t *nregs);
+struct dm_adapter *
+dm_hal_get_adapter_obsolete(struct dm_hal *hal, struct dm_thread *t,
+			    uint64_t devobj, const struct dm_devdesc *desc,
+			    const char *name, uint32_t *nregs);
 void dm_hal_put_adapter(struct dm_hal *hal, struct dm_thread *t,
 			struct dm_adapter *ad);
 void dm_hal_ref_adapter(struct dm_hal *hal, struct dm_thread *t,

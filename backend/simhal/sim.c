@@ -21,7 +21,7 @@ struct dm_sim {
 	struct dm_sim_driver drv[DM_SIM_MAX_DRIVERS];
 	unsigned ndrv;
 	bool ended;
-	int err;		/* -ENOMEM from an emit */
+	int err; /* -ENOMEM from an emit */
 	struct dm_event *q;
 	size_t qhead, qlen, qcap;
 	uint64_t checked, bad;
@@ -50,18 +50,26 @@ static int load_mixed(struct dm_sim *sim, const struct dm_scenario *sc)
 }
 
 static const struct dm_scenario scenarios[] = {
-	{ "mixed", "a NIC, a storage controller and a driver with occasional "
-		   "bugs; NIC reloads every 4 s", 10000000000ull, load_mixed },
-	{ "ndis", "a NIC: map registers, shared memory, packets in loopback, "
-		  "unloads after 1 s", 0, load_ndis },
-	{ "scsiport", "a storage controller: uncached extension, "
-		      "scatter/gather I/O to a RAM disk, unloads after 1 s", 0,
-	  load_scsiport },
-	{ "storm", "one adapter mapping and flushing as fast as it can "
-		   "(benchmarks)", 1000000000ull, dm_drv_storm },
-	{ "seed-example", "the state of the !dma example: two SCSIPORT "
-			  "adapters and an NDIS adapter", 0,
-	  dm_drv_seed_example },
+	{ "mixed",
+	  "a NIC, a storage controller and a driver with occasional "
+	  "bugs; NIC reloads every 4 s",
+	  10000000000ull, load_mixed },
+	{ "ndis",
+	  "a NIC: map registers, shared memory, packets in loopback, "
+	  "unloads after 1 s",
+	  0, load_ndis },
+	{ "scsiport",
+	  "a storage controller: uncached extension, "
+	  "scatter/gather I/O to a RAM disk, unloads after 1 s",
+	  0, load_scsiport },
+	{ "storm",
+	  "one adapter mapping and flushing as fast as it can "
+	  "(benchmarks)",
+	  1000000000ull, dm_drv_storm },
+	{ "seed-example",
+	  "the state of the !dma example: two SCSIPORT "
+	  "adapters and an NDIS adapter",
+	  0, dm_drv_seed_example },
 };
 
 const struct dm_scenario *dm_sim_scenario_find(const char *name)
@@ -118,8 +126,10 @@ int dm_sim_load(struct dm_sim *sim, const char *name, dm_sim_step_fn step,
 	if (sim->ndrv == DM_SIM_MAX_DRIVERS)
 		return -ENOSPC;
 	d = &sim->drv[sim->ndrv];
-	*d = (struct dm_sim_driver){ .name = name, .step = step,
-				     .fini = fini, .state = state,
+	*d = (struct dm_sim_driver){ .name = name,
+				     .step = step,
+				     .fini = fini,
+				     .state = state,
 				     .wake = start_ns };
 	d->t.tid = ++sim->ndrv;
 	return 0;
@@ -136,7 +146,7 @@ static void on_emit(void *ctx, const struct dm_event *ev)
 	struct dm_sim *sim = ctx;
 
 	if (sim->qhead + sim->qlen == sim->qcap) {
-		if (sim->qhead) {	/* slide down before growing */
+		if (sim->qhead) { /* slide down before growing */
 			memmove(sim->q, sim->q + sim->qhead,
 				sim->qlen * sizeof(*sim->q));
 			sim->qhead = 0;
@@ -281,7 +291,8 @@ int dm_sim_open(struct dm_src **out, const char *scenario, uint64_t seed,
 	if (!sc) {
 		snprintf(errbuf, errlen,
 			 "no scenario named '%s' (dmatop --list-scenarios "
-			 "lists them)", scenario);
+			 "lists them)",
+			 scenario);
 		return -EINVAL;
 	}
 	sim = calloc(1, sizeof(*sim));

@@ -16,8 +16,8 @@
 #include "hal.h"
 #include "source.h"
 
-#define DM_SIM_MAX_DRIVERS	8
-#define DM_SIM_PASS_NS		50000000ull	/* verifier pass period */
+#define DM_SIM_MAX_DRIVERS 8
+#define DM_SIM_PASS_NS	   50000000ull /* verifier pass period */
 
 struct dm_sim;
 struct dm_sim_driver;
@@ -31,19 +31,19 @@ struct dm_sim_driver {
 	const char *name;
 	dm_sim_step_fn step;
 	void (*fini)(struct dm_sim *sim, struct dm_sim_driver *drv);
-	void *state;		/* the driver's, freed by fini */
+	void *state; /* the driver's, freed by fini */
 	struct dm_thread t;
-	uint64_t wake;		/* ns */
+	uint64_t wake; /* ns */
 	bool done;
 };
 
 struct dm_scenario {
 	const char *name;
 	const char *summary;
-	uint64_t default_ns;	/* batch duration when none is given; 0:
+	uint64_t default_ns; /* batch duration when none is given; 0:
 				 * runs until its drivers finish */
 	int (*load)(struct dm_sim *sim, const struct dm_scenario *sc);
-	unsigned code, sub;	/* fault scenarios: what they commit */
+	unsigned code, sub; /* fault scenarios: what they commit */
 };
 
 /* Scenarios: NULL-terminated, in the order --list-scenarios prints. */
@@ -57,7 +57,7 @@ int dm_sim_open(struct dm_src **out, const char *scenario, uint64_t seed,
 
 /* For drivers and scenarios. */
 struct dm_hal *dm_sim_hal(struct dm_sim *sim);
-uint64_t dm_sim_rand(struct dm_sim *sim);	/* xorshift64* */
+uint64_t dm_sim_rand(struct dm_sim *sim); /* xorshift64* */
 int dm_sim_load(struct dm_sim *sim, const char *name, dm_sim_step_fn step,
 		void (*fini)(struct dm_sim *, struct dm_sim_driver *),
 		void *state, uint64_t start_ns);
@@ -70,8 +70,7 @@ bool dm_src_is_sim(const struct dm_src *src);
 /* drivers.c and faults.c */
 int dm_drv_ndis(struct dm_sim *sim, uint64_t lifetime_ns, bool reload,
 		uint64_t start);
-int dm_drv_scsiport(struct dm_sim *sim, uint64_t lifetime_ns,
-		    uint64_t start);
+int dm_drv_scsiport(struct dm_sim *sim, uint64_t lifetime_ns, uint64_t start);
 int dm_drv_flaky(struct dm_sim *sim, uint64_t start);
 int dm_drv_storm(struct dm_sim *sim, const struct dm_scenario *sc);
 int dm_drv_seed_example(struct dm_sim *sim, const struct dm_scenario *sc);

@@ -8,8 +8,6 @@
 
 #include "simmem.h"
 
-
-
 static inline int page_used(const struct dm_simmem *m, uint32_t p)
 {
 	return (m->used[p / 64] >> (p % 64)) & 1;
@@ -42,8 +40,10 @@ int dm_simmem_init(struct dm_simmem *m)
 		return -ENOMEM;
 	}
 	/* the handle pool and the second VA window are not for buffers */
-	mark(m, (uint32_t)((dm_simmem_va_to_phys(DM_SIM_POOL_BASE) -
-			    DM_SIM_PHYS_BASE) / DM_SIM_PAGE),
+	mark(m,
+	     (uint32_t)((dm_simmem_va_to_phys(DM_SIM_POOL_BASE) -
+			 DM_SIM_PHYS_BASE) /
+			DM_SIM_PAGE),
 	     (uint32_t)((DM_SIM_POOL_END - DM_SIM_POOL_BASE) / DM_SIM_PAGE), 1);
 	mark(m, (uint32_t)((DM_SIM_VA2_PHYS - DM_SIM_PHYS_BASE) / DM_SIM_PAGE),
 	     (uint32_t)(DM_SIM_VA2_SIZE / DM_SIM_PAGE), 1);
@@ -176,7 +176,8 @@ void dm_simmem_handle_free(struct dm_simmem *m, uint64_t h, uint32_t size)
 	uint32_t cls = (size + 15) / 16 - 1;
 
 	/* handles placed by a scenario below the bump area are not reused */
-	if (cls >= DM_SIM_POOL_CLASSES || h < DM_SIM_POOL_BUMP || h >= DM_SIM_POOL_END)
+	if (cls >= DM_SIM_POOL_CLASSES || h < DM_SIM_POOL_BUMP ||
+	    h >= DM_SIM_POOL_END)
 		return;
 	memcpy(link_of(m, h), &m->pool_free[cls], sizeof(h));
 	m->pool_free[cls] = h;

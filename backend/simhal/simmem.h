@@ -16,24 +16,24 @@
 
 #include <stdint.h>
 
-#define DM_SIM_PAGE		4096u
-#define DM_SIM_PHYS_BASE	0x01000000ull
-#define DM_SIM_PHYS_SIZE	0x04000000ull	/* 64 MiB */
-#define DM_SIM_VA_OFFSET	0x80400000ull
-#define DM_SIM_VA2		0xf8000000ull	/* second window ... */
-#define DM_SIM_VA2_SIZE		0x00800000ull
-#define DM_SIM_VA2_PHYS		0x04800000ull	/* ... onto this */
-#define DM_SIM_POOL_BASE	0x82f00000ull	/* handle pool (VA) */
-#define DM_SIM_POOL_BUMP	0x82fc0000ull	/* where the bump starts */
-#define DM_SIM_POOL_END		0x84000000ull
-#define DM_SIM_POOL_CLASSES	64
+#define DM_SIM_PAGE	    4096u
+#define DM_SIM_PHYS_BASE    0x01000000ull
+#define DM_SIM_PHYS_SIZE    0x04000000ull /* 64 MiB */
+#define DM_SIM_VA_OFFSET    0x80400000ull
+#define DM_SIM_VA2	    0xf8000000ull /* second window ... */
+#define DM_SIM_VA2_SIZE	    0x00800000ull
+#define DM_SIM_VA2_PHYS	    0x04800000ull /* ... onto this */
+#define DM_SIM_POOL_BASE    0x82f00000ull /* handle pool (VA) */
+#define DM_SIM_POOL_BUMP    0x82fc0000ull /* where the bump starts */
+#define DM_SIM_POOL_END	    0x84000000ull
+#define DM_SIM_POOL_CLASSES 64
 
 struct dm_simmem {
 	uint8_t *bytes;
-	uint64_t *used;		/* bitmap, one bit a page */
+	uint64_t *used; /* bitmap, one bit a page */
 	uint32_t npages;
-	uint32_t cursor;	/* next-fit start */
-	uint64_t pool_next;	/* bump pointer of the handle pool */
+	uint32_t cursor;    /* next-fit start */
+	uint64_t pool_next; /* bump pointer of the handle pool */
 	uint64_t pool_free[DM_SIM_POOL_CLASSES]; /* by 16-byte class */
 	uint64_t pages_used;
 };

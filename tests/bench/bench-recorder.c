@@ -31,8 +31,8 @@
 #include "sim.h"
 #include "verifier.h"
 
-#define N	2000000ull
-#define BIG	10000000ull
+#define N   2000000ull
+#define BIG 10000000ull
 
 static double now(void)
 {
@@ -71,8 +71,11 @@ static int on_event(void *ctx, const struct dm_event *ev)
 static double record(const char *path, uint64_t want, struct dm_event *keep)
 {
 	struct run r = { .keep = keep, .want = want };
-	struct dm_rec_opts o = { .path = path, .source = "sim",
-				 .detail = "storm", .seed = 1, .block = true };
+	struct dm_rec_opts o = { .path = path,
+				 .source = "sim",
+				 .detail = "storm",
+				 .seed = 1,
+				 .block = true };
 	struct dm_src *src;
 	char err[300];
 	double t0;
@@ -92,7 +95,8 @@ static double record(const char *path, uint64_t want, struct dm_event *keep)
 		if (r.rec && dm_rec_want_checkpoint(r.rec, r.vrf))
 			dm_rec_checkpoint(r.rec, r.vrf, r.n, 0);
 	} while (n > 0 && r.n < want);
-	if (r.rec && dm_rec_close(r.rec, r.vrf, r.n, 0, NULL, err, sizeof(err))) {
+	if (r.rec &&
+	    dm_rec_close(r.rec, r.vrf, r.n, 0, NULL, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		exit(1);
 	}
@@ -114,9 +118,10 @@ static double bare(const char *path, const struct dm_event *ev, uint64_t n)
 
 	unlink(path);
 	if (dm_db_create(&db, path, err, sizeof(err)) ||
-	    sqlite3_prepare_v3(db, "INSERT INTO event VALUES (?,?,?,?,?,?,?,?,"
-			       "?,?,?,?,?,?,?,?,?)", -1,
-			       SQLITE_PREPARE_PERSISTENT, &st, NULL)) {
+	    sqlite3_prepare_v3(db,
+			       "INSERT INTO event VALUES (?,?,?,?,?,?,?,?,"
+			       "?,?,?,?,?,?,?,?,?)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)) {
 		fprintf(stderr, "bench: %s\n", err);
 		exit(1);
 	}

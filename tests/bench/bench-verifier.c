@@ -82,7 +82,7 @@ int main(void)
 	rec.rec = malloc(N * sizeof(*rec.rec));
 	if (!rec.rec)
 		return 1;
-	run_storm(&rec);		/* warm up and record */
+	run_storm(&rec); /* warm up and record */
 	t_gen = run_storm(&gen);
 	both.vrf = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
 	t_both = run_storm(&both);

@@ -29,8 +29,8 @@ static void count(void *ctx, const struct dm_violation *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[64];
-	static const char *const specs[] = { "end", "0.001", "#3", "#0",
-					     "1e300", "nan", "#-1" };
+	static const char *const specs[] = { "end",   "0.001", "#3", "#0",
+					     "1e300", "nan",   "#-1" };
 	struct dm_src *src;
 	struct dm_vrf *vrf;
 	uint64_t first, last, seq, nv = 0;
