@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +72,7 @@ struct mdlkey {
 
 struct dm_rec {
 	sqlite3 *db;
+	char path[4096], dir[4096];
 	pthread_t thread;
 	bool started;
 	struct dm_event *ring;
@@ -101,6 +105,33 @@ struct dm_rec {
 	uint32_t nmdl, capmdl;
 };
 
+/*
+ * SQLite reports a write that hit the end of the disk or the file size
+ * limit as a plain I/O error (a short write leaves errno 0), so look at
+ * the file system and the limit to say which it was.
+ */
+static const char *write_failure(struct dm_rec *rec, int err)
+{
+	struct rlimit rl;
+	struct statvfs vfs;
+	struct stat sb;
+	char wal[4200];
+
+	if (err == -ENOSPC ||
+	    (!statvfs(rec->dir, &vfs) &&
+	     (uint64_t)vfs.f_bavail * vfs.f_frsize < (1u << 20)))
+		return "the disk is full";
+	/* with WAL, the write that failed may have been the -wal file's */
+	snprintf(wal, sizeof(wal), "%s-wal", rec->path);
+	if (!getrlimit(RLIMIT_FSIZE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    ((!stat(rec->path, &sb) &&
+	      (uint64_t)sb.st_size + (1u << 16) >= rl.rlim_cur) ||
+	     (!stat(wal, &sb) &&
+	      (uint64_t)sb.st_size + (1u << 16) >= rl.rlim_cur)))
+		return "the file size limit (ulimit -f) was reached";
+	return sqlite3_errmsg(rec->db);
+}
+
 static void set_error(struct dm_rec *rec, int err, const char *what)
 {
 	int zero = 0;
@@ -108,7 +139,7 @@ static void set_error(struct dm_rec *rec, int err, const char *what)
 	if (!atomic_compare_exchange_strong(&rec->error, &zero, err))
 		return;
 	snprintf(rec->errmsg, sizeof(rec->errmsg), "%s: %s", what,
-		 err == -ENOSPC ? "the disk is full" : sqlite3_errmsg(rec->db));
+		 write_failure(rec, err));
 }
 
 static int sql_err(struct dm_rec *rec, int rc, const char *what)
@@ -698,6 +729,12 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 		return -ENOMEM;
 	pthread_mutex_init(&rec->lock, NULL);
 	rec->mtail = &rec->mhead;
+	snprintf(rec->path, sizeof(rec->path), "%s", o->path);
+	snprintf(rec->dir, sizeof(rec->dir), "%s", o->path);
+	if (strrchr(rec->dir, '/'))
+		strrchr(rec->dir, '/')[1] = 0;
+	else
+		strcpy(rec->dir, ".");
 	rec->strings = strings;
 	rec->block = o->block;
 	while (cap < (o->queue ? o->queue : 1u << 18))

@@ -31,5 +31,8 @@ while [ -f "$TMP/q$i.args" ]; do
 	i=$((i + 1))
 done
 [ $i -gt 8 ]; ok $? "the page documents $((i - 1)) queries"
+for db in "$TMP"/*.db; do
+	is "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok "$(basename "$db"): integrity_check is ok"
+done
 
 done_testing

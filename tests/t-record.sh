@@ -91,6 +91,18 @@ ln -s "$TMP/nowhere.db" "$TMP/link.db"
 is "$?" 1 "recording through a symlink is refused"
 [ ! -e "$TMP/nowhere.db" ]; ok $? "... and nothing was created behind it"
 
+# the disk fills up (a file size limit stands in for it): the verifier
+# goes on, the user hears what happened, the file stays sound
+rm -f "$TMP/full.db"
+(ulimit -f 1000; "$DMATOP" --sim=mixed --duration=3 --batch --record="$TMP/full.db" \
+	>"$TMP/out" 2>"$TMP/err")
+is "$?" 1 "a recording that cannot grow: exit 1"
+grep -q "the recording .*full.db stopped: .*file size limit" "$TMP/err"
+ok $? "... saying why"
+grep -q "events are in it" "$TMP/err"; ok $? "... and how much was kept"
+is "$(grep -c '^\[' "$TMP/out")" 2 "... while every violation was still found"
+is "$(sqlite3 "$TMP/full.db" 'PRAGMA integrity_check')" ok "... and the file is sound"
+
 # SIGKILL in the middle of a storm: what was committed stays readable
 rm -f "$TMP/storm.db"*
 "$DMATOP" --sim=storm --duration=1000 --batch --record="$TMP/storm.db" >/dev/null 2>&1 &

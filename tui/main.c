@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 #include "config.h"
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
 	char *end;
 	int c, err, status;
 
+	/* a recording past the file size limit gets an error, not death */
+	signal(SIGXFSZ, SIG_IGN);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
