@@ -22,12 +22,13 @@ struct run {
 	uint64_t last_seq, last_ts;
 };
 
-static void show_violation(struct run *r, const struct dm_violation *v)
+void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
+			const struct dm_vrf *vrf, const struct dm_strtab *st,
+			const struct dm_violation *v)
 {
 	const struct dm_rule *rule = &dm_rules[v->rule];
-	const struct dm_strtab *st = r->src->strings;
-	uint32_t a = dm_vrf_adapter_find(r->vrf, v->adapter);
-	const struct dm_vadapter *ad = dm_vrf_adapter(r->vrf, a);
+	uint32_t a = dm_vrf_adapter_find(vrf, v->adapter);
+	const struct dm_vadapter *ad = dm_vrf_adapter(vrf, a);
 	const char *name = ad ? dm_strtab_get(st, ad->name) : "";
 	char code[16], caller[256];
 	int i;
@@ -37,8 +38,8 @@ static void show_violation(struct run *r, const struct dm_violation *v)
 			 rule->sub);
 	else
 		snprintf(code, sizeof(code), "0x%02X", rule->code);
-	if (r->o->json) {
-		fprintf(r->out,
+	if (o->json) {
+		fprintf(out,
 			"{\"type\":\"violation\",\"seq\":%llu,"
 			"\"ts_ns\":%llu,\"code\":%u,\"sub\":%u,"
 			"\"p2\":%llu,\"p3\":%llu,\"p4\":%llu,"
@@ -49,26 +50,26 @@ static void show_violation(struct run *r, const struct dm_violation *v)
 			(unsigned long long)v->p[1],
 			(unsigned long long)v->p[2], rule->name,
 			(unsigned long long)v->adapter);
-		dm_text_json(r->out, name);
-		fprintf(r->out, ",\"caller\":");
-		dm_text_json(r->out, dm_strtab_get(st, v->caller));
-		fprintf(r->out, ",\"object\":\"0x%llx\",\"message\":",
+		dm_text_json(out, name);
+		fprintf(out, ",\"caller\":");
+		dm_text_json(out, dm_strtab_get(st, v->caller));
+		fprintf(out, ",\"object\":\"0x%llx\",\"message\":",
 			(unsigned long long)v->obj);
-		dm_text_json(r->out, rule->text);
-		fprintf(r->out, "}\n");
+		dm_text_json(out, rule->text);
+		fprintf(out, "}\n");
 		return;
 	}
-	fprintf(r->out, "[%13.6f] %-6s %s adapter %08llx", v->ts / 1e9, code,
+	fprintf(out, "[%13.6f] %-6s %s adapter %08llx", v->ts / 1e9, code,
 		rule->name, (unsigned long long)v->adapter);
 	if (v->caller)
-		fprintf(r->out, " (%s)",
+		fprintf(out, " (%s)",
 			dm_text_escape(caller, sizeof(caller),
 				       dm_strtab_get(st, v->caller)));
 	for (i = 0; i < 3; i++)
 		if (rule->param[i])
-			fprintf(r->out, " p%d=0x%llx", i + 2,
+			fprintf(out, " p%d=0x%llx", i + 2,
 				(unsigned long long)v->p[i]);
-	fprintf(r->out, ": %s\n", rule->text);
+	fprintf(out, ": %s\n", rule->text);
 }
 
 static void print_violation(void *ctx, const struct dm_violation *v)
@@ -77,12 +78,14 @@ static void print_violation(void *ctx, const struct dm_violation *v)
 
 	if (r->rec)
 		dm_rec_violation(r->rec, v);
-	show_violation(r, v);
+	dm_batch_violation(r->out, r->o, r->vrf, r->src->strings, v);
 }
 
 static void recorded_violation(void *ctx, const struct dm_violation *v)
 {
-	show_violation(ctx, v);
+	struct run *r = ctx;
+
+	dm_batch_violation(r->out, r->o, r->vrf, r->src->strings, v);
 }
 
 static int on_event(void *ctx, const struct dm_event *ev)
@@ -149,24 +152,22 @@ static void json_adapters(FILE *out, const struct dm_vrf *vrf,
 	}
 }
 
-static int dump(struct run *r)
+int dm_batch_dump(FILE *out, const struct dm_batch_opts *o,
+		  const struct dm_vrf *vrf, const struct dm_strtab *st)
 {
-	const struct dm_batch_opts *o = r->o;
-	const struct dm_strtab *st = r->src->strings;
 	int err;
 
 	if (o->json) {
-		json_adapters(r->out, r->vrf, st, o->dump_adapter);
+		json_adapters(out, vrf, st, o->dump_adapter);
 		return 0;
 	}
 	if (!o->dump_adapter) {
-		dm_dump_list(r->out, r->vrf, st);
+		dm_dump_list(out, vrf, st);
 		return 0;
 	}
-	err = dm_dump_adapter(r->out, r->vrf, st, o->dump_adapter,
-			      o->dump_flags);
+	err = dm_dump_adapter(out, vrf, st, o->dump_adapter, o->dump_flags);
 	if (err)
-		dm_dump_help(r->out);
+		dm_dump_help(out);
 	return err;
 }
 
@@ -305,7 +306,7 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 				(unsigned long long)rs.gaps);
 		}
 	}
-	if (!status && o->dump && dump(&r))
+	if (!status && o->dump && dm_batch_dump(out, o, r.vrf, src->strings))
 		status = 2;
 	if (!status && dm_vrf_stats(r.vrf)->violations)
 		status = 3;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include "source.h"
+#include "strtab.h"
+#include "verifier.h"
 
 struct dm_batch_opts {
 	bool json;
@@ -28,5 +30,14 @@ struct dm_batch_opts {
  * Messages go to err. */
 int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		 FILE *err);
+
+/* One violation, as text or a JSON line. */
+void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
+			const struct dm_vrf *vrf, const struct dm_strtab *st,
+			const struct dm_violation *v);
+/* What --dump asks for; -ENOENT/-EINVAL (after !dma's help) when the
+ * adapter or flags are wrong. */
+int dm_batch_dump(FILE *out, const struct dm_batch_opts *o,
+		  const struct dm_vrf *vrf, const struct dm_strtab *st);
 
 #endif

@@ -7,15 +7,20 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "batch.h"
+#include "attach.h"
+#include "backend.h"
 #include "dump.h"
 #include "replay.h"
 #include "simhal/sim.h"
@@ -29,6 +34,10 @@ static void usage(FILE *out)
 		"Usage: dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS]\n"
 		"              [--record=FILE] --batch [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
 		"       dmatop --replay=FILE --batch [--at=TIME] [--dump[=...]] [--json]\n"
+		"       dmatop --backend --sim[=SCENARIO] [--record=FILE] [--name=NAME]\n"
+		"              [--group=GROUP] [--speed=X] [--duration=SECONDS]\n"
+		"       dmatop --attach[=NAME] --batch [--duration=SECONDS] [--dump[=...]]\n"
+		"              [--json]\n"
 		"       dmatop --list-scenarios | --help | --version\n"
 		"\n"
 		"top for DMA, with a verifier inside: every DMA lifecycle event is checked\n"
@@ -50,6 +59,14 @@ static void usage(FILE *out)
 		"                      0x8 scatter/gather lists, 0x10 device description,\n"
 		"                      0x20 wait context block (default 0x1)\n"
 		"  --json              one JSON object a line instead of text\n"
+		"  --backend           run the verifier backend: publish the live state in\n"
+		"                      /dev/shm/dmatop-NAME until SIGINT or SIGTERM\n"
+		"  --name=NAME         the backend's name (default: default)\n"
+		"  --group=GROUP       let GROUP's members attach (mode 0640, else 0600)\n"
+		"  --speed=X           backend: simulated seconds per second (default 1;\n"
+		"                      0: as fast as it runs, the default for storm)\n"
+		"  --attach[=NAME]     view a running backend; with --duration, follow\n"
+		"                      its new violations that long\n"
 		"  --list-scenarios    list the simulated scenarios\n"
 		"\n"
 		"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
@@ -101,6 +118,100 @@ static int list_scenarios(void)
 	return 0;
 }
 
+/* A recording's name may hold strftime(3) conversions (%Y%m%d-%H%M%S),
+ * so that a service that restarts never meets its last file. */
+static const char *record_path(const char *arg, char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!strchr(arg, '%'))
+		return arg;
+	localtime_r(&now, &tm);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	/* the user's own pattern, on purpose */
+	return strftime(buf, len, arg, &tm) ? buf : NULL;
+#pragma GCC diagnostic pop
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void backend_log(void *ctx, const char *msg)
+{
+	fprintf(stderr, "dmatop: backend '%s' (pid %d): %s\n",
+		(const char *)ctx, (int)getpid(), msg);
+}
+
+static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
+		       const char *name, const char *group, double speed,
+		       const char *record, bool sim)
+{
+	struct dm_backend_opts o = { .name = name,
+				     .group = (gid_t)-1,
+				     .record = record,
+				     .seed = seed,
+				     .publish = true,
+				     .rulesets = DM_RULES_HAL };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct dm_backend_result res;
+	struct dm_src *src;
+	char errbuf[512];
+	int err;
+
+	if (!sim) {
+		fprintf(stderr, "dmatop: --backend needs a source: give "
+				"--sim[=SCENARIO] (this build has no eBPF "
+				"source yet)\n");
+		return EXIT_USAGE;
+	}
+	if (group) {
+		struct group *g = getgrnam(group);
+
+		if (!g) {
+			fprintf(stderr, "dmatop: --group=%s: no such group\n",
+				group);
+			return EXIT_USAGE;
+		}
+		o.group = g->gr_gid;
+	}
+	o.detail = scenario ? scenario : "mixed";
+	/* without --duration a backend runs until it is stopped */
+	o.stay = !duration;
+	err = dm_sim_open(&src, o.detail, seed,
+			  duration ? duration : UINT64_MAX / 2, errbuf,
+			  sizeof(errbuf));
+	if (err) {
+		fprintf(stderr, "dmatop: %s\n",
+			err == -EINVAL ? errbuf : strerror(-err));
+		return err == -EINVAL ? EXIT_USAGE : 1;
+	}
+	if (speed < 0)
+		speed = strcmp(o.detail, "storm") ? 1 : 0;
+	o.speed = speed;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	err = dm_backend_run(src, &o, &stop, backend_log, (void *)name, &res,
+			     errbuf, sizeof(errbuf));
+	dm_src_close(src);
+	if (err) {
+		fprintf(stderr, "dmatop: backend '%s': %s\n", name, errbuf);
+		return 1;
+	}
+	fprintf(stderr,
+		"dmatop: backend '%s' stopped: %llu events, %llu "
+		"violations, %llu published states\n",
+		name, (unsigned long long)res.events,
+		(unsigned long long)res.violations,
+		(unsigned long long)res.publishes);
+	return res.violations ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -114,7 +225,12 @@ int main(int argc, char **argv)
 		OPT_VERSION,
 		OPT_RECORD,
 		OPT_REPLAY,
-		OPT_AT
+		OPT_AT,
+		OPT_BACKEND,
+		OPT_ATTACH,
+		OPT_NAME,
+		OPT_GROUP,
+		OPT_SPEED
 	};
 	static const struct option opts[] = {
 		{ "sim", optional_argument, NULL, OPT_SIM },
@@ -129,15 +245,23 @@ int main(int argc, char **argv)
 		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "backend", no_argument, NULL, OPT_BACKEND },
+		{ "attach", optional_argument, NULL, OPT_ATTACH },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dm_batch_opts bo = { .rulesets = DM_RULES_HAL,
 				    .dump_flags = DM_DUMP_GENERIC };
-	const char *scenario = NULL, *replay = NULL;
+	const char *scenario = NULL, *replay = NULL, *name = "default";
+	const char *attach = NULL, *group = NULL;
+	bool backend = false;
+	double speed = -1;
 	uint64_t seed = 1, duration = 0;
 	bool sim = false, batch = false;
 	struct dm_src *src;
-	char errbuf[256];
+	char errbuf[256], record_buf[4096];
 	double secs;
 	char *end;
 	int c, err, status;
@@ -190,13 +314,44 @@ int main(int argc, char **argv)
 			bo.json = true;
 			break;
 		case OPT_RECORD:
-			bo.record = optarg;
+			bo.record = record_path(optarg, record_buf,
+						sizeof(record_buf));
+			if (!bo.record) {
+				fprintf(stderr,
+					"dmatop: --record=%s: the name "
+					"is too long\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_REPLAY:
 			replay = optarg;
 			break;
 		case OPT_AT:
 			bo.at = optarg;
+			break;
+		case OPT_BACKEND:
+			backend = true;
+			break;
+		case OPT_ATTACH:
+			attach = optarg ? optarg : "";
+			break;
+		case OPT_NAME:
+			name = optarg;
+			break;
+		case OPT_GROUP:
+			group = optarg;
+			break;
+		case OPT_SPEED:
+			errno = 0;
+			speed = strtod(optarg, &end);
+			if (errno || *end || !(speed >= 0) || speed > 1e6) {
+				fprintf(stderr,
+					"dmatop: --speed takes a "
+					"number >= 0, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_LIST:
 			return list_scenarios();
@@ -229,6 +384,18 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (attach) {
+		if (sim || replay || backend || bo.record) {
+			fprintf(stderr, "dmatop: --attach views a running "
+					"backend: give no source with it\n");
+			return EXIT_USAGE;
+		}
+		return dm_attach_run(*attach ? attach : name, &bo, duration,
+				     stdout, stderr);
+	}
+	if (backend)
+		return run_backend(scenario, seed, duration, name, group, speed,
+				   bo.record, sim);
 	if (sim && replay) {
 		fprintf(stderr, "dmatop: --sim and --replay are two sources: "
 				"give one\n");

@@ -1,0 +1,243 @@
+/*
+ * backend.c - see backend.h.
+ *
+ * Recent events and violations are kept in small rings here, copied into
+ * the segment at each publish; a viewer sees at most DM_SHM_PERIOD_NS of
+ * staleness and the writer pays one memcpy per event for the ring.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "recorder.h"
+#include "shm.h"
+#include "verifier.h"
+
+#define RECENT_EVENTS	  1024u /* a power of two */
+#define RECENT_VIOLATIONS 256u
+
+struct loop {
+	const struct dm_backend_opts *o;
+	struct dm_src *src;
+	struct dm_vrf *vrf;
+	struct dm_rec *rec;
+	struct dm_shm_writer *shm;
+	struct dm_event *ev; /* ring */
+	uint64_t nev;
+	struct dm_violation *viol; /* ring */
+	uint64_t nviol;
+	uint64_t last_seq, last_ts, publishes;
+	int err;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void on_violation(void *ctx, const struct dm_violation *v)
+{
+	struct loop *l = ctx;
+
+	if (l->rec)
+		dm_rec_violation(l->rec, v);
+	l->viol[l->nviol++ % RECENT_VIOLATIONS] = *v;
+}
+
+static int on_event(void *ctx, const struct dm_event *ev)
+{
+	struct loop *l = ctx;
+	int err;
+
+	if (l->rec)
+		dm_rec_event(l->rec, ev);
+	err = dm_vrf_feed(l->vrf, ev);
+	if (l->o->publish)
+		l->ev[l->nev++ & (RECENT_EVENTS - 1)] = *ev;
+	l->last_seq = ev->seq;
+	l->last_ts = ev->ts;
+	if (err) {
+		l->err = err;
+		return 1;
+	}
+	return 0;
+}
+
+/* Copy a ring out oldest first into dst; returns how many. */
+static size_t unring(void *dst, const void *ring, uint64_t total, size_t cap,
+		     size_t size)
+{
+	size_t n = total < cap ? (size_t)total : cap, first;
+
+	first = total < cap ? 0 : (size_t)(total % cap);
+	memcpy(dst, (const char *)ring + first * size, (n - first) * size);
+	memcpy((char *)dst + (n - first) * size, ring, first * size);
+	return n;
+}
+
+static int publish(struct loop *l, bool ended)
+{
+	static struct dm_event ev[RECENT_EVENTS];
+	static struct dm_violation viol[RECENT_VIOLATIONS];
+	struct dm_shm_counters c = { 0 };
+	const struct dm_vrf_stats *st = dm_vrf_stats(l->vrf);
+	struct dm_rec_stats rs = { 0 };
+	size_t ne, nv;
+
+	ne = unring(ev, l->ev, l->nev, RECENT_EVENTS, sizeof(*ev));
+	nv = unring(viol, l->viol, l->nviol, RECENT_VIOLATIONS, sizeof(*viol));
+	if (l->rec)
+		dm_rec_stats(l->rec, &rs);
+	c.seen = st->events;
+	c.dropped = rs.dropped;
+	c.recorded = rs.written;
+	c.violations = st->violations;
+	c.lost = st->lost;
+	c.backlog = rs.backlog;
+	c.recorder_error = rs.error;
+	c.recorder_msg = l->rec ? dm_rec_error(l->rec) : "";
+	c.ended = ended;
+	l->publishes++;
+	return dm_shm_publish(l->shm, l->vrf, l->src->strings, ev, ne, viol, nv,
+			      &c, l->src->ops->describe(l->src), l->o->record);
+}
+
+/* Sleep while simulated time (ts, ns since the start) runs ahead of the
+ * wall clock times speed, 10 ms at a time so a stop is seen. */
+static void pace(uint64_t start, uint64_t ts, double speed)
+{
+	uint64_t wall = (uint64_t)((double)(now_ns() - start) * speed);
+
+	if (ts > wall) {
+		uint64_t d = ts - wall > 10000000ull ? 10000000ull : ts - wall;
+		struct timespec nap = { 0, (long)d };
+
+		nanosleep(&nap, NULL);
+	}
+}
+
+int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
+		   volatile sig_atomic_t *stop, dm_backend_log_fn log,
+		   void *ctx, struct dm_backend_result *res, char *errbuf,
+		   size_t len)
+{
+	struct dm_shm_writer_opts so = { o->name, o->group };
+	struct loop l = { .o = o, .src = src };
+	struct dm_rec_stats rs = { 0 };
+	uint64_t start, last_pub = 0;
+	bool ended = false, published_end = false;
+	char msg[512];
+	int n, err = 0;
+
+	memset(res, 0, sizeof(*res));
+	l.ev = calloc(RECENT_EVENTS, sizeof(*l.ev));
+	l.viol = calloc(RECENT_VIOLATIONS, sizeof(*l.viol));
+	l.vrf = dm_vrf_new(o->rulesets, on_violation, &l);
+	if (!l.ev || !l.viol || !l.vrf) {
+		err = -ENOMEM;
+		snprintf(errbuf, len, "out of memory");
+		goto out;
+	}
+	src->vrf = l.vrf;
+	err = dm_shm_create(&l.shm, &so, &res->stale_pid, errbuf, len);
+	if (err)
+		goto out;
+	snprintf(msg, sizeof(msg), "publishing %s at /dev/shm/dmatop-%s",
+		 src->ops->describe(src), o->name);
+	log(ctx, msg);
+	if (res->stale_pid) {
+		snprintf(msg, sizeof(msg),
+			 "removed the segment a dead backend (pid %d) left",
+			 (int)res->stale_pid);
+		log(ctx, msg);
+	}
+	if (o->record) {
+		struct dm_rec_opts ro = { .path = o->record,
+					  .source = src->ops->name,
+					  .detail = o->detail,
+					  .seed = o->seed };
+
+		err = dm_rec_open(&l.rec, &ro, src->strings, errbuf, len);
+		if (err)
+			goto out;
+	}
+	start = now_ns();
+	while (!*stop) {
+		uint64_t now;
+
+		if (!ended) {
+			n = dm_src_poll(src, 4096, on_event, &l);
+			if (l.err) {
+				err = l.err;
+				snprintf(errbuf, len, "the verifier: %s",
+					 strerror(-err));
+				break;
+			}
+			if (n == -ENODATA) {
+				ended = true;
+				log(ctx, "the source has ended");
+			} else if (n < 0) {
+				err = n;
+				snprintf(errbuf, len, "%s stopped: %s",
+					 src->ops->describe(src),
+					 src->err[0] ? src->err : strerror(-n));
+				break;
+			}
+			if (l.rec && dm_rec_want_checkpoint(l.rec, l.vrf))
+				dm_rec_checkpoint(l.rec, l.vrf, l.last_seq,
+						  l.last_ts);
+		}
+		now = now_ns();
+		if (o->publish && !published_end &&
+		    (now - last_pub >= DM_SHM_PERIOD_NS || ended)) {
+			err = publish(&l, ended);
+			if (err) {
+				snprintf(errbuf, len,
+					 "publishing the state: %s",
+					 strerror(-err));
+				break;
+			}
+			last_pub = now;
+			published_end = ended;
+		}
+		if (ended && !o->stay)
+			break;
+		if (ended) {
+			struct timespec nap = { 0, DM_SHM_PERIOD_NS };
+
+			nanosleep(&nap, NULL);
+			dm_shm_heartbeat(l.shm);
+		} else if (o->speed > 0) {
+			pace(start, l.last_ts, o->speed);
+		}
+	}
+	if (l.shm && o->publish && !err && !published_end)
+		publish(&l, true);
+out:
+	if (l.rec &&
+	    dm_rec_close(l.rec, l.vrf, l.last_seq, l.last_ts, &rs, msg,
+			 sizeof(msg)) &&
+	    !err) {
+		snprintf(errbuf, len, "the recording %s stopped: %s", o->record,
+			 msg);
+		err = -EIO;
+	}
+	if (l.vrf) {
+		res->events = dm_vrf_stats(l.vrf)->events;
+		res->violations = dm_vrf_stats(l.vrf)->violations;
+	}
+	res->dropped = rs.dropped;
+	res->publishes = l.publishes;
+	src->vrf = NULL;
+	dm_shm_destroy(l.shm);
+	dm_vrf_free(l.vrf);
+	free(l.ev);
+	free(l.viol);
+	return err;
+}

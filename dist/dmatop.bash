@@ -1,0 +1,57 @@
+# bash completion for dmatop                                -*- shell-script -*-
+
+_dmatop()
+{
+	local cur prev words cword split
+	_init_completion -s 2>/dev/null || {
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD-1]}
+		split=false
+		if [[ $cur == --*=* ]]; then
+			prev=${cur%%=*}
+			cur=${cur#*=}
+			split=true
+		fi
+	}
+
+	case $prev in
+	--sim)
+		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" --list-scenarios 2>/dev/null |
+			awk '{ print $1 }')" -- "$cur"))
+		return
+		;;
+	--attach | --name)
+		local names=$(cd /dev/shm 2>/dev/null && ls -d dmatop-* 2>/dev/null |
+			sed 's/^dmatop-//')
+		COMPREPLY=($(compgen -W "$names" -- "$cur"))
+		return
+		;;
+	--record | --replay)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--group)
+		COMPREPLY=($(compgen -g -- "$cur"))
+		return
+		;;
+	--at)
+		COMPREPLY=($(compgen -W "end" -- "$cur"))
+		return
+		;;
+	--dump)
+		COMPREPLY=($(compgen -W "0 0,1 0,2 0,4 0,8 0,10 0,20 0,3f" -- "$cur"))
+		return
+		;;
+	--seed | --duration | --speed)
+		return
+		;;
+	esac
+	$split && return
+
+	COMPREPLY=($(compgen -W '--sim --sim= --seed= --duration= --record=
+		--replay= --at= --batch --dump --dump= --json --backend --name=
+		--group= --speed= --attach --attach= --list-scenarios --help
+		--version' -- "$cur"))
+	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
+}
+complete -F _dmatop dmatop

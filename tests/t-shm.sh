@@ -1,0 +1,134 @@
+#!/bin/sh
+# The backend as its own process and its state in shared memory: attach,
+# names, owners, symlinks, dead viewers, dead backends, signals.
+. "$SRCDIR/tests/lib.sh"
+
+N=t$$		# a name no other test run uses
+seg=/dev/shm/dmatop-$N
+
+wait_for() {	# wait_for FILE: until it exists, 10 s at most
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+stop_backend() {	# stop_backend PID: SIGTERM and reap
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# --- the state of a finished scenario, seen through the segment ---
+"$DMATOP" --backend --sim=seed-example --name=$N 2>"$TMP/be.err" &
+be=$!
+wait_for "$seg"
+sleep 0.5
+is "$(stat -c %a "$seg")" 600 "the segment is created with mode 0600"
+is "$(stat -c %u "$seg")" "$(id -u)" "... owned by whoever runs the backend"
+"$DMATOP" --attach=$N --batch --dump=82f06cd0,0x3f >"$TMP/a" 2>"$TMP/a.err"
+is "$?" 0 "--attach --batch exits 0 on a clean backend"
+"$DMATOP" --sim=seed-example --batch --dump=82f06cd0,0x3f >"$TMP/b" 2>/dev/null
+cmp -s "$TMP/a" "$TMP/b"; ok $? "--attach --dump shows what the backend's own run has"
+"$DMATOP" --attach=$N --batch --dump >"$TMP/a" 2>/dev/null
+"$DMATOP" --sim=seed-example --batch --dump >"$TMP/b" 2>/dev/null
+cmp -s "$TMP/a" "$TMP/b"; ok $? "... the adapter list too"
+"$DMATOP" --attach=$N --batch --json >"$TMP/a" 2>/dev/null
+is "$(jget "$(tail -n 1 "$TMP/a")" '$.events')" 4237 "--attach --json counts the backend's events"
+is "$(jget "$(tail -n 1 "$TMP/a")" '$.pid')" "$be" "... and names its pid"
+
+"$DMATOP" --backend --sim=ndis --name=$N >/dev/null 2>"$TMP/err"
+is "$?" 1 "a second backend with the same name fails"
+grep -q "a backend of that name is running (pid $be)" "$TMP/err"; ok $? "... saying which one runs"
+stop_backend $be
+[ ! -e "$seg" ]; ok $? "SIGTERM: the backend removes its segment"
+grep -q "stopped: 4237 events" "$TMP/be.err"; ok $? "... and says what it saw"
+
+"$DMATOP" --attach=$N --batch >/dev/null 2>"$TMP/err"
+is "$?" 1 "attaching to no backend: exit 1"
+grep -q "no backend named '$N' is running" "$TMP/err"; ok $? "... saying so"
+"$DMATOP" --attach='../etc' --batch >/dev/null 2>"$TMP/err"
+is "$?" 1 "a name with a slash is refused"
+
+# --- a symlink planted at the name ---
+ln -s "$TMP/target" "$seg"
+"$DMATOP" --backend --sim=ndis --name=$N >/dev/null 2>"$TMP/err"
+is "$?" 1 "a backend refuses a symlink at its segment's name"
+grep -q "symlink" "$TMP/err"; ok $? "... saying so"
+[ ! -e "$TMP/target" ]; ok $? "... and creates nothing behind it"
+"$DMATOP" --attach=$N --batch >/dev/null 2>"$TMP/err"
+is "$?" 1 "a viewer refuses it too"
+rm -f "$seg"
+
+# --- something else at the name ---
+echo junk >"$seg"
+"$DMATOP" --backend --sim=ndis --name=$N >/dev/null 2>"$TMP/err"
+is "$?" 1 "a backend refuses a file that is not a segment"
+grep -q "not a dmatop segment" "$TMP/err"; ok $? "... and leaves it alone"
+rm -f "$seg"
+
+# --- a group may read ---
+"$DMATOP" --backend --sim=seed-example --name=$N --group=root 2>/dev/null &
+be=$!
+wait_for "$seg"
+is "$(stat -c %a "$seg")" 640 "--group=root: mode 0640"
+stop_backend $be
+
+# --- viewers die, the backend does not notice ---
+"$DMATOP" --backend --sim=mixed --name=$N --record="$TMP/live.db" 2>"$TMP/be.err" &
+be=$!
+wait_for "$seg"
+sleep 0.5
+"$DMATOP" --attach=$N --batch --duration=30 >/dev/null 2>&1 &
+viewer=$!
+sleep 0.5
+kill -9 $viewer
+wait $viewer 2>/dev/null
+g1=$("$DMATOP" --attach=$N --batch --json 2>/dev/null | tail -n 1)
+sleep 0.5
+g2=$("$DMATOP" --attach=$N --batch --json 2>/dev/null | tail -n 1)
+[ "$(jget "$g2" '$.generation')" -gt "$(jget "$g1" '$.generation')" ]
+ok $? "a viewer killed with SIGKILL: the backend goes on publishing"
+[ "$(jget "$g2" '$.events')" -gt "$(jget "$g1" '$.events')" ]; ok $? "... and verifying"
+kill -0 $be; ok $? "... and is alive"
+
+# --- SIGTERM finishes the recording cleanly ---
+stop_backend $be
+is "$(sqlite3 "$TMP/live.db" "SELECT value FROM session WHERE key = 'ended'")" clean \
+	"SIGTERM: the recording is closed cleanly"
+is "$(sqlite3 "$TMP/live.db" 'PRAGMA integrity_check')" ok "... and sound"
+
+# --- the backend hangs: a viewer notices within two heartbeats ---
+"$DMATOP" --backend --sim=mixed --name=$N 2>/dev/null &
+be=$!
+wait_for "$seg"
+sleep 0.3
+"$DMATOP" --attach=$N --batch --duration=30 >/dev/null 2>"$TMP/viewer.err" &
+viewer=$!
+sleep 0.5
+kill -STOP $be
+wait $viewer
+is "$?" 1 "a following viewer exits 1 when its backend stops"
+ms=$(sed -n 's/.*heartbeat stopped \([0-9]*\) ms ago.*/\1/p' "$TMP/viewer.err")
+[ -n "$ms" ] && [ "$ms" -le 300 ]
+ok $? "... saying so within two heartbeats and a poll ($ms ms; heartbeat 100 ms)"
+sed 's/^/# /' "$TMP/viewer.err"
+kill -CONT $be
+
+# --- the backend dies: a viewer says so, the next backend cleans up ---
+"$DMATOP" --attach=$N --batch --duration=30 >/dev/null 2>"$TMP/viewer.err" &
+viewer=$!
+sleep 0.5
+kill -9 $be
+wait $viewer
+is "$?" 1 "a following viewer exits 1 when its backend is killed"
+grep -q "the backend '$N' is gone: \(its process has exited\|its heartbeat stopped\)" "$TMP/viewer.err"
+ok $? "... saying it is gone"
+wait $be 2>/dev/null
+[ -e "$seg" ]; ok $? "a killed backend leaves its segment"
+"$DMATOP" --attach=$N --batch >/dev/null 2>"$TMP/err"
+is "$?" 1 "attaching to it: exit 1"
+grep -q "its process has exited" "$TMP/err"; ok $? "... the backend is gone"
+"$DMATOP" --backend --sim=seed-example --name=$N --duration=0.001 >/dev/null 2>"$TMP/err"
+grep -q "removed the segment a dead backend (pid $be) left" "$TMP/err"
+ok $? "the next backend of that name removes the stale segment"
+[ ! -e "$seg" ]; ok $? "... and its own at exit"
+
+done_testing

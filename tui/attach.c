@@ -1,0 +1,120 @@
+/*
+ * attach.c - see attach.h.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "attach.h"
+#include "shm.h"
+#include "text.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int gone(const char *name, const char *why, FILE *errf)
+{
+	fprintf(errf, "dmatop: the backend '%s' is gone: %s\n", name, why);
+	return 1;
+}
+
+/* Print the violations of s newer than *last. */
+static void new_violations(const struct dm_shm_snapshot *s,
+			   const struct dm_batch_opts *o, uint64_t *last,
+			   FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < s->nviolations; i++) {
+		if (s->violations[i].seq <= *last && *last)
+			continue;
+		if (s->violations[i].rule >= DM_R_COUNT)
+			continue; /* not from a dmatop we know */
+		dm_batch_violation(out, o, s->vrf, s->strings,
+				   &s->violations[i]);
+		*last = s->violations[i].seq;
+	}
+	fflush(out);
+}
+
+int dm_attach_run(const char *name, const struct dm_batch_opts *o,
+		  uint64_t follow_ns, FILE *out, FILE *errf)
+{
+	struct dm_shm_snapshot s = { 0 };
+	struct dm_shm_reader *r;
+	uint64_t last = 0, until = now_ns() + follow_ns;
+	const char *why;
+	char err[512], src[160];
+	int rc, status;
+
+	rc = dm_shm_attach(&r, name, err, sizeof(err));
+	if (rc) {
+		fprintf(errf, "dmatop: %s\n", err);
+		return 1;
+	}
+	for (;;) {
+		if (!dm_shm_alive(r, &why)) {
+			status = gone(name, why, errf);
+			goto out;
+		}
+		dm_shm_snapshot_free(&s);
+		rc = dm_shm_snapshot(r, &s);
+		if (rc) {
+			fprintf(errf, "dmatop: the backend '%s': %s\n", name,
+				rc == -EBUSY ? "its state changes faster than "
+					       "it can be read; try again" :
+				rc == -EIO   ? "its state does not check out" :
+					       strerror(-rc));
+			status = 1;
+			goto out;
+		}
+		new_violations(&s, o, &last, out);
+		if (!follow_ns || now_ns() >= until ||
+		    (s.hdr.flags & DM_SHM_ENDED))
+			break;
+		struct timespec nap = { 0, DM_SHM_PERIOD_NS };
+
+		nanosleep(&nap, NULL);
+	}
+	status = s.hdr.violations_total ? 3 : 0;
+	if (o->dump && dm_batch_dump(out, o, s.vrf, s.strings))
+		status = 2;
+	dm_text_escape(src, sizeof(src), s.hdr.source);
+	if (o->json) {
+		fprintf(out, "{\"type\":\"summary\",\"source\":");
+		dm_text_json(out, s.hdr.source);
+		fprintf(out,
+			",\"backend\":\"%s\",\"pid\":%llu,\"generation\":%llu,"
+			"\"events\":%llu,\"violations\":%llu,\"lost\":%llu,"
+			"\"dropped\":%llu,\"recorded\":%llu}\n",
+			name, (unsigned long long)s.hdr.writer_pid,
+			(unsigned long long)s.hdr.generation,
+			(unsigned long long)s.hdr.events_seen,
+			(unsigned long long)s.hdr.violations_total,
+			(unsigned long long)s.hdr.lost,
+			(unsigned long long)s.hdr.events_dropped,
+			(unsigned long long)s.hdr.events_recorded);
+	} else {
+		fprintf(errf,
+			"dmatop: backend '%s' (pid %llu, %s): %llu events, "
+			"%llu violations, %llu lost",
+			name, (unsigned long long)s.hdr.writer_pid, src,
+			(unsigned long long)s.hdr.events_seen,
+			(unsigned long long)s.hdr.violations_total,
+			(unsigned long long)s.hdr.lost);
+		if (s.hdr.recording[0])
+			fprintf(errf, "; recording: %llu events, %llu dropped",
+				(unsigned long long)s.hdr.events_recorded,
+				(unsigned long long)s.hdr.events_dropped);
+		fprintf(errf, "\n");
+	}
+out:
+	dm_shm_snapshot_free(&s);
+	dm_shm_detach(r);
+	return status;
+}
