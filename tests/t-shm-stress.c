@@ -38,7 +38,8 @@ static void quiet(void *ctx, const char *msg)
 
 static int run_backend(const char *name)
 {
-	struct dm_backend_opts o = { .name = name, .group = (gid_t)-1,
+	struct dm_backend_opts o = { .name = name,
+				     .group = (gid_t)-1,
 				     .publish = true,
 				     .rulesets = DM_RULES_HAL };
 	struct sigaction sa = { .sa_handler = on_term };
@@ -72,8 +73,7 @@ static const char *check(const struct dm_shm_snapshot *s)
 		return "odd generation";
 	if (s->hdr.events_seen != dm_vrf_stats(s->vrf)->events)
 		return "header and state disagree on the events seen";
-	if (s->nevents &&
-	    s->events[s->nevents - 1].seq != s->hdr.events_seen)
+	if (s->nevents && s->events[s->nevents - 1].seq != s->hdr.events_seen)
 		return "the recent events do not end at the count";
 	for (i = 1; i < s->nevents; i++)
 		if (s->events[i].seq != s->events[i - 1].seq + 1)
@@ -175,8 +175,9 @@ int main(void)
 	ok(sum.changed > 10, "they saw the state change (%llu generations)",
 	   sum.changed);
 	ok(sum.torn == 0, "no torn snapshot among %llu", sum.reads);
-	ok(sum.busy * 10 < sum.reads, "readers rarely lose to the writer "
-				      "(%llu busy)",
+	ok(sum.busy * 10 < sum.reads,
+	   "readers rarely lose to the writer "
+	   "(%llu busy)",
 	   sum.busy);
 	ok(access(seg, F_OK), "the segment is gone after the backend");
 	return done_testing();

@@ -17,8 +17,8 @@
 #include "sim.h"
 #include "verifier.h"
 
-#define EVENTS_NS 400000000ull	/* 0.4 s of storm: 4 million events */
-#define MAPPINGS 100000u
+#define EVENTS_NS 400000000ull /* 0.4 s of storm: 4 million events */
+#define MAPPINGS  100000u
 
 static volatile sig_atomic_t never;
 
@@ -44,7 +44,8 @@ static void quiet(void *ctx, const char *msg)
 
 static double storm(bool publish, uint64_t *events)
 {
-	struct dm_backend_opts o = { .name = "bench", .group = (gid_t)-1,
+	struct dm_backend_opts o = { .name = "bench",
+				     .group = (gid_t)-1,
 				     .publish = publish,
 				     .rulesets = DM_RULES_HAL };
 	struct dm_backend_result res;
@@ -87,18 +88,22 @@ static struct dm_vrf *big_state(void)
 	for (i = 0; i < MAPPINGS; i++) {
 		uint64_t base = 0x90000000ull + i * 0x40ull;
 
-		ev = (struct dm_event){ .adapter = 0x82000000, .irql = 2,
+		ev = (struct dm_event){ .adapter = 0x82000000,
+					.irql = 2,
 					.kind = DM_EV_CHANNEL_GRANT,
-					.obj = base, .va = base + 0x28,
+					.obj = base,
+					.va = base + 0x28,
 					.arg = { 1 } };
 		dm_vrf_feed(vrf, &ev);
-		ev = (struct dm_event){ .adapter = 0x82000000, .irql = 2,
-					.kind = DM_EV_MAP, .obj = base,
+		ev = (struct dm_event){ .adapter = 0x82000000,
+					.irql = 2,
+					.kind = DM_EV_MAP,
+					.obj = base,
 					.va = 0x100000000ull + i * 4096ull,
 					.dma = 0x1000000 + i * 4096ull,
 					.len = 4096,
-					.arg = { 0x80000000, 0x100000000ull +
-								 i * 4096ull,
+					.arg = { 0x80000000,
+						 0x100000000ull + i * 4096ull,
 						 4096 },
 					.flags = DM_MDL_LOCKED | DM_MDL_SYSVA };
 		dm_vrf_feed(vrf, &ev);
@@ -121,7 +126,7 @@ int main(void)
 	pid_t stale;
 	int i;
 
-	storm(false, &n_off);	/* warm up */
+	storm(false, &n_off); /* warm up */
 	off = storm(false, &n_off);
 	on = storm(true, &n_on);
 	printf("backend on storm, CPU time\n");
