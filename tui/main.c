@@ -6,6 +6,7 @@
  * 1 runtime error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -15,13 +16,16 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "batch.h"
+#include "app.h"
 #include "attach.h"
 #include "backend.h"
 #include "dump.h"
+#include "provider.h"
 #include "replay.h"
 #include "simhal/sim.h"
 #include "verifier.h"
@@ -31,7 +35,9 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS]\n"
+		"Usage: dmatop [--sim[=SCENARIO] | --replay=FILE | --attach[=NAME]]\n"
+		"              the live view: an inspector in the terminal (F1: keys)\n"
+		"       dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS]\n"
 		"              [--record=FILE] --batch [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
 		"       dmatop --replay=FILE --batch [--at=TIME] [--dump[=...]] [--json]\n"
 		"       dmatop --backend --sim[=SCENARIO] [--record=FILE] [--name=NAME]\n"
@@ -212,6 +218,99 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	return res.violations ? 3 : 0;
 }
 
+/* Start a backend for this session: the same program, --backend. */
+static pid_t session_backend(const char *scenario, uint64_t seed,
+			     const char *name)
+{
+	char sim[128], seedarg[64], namearg[96], seg[128];
+	pid_t pid;
+	int i, fd;
+
+	snprintf(sim, sizeof(sim), "--sim=%s", scenario ? scenario : "mixed");
+	snprintf(seedarg, sizeof(seedarg), "--seed=%llu",
+		 (unsigned long long)seed);
+	snprintf(namearg, sizeof(namearg), "--name=%s", name);
+	snprintf(seg, sizeof(seg), "/dev/shm/dmatop-%s", name);
+	pid = fork();
+	if (pid == 0) {
+		/* its messages would scribble over the screen */
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl("/proc/self/exe", "dmatop", "--backend", sim, seedarg,
+		      namearg, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; pid > 0 && i < 100 && access(seg, F_OK); i++)
+		usleep(50000);
+	return pid;
+}
+
+static int interactive(const char *attach, const char *replay, bool sim,
+		       const char *scenario, uint64_t seed, const char *at,
+		       const char *screen, const char *size)
+{
+	char errbuf[512], name[64];
+	struct dm_provider *p = NULL;
+	pid_t child = 0;
+	int cols = 100, rows = 30, err, status;
+
+	if (size && (sscanf(size, "%dx%d", &cols, &rows) != 2 || cols < 1 ||
+		     rows < 1 || cols > 1000 || rows > 1000)) {
+		fprintf(stderr, "dmatop: --size takes COLSxROWS, like 80x24\n");
+		return EXIT_USAGE;
+	}
+	if (!screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "dmatop: the live view needs a terminal; for a "
+				"file or a pipe use --batch\n");
+		return EXIT_USAGE;
+	}
+	if (replay) {
+		err = dm_provider_replay(&p, replay, errbuf, sizeof(errbuf));
+	} else {
+		if (!attach && !sim && !access("/dev/shm/dmatop-default", F_OK))
+			attach = "default";
+		if (!attach) {
+			/* a backend of our own, stopped when we leave */
+			snprintf(name, sizeof(name), "session-%d",
+				 (int)getpid());
+			child = session_backend(scenario, seed, name);
+			attach = name;
+		}
+		err = dm_provider_live(&p, attach, errbuf, sizeof(errbuf));
+	}
+	if (err) {
+		fprintf(stderr, "dmatop: %s\n", errbuf);
+		status = 1;
+		goto out;
+	}
+	if (replay && at) {
+		uint64_t seq;
+
+		p->paused = true;
+		if (!strcmp(at, "end"))
+			p->ops->seek(p, p->st.last_seq);
+		else if (at[0] == '#' && (seq = strtoull(at + 1, NULL, 10)) > 0)
+			p->ops->seek(p, seq);
+		else
+			p->ops->seek_time(p,
+					  (uint64_t)(strtod(at, NULL) * 1e9));
+	} else if (replay && screen) {
+		p->paused = true;
+		p->ops->seek(p, p->st.last_seq);
+	}
+	status = screen ? dm_app_screen(p, screen, cols, rows, stdout, stderr) :
+			  dm_app_run(p, stderr);
+out:
+	if (p)
+		p->ops->close(p);
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -230,7 +329,9 @@ int main(int argc, char **argv)
 		OPT_ATTACH,
 		OPT_NAME,
 		OPT_GROUP,
-		OPT_SPEED
+		OPT_SPEED,
+		OPT_SCREEN,
+		OPT_SIZE
 	};
 	static const struct option opts[] = {
 		{ "sim", optional_argument, NULL, OPT_SIM },
@@ -250,12 +351,14 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "screen", required_argument, NULL, OPT_SCREEN },
+		{ "size", required_argument, NULL, OPT_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dm_batch_opts bo = { .rulesets = DM_RULES_HAL,
 				    .dump_flags = DM_DUMP_GENERIC };
 	const char *scenario = NULL, *replay = NULL, *name = "default";
-	const char *attach = NULL, *group = NULL;
+	const char *attach = NULL, *group = NULL, *screen = NULL, *size = NULL;
 	bool backend = false;
 	double speed = -1;
 	uint64_t seed = 1, duration = 0;
@@ -339,6 +442,12 @@ int main(int argc, char **argv)
 		case OPT_NAME:
 			name = optarg;
 			break;
+		case OPT_SCREEN:
+			screen = optarg;
+			break;
+		case OPT_SIZE:
+			size = optarg;
+			break;
 		case OPT_GROUP:
 			group = optarg;
 			break;
@@ -384,15 +493,23 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (attach) {
-		if (sim || replay || backend || bo.record) {
-			fprintf(stderr, "dmatop: --attach views a running "
-					"backend: give no source with it\n");
-			return EXIT_USAGE;
-		}
+	if (attach && (sim || replay || backend || bo.record)) {
+		fprintf(stderr, "dmatop: --attach views a running backend: "
+				"give no source with it\n");
+		return EXIT_USAGE;
+	}
+	if (screen && !(batch && (replay || attach))) {
+		fprintf(stderr, "dmatop: --screen prints a screen of --replay "
+				"or --attach in --batch mode\n");
+		return EXIT_USAGE;
+	}
+	if (screen || (!batch && !backend))
+		return interactive(attach ? (*attach ? attach : name) : NULL,
+				   replay, sim, scenario, seed, bo.at, screen,
+				   size);
+	if (attach)
 		return dm_attach_run(*attach ? attach : name, &bo, duration,
 				     stdout, stderr);
-	}
 	if (backend)
 		return run_backend(scenario, seed, duration, name, group, speed,
 				   bo.record, sim);
@@ -417,9 +534,6 @@ int main(int argc, char **argv)
 			"build has no eBPF source yet)\n");
 		return EXIT_USAGE;
 	}
-	if (!batch)
-		fprintf(stderr, "dmatop: this build has no interactive view "
-				"yet; running as --batch\n");
 	if (replay) {
 		err = dm_replay_open(&src, replay, errbuf, sizeof(errbuf));
 		if (err) {

@@ -1,0 +1,603 @@
+/*
+ * app.c - see app.h.
+ */
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curses.h>
+
+#include "app.h"
+#include "text.h"
+#include "view.h"
+
+#define TICK_MS 100
+
+static volatile sig_atomic_t quit_signal;
+
+static void on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- drawing ---- */
+
+static int attr_of(enum dm_attr a, bool mono)
+{
+	if (mono) {
+		switch (a) {
+		case DM_A_SELECTED:
+		case DM_A_KEYS:
+		case DM_A_TABSEL:
+			return A_REVERSE;
+		case DM_A_TITLE:
+			return A_UNDERLINE;
+		case DM_A_VIOLATION:
+		case DM_A_ERROR:
+		case DM_A_STATUS:
+			return A_BOLD;
+		case DM_A_GONE:
+			return A_DIM;
+		default:
+			return A_NORMAL;
+		}
+	}
+	switch (a) {
+	case DM_A_STATUS:
+		return COLOR_PAIR(1) | A_BOLD;
+	case DM_A_TITLE:
+		return COLOR_PAIR(2);
+	case DM_A_SELECTED:
+		return COLOR_PAIR(3);
+	case DM_A_VIOLATION:
+	case DM_A_ERROR:
+		return COLOR_PAIR(4) | A_BOLD;
+	case DM_A_NEW:
+		return COLOR_PAIR(5);
+	case DM_A_GONE:
+		return COLOR_PAIR(6);
+	case DM_A_TAB:
+		return COLOR_PAIR(1);
+	case DM_A_KEYS:
+		return COLOR_PAIR(2);
+	default:
+		return A_NORMAL;
+	}
+}
+
+static void draw(const struct dm_screen *s, bool mono)
+{
+	int i;
+
+	erase();
+	for (i = 0; i < s->nlines; i++) {
+		int a = attr_of(s->lines[i].attr, mono);
+
+		attron(a);
+		mvaddnstr(i, 0, s->lines[i].text, s->cols);
+		if (s->lines[i].attr == DM_A_SELECTED ||
+		    s->lines[i].attr == DM_A_KEYS ||
+		    s->lines[i].attr == DM_A_TITLE)
+			for (int x = (int)strlen(s->lines[i].text); x < s->cols;
+			     x++)
+				mvaddch(i, x, ' ');
+		attroff(a);
+	}
+	refresh();
+}
+
+/* A line of input on the message row; false when cancelled. */
+static bool prompt(const char *label, char *buf, size_t len)
+{
+	size_t n = strlen(buf);
+	int c;
+
+	timeout(-1);
+	curs_set(1);
+	for (;;) {
+		move(LINES - 2, 0);
+		clrtoeol();
+		attron(A_BOLD);
+		printw("%s%s", label, buf);
+		attroff(A_BOLD);
+		refresh();
+		c = getch();
+		if (c == '\n' || c == KEY_ENTER)
+			break;
+		if (c == 27) {
+			curs_set(0);
+			timeout(TICK_MS);
+			return false;
+		}
+		if ((c == KEY_BACKSPACE || c == 127 || c == 8) && n)
+			buf[--n] = 0;
+		else if (c >= 0x20 && c < 0x7f && n + 1 < len) {
+			buf[n++] = (char)c;
+			buf[n] = 0;
+		}
+	}
+	curs_set(0);
+	timeout(TICK_MS);
+	return true;
+}
+
+/* ---- reactions ---- */
+
+static void open_detail(struct dm_ui *ui, uint64_t adapter, int tab)
+{
+	ui->back = ui->view;
+	ui->view = DM_VIEW_DETAIL;
+	ui->adapter = adapter;
+	ui->tab = tab;
+	ui->cursor = ui->top = 0;
+}
+
+static void switch_view(struct dm_ui *ui, enum dm_view v)
+{
+	if (ui->view == v)
+		return;
+	ui->back = ui->view == DM_VIEW_HELP ? ui->back : ui->view;
+	ui->view = v;
+	ui->cursor = ui->top = 0;
+}
+
+/* !dma, !dma ADAPTER [FLAGS]: the view !dma would show */
+static void command(struct dm_ui *ui, const struct dm_provider *p,
+		    const char *cmd)
+{
+	unsigned long long a = 0, flags = 1;
+	char word[16] = "";
+	int n, tab;
+
+	n = sscanf(cmd, " %15s %llx %llx", word, &a, &flags);
+	if (n < 1 || (strcmp(word, "!dma") && strcmp(word, "dma"))) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "unknown command '%s': try !dma or !dma ADAPTER "
+			 "[FLAGS]",
+			 cmd);
+		return;
+	}
+	if (n < 2 || !a) {
+		switch_view(ui, DM_VIEW_ADAPTERS);
+		return;
+	}
+	if (dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE || !flags ||
+	    flags > 0x3f) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "Usage: !dma [Adapter [Flags]] (no adapter %llx, "
+			 "or flags beyond 0x3f)",
+			 a);
+		return;
+	}
+	for (tab = 0; !(flags & (1ull << tab)); tab++)
+		;
+	open_detail(ui, a, tab);
+}
+
+static void search(struct dm_ui *ui, const struct dm_provider *p)
+{
+	int n = dm_view_count(ui, p), i;
+	struct dm_ui copy = *ui;
+
+	/* the next adapter after the cursor whose row matches */
+	strcpy(copy.filter, ui->search);
+	for (i = 1; i <= n; i++) {
+		uint64_t h = dm_view_adapter_at(ui, p, (ui->cursor + i) % n);
+		int m, j;
+
+		for (j = 0, m = dm_view_count(&copy, p); j < m; j++)
+			if (dm_view_adapter_at(&copy, p, j) == h) {
+				ui->cursor = (ui->cursor + i) % n;
+				return;
+			}
+	}
+	snprintf(ui->message, sizeof(ui->message), "no adapter matches '%s'",
+		 ui->search);
+}
+
+static int tab_for_rule(unsigned rule)
+{
+	switch (dm_rules[rule].code) {
+	case 0x03:
+	case 0x07:
+	case 0x0f:
+		return dm_rules[rule].sub == 3 ? 1 : 2;
+	case 0x06:
+	case 0x0a:
+		return 3;
+	case 0x00:
+	case 0x05:
+	case 0x09:
+	case 0x0c:
+	case 0x0d:
+	case 0x10:
+	case 0x15:
+	case 0x16:
+	case 0x1d:
+	case 0x20:
+		return 1;
+	case 0x25:
+		return 4;
+	case 0x0b:
+	case 0x08:
+		return 5;
+	default:
+		return 0;
+	}
+}
+
+/* One key; returns false to quit. */
+static bool key(struct dm_ui *ui, struct dm_provider *p,
+		const struct dm_screen *s, int c)
+{
+	int n = dm_view_count(ui, p),
+	    page = s->list_rows > 1 ? s->list_rows : 1;
+	char buf[128] = "";
+
+	ui->message[0] = 0;
+	switch (c) {
+	case 'q':
+	case KEY_F(10):
+		return false;
+	case KEY_F(1):
+	case '?':
+	case 'h':
+		switch_view(ui, DM_VIEW_HELP);
+		return true;
+	case 27:
+	case KEY_BACKSPACE:
+	case 127:
+		ui->view = ui->view == DM_VIEW_ADAPTERS ? DM_VIEW_ADAPTERS :
+			   ui->view == DM_VIEW_HISTORY	? DM_VIEW_DETAIL :
+							  ui->back;
+		if (ui->view == ui->back && ui->view != DM_VIEW_ADAPTERS)
+			ui->back = DM_VIEW_ADAPTERS;
+		ui->cursor = ui->top = 0;
+		return true;
+	case 'v':
+		switch_view(ui, DM_VIEW_VIOLATIONS);
+		return true;
+	case 'a':
+		switch_view(ui, DM_VIEW_ADAPTERS);
+		return true;
+	case KEY_UP:
+	case 'k':
+		ui->cursor--;
+		return true;
+	case KEY_DOWN:
+	case 'j':
+		ui->cursor++;
+		return true;
+	case KEY_PPAGE:
+		ui->cursor -= page;
+		return true;
+	case KEY_NPAGE:
+		ui->cursor += page;
+		return true;
+	case KEY_HOME:
+		ui->cursor = 0;
+		return true;
+	case KEY_END:
+		ui->cursor = n - 1;
+		return true;
+	case ':':
+		if (prompt(":", buf, sizeof(buf)))
+			command(ui, p, buf);
+		return true;
+	}
+	if (p->ops->seek) { /* replay keys */
+		switch (c) {
+		case ' ':
+		case 'z':
+			p->paused = !p->paused;
+			return true;
+		case 't':
+			p->ops->step(p, 1);
+			return true;
+		case 'T':
+			p->ops->step(p, -1);
+			return true;
+		case ']':
+			p->ops->seek_time(p, p->st.ts + 1000000000ull);
+			return true;
+		case '[':
+			p->ops->seek_time(p, p->st.ts > 1000000000ull ?
+						     p->st.ts - 1000000000ull :
+						     0);
+			return true;
+		case 'n':
+		case 'N':
+			if (p->ops->violation(p, c == 'n' ? 1 : -1))
+				snprintf(ui->message, sizeof(ui->message),
+					 "no %s violation",
+					 c == 'n' ? "later" : "earlier");
+			p->paused = true;
+			return true;
+		case 'r':
+			p->ops->seek(p, p->st.first_seq);
+			p->paused = true;
+			return true;
+		case 'Z':
+			p->ops->seek(p, p->st.last_seq);
+			p->paused = true;
+			return true;
+		case '+':
+			p->st.speed = p->st.speed < 1024 ? p->st.speed * 2 :
+							   p->st.speed;
+			return true;
+		case '-':
+			p->st.speed = p->st.speed > 1.0 / 1024 ?
+					      p->st.speed / 2 :
+					      p->st.speed;
+			return true;
+		case 'b':
+			if (prompt("go to (seconds, #seq, end): ", buf,
+				   sizeof(buf))) {
+				double secs;
+				char *end;
+
+				if (buf[0] == '#')
+					p->ops->seek(
+						p, strtoull(buf + 1, NULL, 10));
+				else if (!strcmp(buf, "end"))
+					p->ops->seek(p, p->st.last_seq);
+				else if ((secs = strtod(buf, &end)) >= 0 &&
+					 !*end && end != buf)
+					p->ops->seek_time(
+						p, (uint64_t)(secs * 1e9));
+				else
+					snprintf(ui->message,
+						 sizeof(ui->message),
+						 "'%s': give seconds (12.5), "
+						 "#SEQ or end",
+						 buf);
+				p->paused = true;
+			}
+			return true;
+		}
+	}
+	switch (ui->view) {
+	case DM_VIEW_ADAPTERS:
+		switch (c) {
+		case '\n':
+		case KEY_ENTER: {
+			uint64_t h = dm_view_adapter_at(ui, p, ui->cursor);
+
+			if (h)
+				open_detail(ui, h, 0);
+			return true;
+		}
+		case KEY_F(6):
+		case '>':
+			ui->sort = (ui->sort + 1) % DM_SORT_COUNT;
+			snprintf(ui->message, sizeof(ui->message),
+				 "sorted by %s", dm_view_sort_name(ui->sort));
+			return true;
+		case '<':
+			ui->sort =
+				(ui->sort + DM_SORT_COUNT - 1) % DM_SORT_COUNT;
+			snprintf(ui->message, sizeof(ui->message),
+				 "sorted by %s", dm_view_sort_name(ui->sort));
+			return true;
+		case 'I':
+			ui->reverse = !ui->reverse;
+			return true;
+		case KEY_F(3):
+		case '/':
+			strcpy(buf, ui->search);
+			if (prompt("search: ", buf, sizeof(ui->search))) {
+				strcpy(ui->search, buf);
+				search(ui, p);
+			}
+			return true;
+		case KEY_F(4):
+		case '\\':
+			strcpy(buf, ui->filter);
+			if (prompt("filter: ", buf, sizeof(ui->filter))) {
+				strcpy(ui->filter, buf);
+				ui->cursor = ui->top = 0;
+			}
+			return true;
+		case '\t':
+			switch_view(ui, DM_VIEW_VIOLATIONS);
+			return true;
+		}
+		break;
+	case DM_VIEW_DETAIL:
+		if (c >= '1' && c <= '6') {
+			ui->tab = c - '1';
+			ui->cursor = ui->top = 0;
+		} else if (c == '\t' || c == KEY_RIGHT) {
+			ui->tab = (ui->tab + 1) % 6;
+			ui->cursor = ui->top = 0;
+		} else if (c == KEY_BTAB || c == KEY_LEFT) {
+			ui->tab = (ui->tab + 5) % 6;
+			ui->cursor = ui->top = 0;
+		} else if (c == '\n' || c == KEY_ENTER) {
+			int row = s->list_first + ui->cursor - ui->top;
+
+			if (row >= 0 && row < s->nlines &&
+			    s->lines[row].object) {
+				ui->object = s->lines[row].object;
+				ui->view = DM_VIEW_HISTORY;
+				ui->cursor = ui->top = 0;
+			}
+		}
+		return true;
+	case DM_VIEW_VIOLATIONS:
+		if ((c == '\n' || c == KEY_ENTER) && p->nviol &&
+		    ui->cursor < (int)p->nviol) {
+			const struct dm_violation *v =
+				&p->viol[p->nviol - 1 - ui->cursor];
+
+			if (p->ops->seek) {
+				p->ops->seek(p, v->seq);
+				p->paused = true;
+			}
+			open_detail(ui, v->adapter, tab_for_rule(v->rule));
+		} else if (c == '\t') {
+			switch_view(ui, DM_VIEW_HELP);
+		}
+		return true;
+	default:
+		if (c == '\t')
+			switch_view(ui, DM_VIEW_ADAPTERS);
+		return true;
+	}
+	return true;
+}
+
+static void mouse(struct dm_ui *ui, const struct dm_screen *s, MEVENT *m)
+{
+	if (m->y == 2) { /* the views bar */
+		if (m->x < 11)
+			switch_view(ui, DM_VIEW_ADAPTERS);
+		else if (m->x < 30)
+			switch_view(ui, DM_VIEW_VIOLATIONS);
+		else if (m->x < 38)
+			switch_view(ui, DM_VIEW_HELP);
+		return;
+	}
+	if (m->y == s->tab_row && ui->view == DM_VIEW_DETAIL) {
+		int x = 0, t;
+
+		for (t = 0; t < 6; t++) {
+			x += (int)strlen(dm_view_tab_name(t)) + 3;
+			if (m->x < x) {
+				ui->tab = t;
+				ui->cursor = ui->top = 0;
+				return;
+			}
+		}
+		return;
+	}
+	if (m->y >= s->list_first && m->y < s->list_first + s->list_rows)
+		ui->cursor = ui->top + m->y - s->list_first;
+}
+
+int dm_app_run(struct dm_provider *p, FILE *errf)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct dm_screen s = { 0 };
+	struct dm_ui ui = { 0 };
+	bool dirty = true, run = true;
+	int c, rc;
+
+	setlocale(LC_ALL, "");
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (!newterm(NULL, stdout, stdin)) {
+		fprintf(errf,
+			"dmatop: cannot use this terminal (TERM=%s): "
+			"set TERM, or use --batch\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	timeout(TICK_MS);
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED, NULL);
+	ui.mono = getenv("NO_COLOR") || !has_colors();
+	if (!ui.mono) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_CYAN, -1);
+		init_pair(2, COLOR_BLACK, COLOR_CYAN);
+		init_pair(3, COLOR_BLACK, COLOR_GREEN);
+		init_pair(4, COLOR_RED, -1);
+		init_pair(5, COLOR_BLACK, COLOR_GREEN);
+		init_pair(6, COLOR_BLACK, COLOR_RED);
+	}
+	ui.now = now_ns();
+	dm_view_track(&ui, p);
+	while (run && !quit_signal) {
+		ui.now = now_ns();
+		rc = p->ops->update(p, ui.now);
+		if (rc < 0) {
+			snprintf(ui.message, sizeof(ui.message), "%s",
+				 p->err[0] ? p->err : strerror(-rc));
+			dirty = true;
+		} else if (rc > 0) {
+			dm_view_track(&ui, p);
+			dirty = true;
+		}
+		if (dirty) {
+			s.cols = COLS;
+			s.rows = LINES;
+			dm_view_render(&ui, p, &s);
+			draw(&s, ui.mono);
+			dirty = false;
+		}
+		c = getch();
+		if (c == ERR)
+			continue;
+		dirty = true;
+		if (c == KEY_RESIZE)
+			continue;
+		if (c == KEY_MOUSE) {
+			MEVENT m;
+
+			if (getmouse(&m) == OK) {
+				mouse(&ui, &s, &m);
+				if (m.bstate & BUTTON1_DOUBLE_CLICKED)
+					run = key(&ui, p, &s, '\n');
+			}
+			continue;
+		}
+		if (s.cols < DM_MIN_COLS || s.rows < DM_MIN_ROWS) {
+			run = c != 'q' && c != KEY_F(10);
+			continue;
+		}
+		run = key(&ui, p, &s, c);
+	}
+	endwin();
+	dm_screen_free(&s);
+	return 0;
+}
+
+int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
+		  FILE *out, FILE *errf)
+{
+	struct dm_screen s = { .cols = cols, .rows = rows };
+	struct dm_ui ui = { .now = 1 };
+	unsigned long long a = 0;
+	int i, tab = 0;
+
+	p->ops->update(p, 1);
+	if (!strcmp(view, "adapters"))
+		ui.view = DM_VIEW_ADAPTERS;
+	else if (!strcmp(view, "violations"))
+		ui.view = DM_VIEW_VIOLATIONS;
+	else if (!strcmp(view, "help"))
+		ui.view = DM_VIEW_HELP;
+	else if (sscanf(view, "detail:%llx:%d", &a, &tab) >= 1 && tab >= 0 &&
+		 tab < 6)
+		open_detail(&ui, a, tab);
+	else {
+		fprintf(errf,
+			"dmatop: --screen=%s: give adapters, violations, "
+			"help or detail:ADAPTER[:TAB]\n",
+			view);
+		return 2;
+	}
+	dm_view_render(&ui, p, &s);
+	for (i = 0; i < s.nlines; i++)
+		fprintf(out, "%s\n", s.lines[i].text);
+	dm_screen_free(&s);
+	return 0;
+}

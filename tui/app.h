@@ -1,0 +1,24 @@
+/*
+ * app.h - the interactive inspector: curses, keys, mouse, the loop.
+ *
+ * The loop refreshes the provider, turns keys into changes of the UI
+ * state (struct dm_ui), and redraws only when something changed. Layout
+ * is view.c's; this file only draws lines and reads keys.
+ */
+#ifndef DMATOP_APP_H
+#define DMATOP_APP_H
+
+#include <stdio.h>
+
+#include "provider.h"
+
+/* Run until the user quits or a signal; the terminal is restored on
+ * every way out. Returns the exit status. */
+int dm_app_run(struct dm_provider *p, FILE *errf);
+/* --screen: lay VIEW out for a cols x rows terminal and print it.
+ * VIEW: adapters, violations, help, detail:ADAPTER[:TAB]. 2 on a bad
+ * VIEW. */
+int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
+		  FILE *out, FILE *errf);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * provider.h - where the screens' state comes from: a running backend's
+ * shared memory (live) or a recording (replay). The screens read the
+ * provider's current state and never know which one it is.
+ *
+ * Ownership: the provider owns everything it points to; a refresh may
+ * replace it all, so screens keep handles (adapter addresses, sequence
+ * numbers), never pointers, across refreshes.
+ */
+#ifndef DMATOP_PROVIDER_H
+#define DMATOP_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "strtab.h"
+#include "verifier.h"
+
+struct dm_status {
+	char mode[16]; /* "LIVE", "REPLAY", "PAUSED", "GONE" */
+	char source[160];
+	char recording[256];
+	char health[320]; /* backend or recorder trouble, "" if none */
+	uint64_t events, violations, dropped, lost;
+	double events_per_s;
+	uint64_t ts; /* ns: where the state stands */
+	uint64_t seq;
+	uint64_t first_seq, last_seq; /* replay: the recording's span */
+	uint64_t last_ts;
+	double speed; /* replay: recorded s per wall s */
+};
+
+struct dm_provider;
+
+struct dm_provider_ops {
+	/* Bring the state up to now: 1 changed, 0 not, -errno. */
+	int (*update)(struct dm_provider *p, uint64_t now_ns);
+	/* Replay only (NULL live): move by n events, to an event, to the
+	 * next violation after/before seq (dir +1/-1). */
+	int (*step)(struct dm_provider *p, int64_t n);
+	int (*seek)(struct dm_provider *p, uint64_t seq);
+	int (*seek_time)(struct dm_provider *p, uint64_t ts);
+	int (*violation)(struct dm_provider *p, int dir);
+	void (*close)(struct dm_provider *p);
+};
+
+struct dm_provider {
+	const struct dm_provider_ops *ops;
+	struct dm_vrf *vrf;
+	struct dm_strtab *strings;
+	struct dm_violation *viol; /* oldest first */
+	size_t nviol;
+	struct dm_event *events; /* recent, oldest first */
+	size_t nevents;
+	struct dm_status st;
+	bool paused;
+	char err[256];
+};
+
+int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,
+		     size_t len);
+int dm_provider_replay(struct dm_provider **out, const char *path, char *errbuf,
+		       size_t len);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * provider_live.c - the state of a running backend, from its segment.
+ *
+ * A snapshot a second (or as the caller refreshes), never more than one
+ * per generation the backend published.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider.h"
+#include "shm.h"
+#include "text.h"
+
+#define REFRESH_NS 1000000000ull
+
+struct live {
+	struct dm_provider p;
+	struct dm_shm_reader *r;
+	struct dm_shm_snapshot s;
+	uint64_t gen, last, prev_events, prev_ns;
+	bool gone;
+};
+
+static void status(struct live *l, uint64_t now)
+{
+	const struct dm_shm_header *h = &l->s.hdr;
+	struct dm_status *st = &l->p.st;
+
+	snprintf(st->mode, sizeof(st->mode), "LIVE");
+	dm_text_escape(st->source, sizeof(st->source), h->source);
+	dm_text_escape(st->recording, sizeof(st->recording), h->recording);
+	st->events = h->events_seen;
+	st->violations = h->violations_total;
+	st->dropped = h->events_dropped;
+	st->lost = h->lost;
+	st->health[0] = 0;
+	if (h->recorder_msg[0])
+		snprintf(st->health, sizeof(st->health),
+			 "recording stopped: %s", h->recorder_msg);
+	else if (h->recording[0] && h->recorder_backlog > 100000)
+		snprintf(st->health, sizeof(st->health),
+			 "recording is behind by %llu events",
+			 (unsigned long long)h->recorder_backlog);
+	if (l->prev_ns && now > l->prev_ns)
+		st->events_per_s = (double)(h->events_seen - l->prev_events) *
+				   1e9 / (double)(now - l->prev_ns);
+	l->prev_events = h->events_seen;
+	l->prev_ns = now;
+	st->seq = l->s.nevents ? l->s.events[l->s.nevents - 1].seq : 0;
+	st->ts = l->s.nevents ? l->s.events[l->s.nevents - 1].ts : 0;
+	l->p.vrf = l->s.vrf;
+	l->p.strings = l->s.strings;
+	l->p.viol = l->s.violations;
+	l->p.nviol = l->s.nviolations;
+	l->p.events = l->s.events;
+	l->p.nevents = l->s.nevents;
+}
+
+static int live_refresh(struct dm_provider *p, uint64_t now)
+{
+	struct live *l = (struct live *)p;
+	struct dm_shm_snapshot s;
+	const char *why;
+	int rc;
+
+	if (l->gone || (l->last && now - l->last < REFRESH_NS))
+		return 0;
+	l->last = now;
+	if (!dm_shm_alive(l->r, &why)) {
+		l->gone = true;
+		snprintf(p->st.mode, sizeof(p->st.mode), "GONE");
+		snprintf(p->st.health, sizeof(p->st.health), "backend gone: %s",
+			 why);
+		return 1;
+	}
+	if (l->gen && dm_shm_header(l->r)->generation == l->gen)
+		return 0;
+	rc = dm_shm_snapshot(l->r, &s);
+	if (rc == -EBUSY)
+		return 0; /* next time */
+	if (rc)
+		return rc;
+	dm_shm_snapshot_free(&l->s);
+	l->s = s;
+	l->gen = s.hdr.generation;
+	status(l, now);
+	return 1;
+}
+
+static void live_close(struct dm_provider *p)
+{
+	struct live *l = (struct live *)p;
+
+	dm_shm_snapshot_free(&l->s);
+	dm_shm_detach(l->r);
+	free(l);
+}
+
+static const struct dm_provider_ops live_ops = {
+	.update = live_refresh,
+	.close = live_close,
+};
+
+int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,
+		     size_t len)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	l->p.ops = &live_ops;
+	err = dm_shm_attach(&l->r, name, errbuf, len);
+	if (err) {
+		free(l);
+		return err;
+	}
+	err = live_refresh(&l->p, 1);
+	if (err < 0 || !l->p.vrf) {
+		snprintf(errbuf, len,
+			 "the backend '%s' has published nothing "
+			 "readable yet",
+			 name);
+		live_close(&l->p);
+		return err < 0 ? err : -EAGAIN;
+	}
+	l->last = 0;
+	*out = &l->p;
+	return 0;
+}

@@ -1,0 +1,246 @@
+/*
+ * provider_replay.c - a recording played back through the verifier.
+ *
+ * Playing feeds the events whose time has come (recorded time runs at
+ * `speed` times the wall clock); a seek restores the state from the
+ * nearest checkpoint. The violations shown are the recording's, up to the
+ * current event, so they are the same whichever way we got here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider.h"
+#include "replay.h"
+#include "text.h"
+
+#define RECENT	     1024u
+#define MAX_PER_TICK 500000u
+
+struct rp {
+	struct dm_provider p;
+	struct dm_src *src;
+	struct dm_violation *all; /* every recorded violation */
+	size_t nall;
+	struct dm_event ring[RECENT];
+	struct dm_event recent[RECENT];
+	uint64_t nring, last_tick, target_ts;
+	bool ended;
+};
+
+static void add_violation(void *ctx, const struct dm_violation *v)
+{
+	struct rp *r = ctx;
+	struct dm_violation *n;
+
+	n = realloc(r->all, (r->nall + 1) * sizeof(*n));
+	if (!n)
+		return;
+	r->all = n;
+	r->all[r->nall++] = *v;
+}
+
+static int deliver(void *ctx, const struct dm_event *ev)
+{
+	struct rp *r = ctx;
+
+	dm_vrf_feed(r->p.vrf, ev);
+	r->ring[r->nring++ % RECENT] = *ev;
+	r->p.st.seq = ev->seq;
+	r->p.st.ts = ev->ts;
+	return ev->ts > r->target_ts;
+}
+
+/* Violations up to the current event, events oldest first. */
+static void publish(struct rp *r)
+{
+	size_t n = r->nring < RECENT ? (size_t)r->nring : RECENT, i;
+	size_t first = r->nring < RECENT ? 0 : (size_t)(r->nring % RECENT);
+
+	for (i = 0; i < n; i++)
+		r->recent[i] = r->ring[(first + i) % RECENT];
+	r->p.events = r->recent;
+	r->p.nevents = n;
+	for (i = 0; i < r->nall && r->all[i].seq <= r->p.st.seq; i++)
+		;
+	r->p.viol = r->all;
+	r->p.nviol = i;
+	r->p.st.violations = dm_vrf_stats(r->p.vrf)->violations;
+	r->p.st.events = r->p.st.seq;
+	r->p.st.lost = dm_vrf_stats(r->p.vrf)->lost;
+	snprintf(r->p.st.mode, sizeof(r->p.st.mode), "%s",
+		 r->p.paused ? "PAUSED" : "REPLAY");
+}
+
+static int feed_until(struct rp *r, uint64_t ts, size_t max)
+{
+	int n, total = 0;
+
+	r->target_ts = ts;
+	while ((size_t)total < max && r->p.st.ts <= ts) {
+		n = dm_src_poll(r->src, 4096, deliver, r);
+		if (n == -ENODATA) {
+			r->ended = true;
+			r->p.paused = true;
+			break;
+		}
+		if (n < 0) {
+			snprintf(r->p.err, sizeof(r->p.err), "%s", r->src->err);
+			return n;
+		}
+		total += n;
+	}
+	return total;
+}
+
+static int rp_refresh(struct dm_provider *p, uint64_t now)
+{
+	struct rp *r = (struct rp *)p;
+	uint64_t dt = r->last_tick ? now - r->last_tick : 0;
+	int n;
+
+	r->last_tick = now;
+	if (p->paused || r->ended) {
+		publish(r);
+		return 0;
+	}
+	n = feed_until(r, r->p.st.ts + (uint64_t)((double)dt * p->st.speed),
+		       MAX_PER_TICK);
+	if (n < 0)
+		return n;
+	publish(r);
+	return 1;
+}
+
+static int rp_seek(struct dm_provider *p, uint64_t seq)
+{
+	struct rp *r = (struct rp *)p;
+	int err;
+
+	if (seq < p->st.first_seq)
+		seq = p->st.first_seq;
+	if (seq > p->st.last_seq)
+		seq = p->st.last_seq;
+	/* the state after seq: restored up to seq, then seq itself */
+	err = r->src->ops->seek(r->src, seq);
+	if (err) {
+		snprintf(p->err, sizeof(p->err), "%s", r->src->err);
+		return err;
+	}
+	r->nring = 0;
+	r->ended = false;
+	r->target_ts = UINT64_MAX;
+	p->st.seq = seq - 1;
+	dm_src_poll(r->src, 1, deliver, r);
+	if (p->st.seq >= p->st.last_seq)
+		r->ended = true;
+	publish(r);
+	return 0;
+}
+
+static int rp_step(struct dm_provider *p, int64_t n)
+{
+	struct rp *r = (struct rp *)p;
+
+	p->paused = true;
+	if (n < 0)
+		return rp_seek(p, p->st.seq > (uint64_t)-n ?
+					  p->st.seq + (uint64_t)n :
+					  1);
+	r->target_ts = UINT64_MAX;
+	while (n-- > 0 && !r->ended)
+		if (dm_src_poll(r->src, 1, deliver, r) == -ENODATA)
+			r->ended = true;
+	publish(r);
+	return 0;
+}
+
+static int rp_seek_time(struct dm_provider *p, uint64_t ts)
+{
+	struct rp *r = (struct rp *)p;
+	char spec[64];
+	uint64_t seq;
+
+	snprintf(spec, sizeof(spec), "%.9f", ts / 1e9);
+	if (dm_replay_resolve(r->src, spec, &seq))
+		seq = p->st.first_seq;
+	return rp_seek(p, seq);
+}
+
+static int rp_violation(struct dm_provider *p, int dir)
+{
+	struct rp *r = (struct rp *)p;
+	size_t i;
+
+	if (dir > 0) {
+		for (i = 0; i < r->nall; i++)
+			if (r->all[i].seq > p->st.seq)
+				return rp_seek(p, r->all[i].seq);
+	} else {
+		for (i = r->nall; i-- > 0;)
+			if (r->all[i].seq < p->st.seq)
+				return rp_seek(p, r->all[i].seq);
+	}
+	return -ENOENT;
+}
+
+static void rp_close(struct dm_provider *p)
+{
+	struct rp *r = (struct rp *)p;
+
+	dm_src_close(r->src);
+	dm_vrf_free(p->vrf);
+	free(r->all);
+	free(r);
+}
+
+static const struct dm_provider_ops replay_ops = {
+	.update = rp_refresh,
+	.step = rp_step,
+	.seek = rp_seek,
+	.seek_time = rp_seek_time,
+	.violation = rp_violation,
+	.close = rp_close,
+};
+
+int dm_provider_replay(struct dm_provider **out, const char *path, char *errbuf,
+		       size_t len)
+{
+	struct rp *r = calloc(1, sizeof(*r));
+	uint64_t last;
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	r->p.ops = &replay_ops;
+	err = dm_replay_open(&r->src, path, errbuf, len);
+	if (err) {
+		free(r);
+		return err;
+	}
+	r->p.vrf = dm_vrf_new(DM_RULES_HAL | DM_RULES_LINUX, NULL, NULL);
+	if (!r->p.vrf) {
+		rp_close(&r->p);
+		return -ENOMEM;
+	}
+	r->src->vrf = r->p.vrf;
+	r->p.strings = r->src->strings;
+	dm_replay_span(r->src, &r->p.st.first_seq, &r->p.st.last_seq);
+	err = dm_replay_violations(r->src, INT64_MAX, add_violation, r);
+	if (err) {
+		snprintf(errbuf, len, "%s: %s", path, r->src->err);
+		rp_close(&r->p);
+		return err;
+	}
+	r->p.st.speed = 1;
+	dm_text_escape(r->p.st.source, sizeof(r->p.st.source),
+		       r->src->ops->describe(r->src));
+	last = r->p.st.last_seq;
+	if (!dm_replay_resolve(r->src, "end", &last))
+		r->p.st.last_seq = last;
+	r->p.st.seq = 0;
+	publish(r);
+	*out = &r->p;
+	return 0;
+}

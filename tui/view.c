@@ -1,0 +1,592 @@
+/*
+ * view.c - see view.h.
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+#include "text.h"
+#include "view.h"
+
+#define LL(x) ((unsigned long long)(x))
+
+static const char *const tab_names[] = { "Generic",	   "Map registers",
+					 "Common buffers", "S/G lists",
+					 "Description",	   "Wait block" };
+static const char *const sort_names[] = { "ADAPTER",  "OWNER", "MR",
+					  "MAPPED",   "CB",    "SG",
+					  "CHANNELS", "FLUSH", "VIOL" };
+
+const char *dm_view_tab_name(int tab)
+{
+	return tab >= 0 && tab < 6 ? tab_names[tab] : "?";
+}
+
+const char *dm_view_sort_name(enum dm_sort s)
+{
+	return s < DM_SORT_COUNT ? sort_names[s] : "?";
+}
+
+__attribute__((format(printf, 4, 5))) static void
+add(struct dm_screen *s, enum dm_attr attr, uint64_t obj, const char *fmt, ...)
+{
+	struct dm_line *l;
+	size_t n;
+	va_list ap;
+
+	if (s->nlines >= s->rows)
+		return;
+	l = &s->lines[s->nlines++];
+	l->attr = attr;
+	l->object = obj;
+	va_start(ap, fmt);
+	vsnprintf(l->text, sizeof(l->text), fmt, ap);
+	va_end(ap);
+	/* cut to the width, never inside a UTF-8 sequence */
+	n = strlen(l->text);
+	if (n > (size_t)s->cols) {
+		n = (size_t)s->cols;
+		while (n && ((unsigned char)l->text[n] & 0xc0) == 0x80)
+			n--;
+		l->text[n] = 0;
+	}
+}
+
+static void si(char *buf, size_t len, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.1fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.1fM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+static void status(struct dm_ui *ui, const struct dm_provider *p,
+		   struct dm_screen *s)
+{
+	const struct dm_status *st = &p->st;
+	char ev[16], rate[16];
+
+	si(ev, sizeof(ev), (double)st->events);
+	si(rate, sizeof(rate), st->events_per_s);
+	add(s, DM_A_STATUS, 0,
+	    "dmatop %-6s %s  events %s (%s/s)  violations %llu  lost %llu  "
+	    "dropped %llu",
+	    st->mode, st->source, ev, rate, LL(st->violations), LL(st->lost),
+	    LL(st->dropped));
+	if (p->ops->seek) {
+		/* the replay timeline */
+		int w = s->cols - 44, fill;
+		double span = st->last_seq > st->first_seq ?
+				      (double)(st->last_seq - st->first_seq) :
+				      1;
+		char bar[512];
+
+		if (w < 10)
+			w = 10;
+		if (w > (int)sizeof(bar) - 1)
+			w = sizeof(bar) - 1;
+		fill = (int)((double)(st->seq > st->first_seq ?
+					      st->seq - st->first_seq :
+					      0) /
+			     span * w);
+		memset(bar, '=', (size_t)fill);
+		memset(bar + fill, '.', (size_t)(w - fill));
+		bar[fill < w ? fill : w - 1] = '|';
+		bar[w] = 0;
+		add(s, DM_A_STATUS, 0, "[%s] %10.6f s  #%llu/%llu  x%g", bar,
+		    st->ts / 1e9, LL(st->seq), LL(st->last_seq), st->speed);
+	} else if (st->health[0]) {
+		add(s, DM_A_ERROR, 0, "%s", st->health);
+	} else {
+		add(s, DM_A_STATUS, 0, "recording: %s",
+		    st->recording[0] ? st->recording : "(none)");
+	}
+}
+
+static bool matches(const struct dm_vadapter *ad, const struct dm_provider *p,
+		    const char *needle)
+{
+	char hex[24];
+
+	if (!needle[0])
+		return true;
+	snprintf(hex, sizeof(hex), "%llx", LL(ad->handle));
+	return strcasestr(dm_strtab_get(p->strings, ad->owner), needle) ||
+	       strcasestr(dm_strtab_get(p->strings, ad->name), needle) ||
+	       strcasestr(hex, needle);
+}
+
+static const struct dm_mark *mark_of(const struct dm_ui *ui, uint64_t h)
+{
+	uint32_t i;
+
+	for (i = 0; i < ui->nmarks; i++)
+		if (ui->marks[i].handle == h &&
+		    ui->now - ui->marks[i].since < DM_MARK_NS)
+			return &ui->marks[i];
+	return NULL;
+}
+
+static uint64_t key(const struct dm_vadapter *ad, enum dm_sort s)
+{
+	switch (s) {
+	case DM_SORT_MR:
+		return ad->mr_alloc - ad->mr_freed;
+	case DM_SORT_MAPPED:
+		return ad->mr_mapped;
+	case DM_SORT_CB:
+		return ad->cb_bytes;
+	case DM_SORT_SG:
+		return ad->sgs.count;
+	case DM_SORT_CHANNELS:
+		return ad->ch_alloc - ad->ch_freed;
+	case DM_SORT_FLUSH:
+		return ad->bytes_since_flush;
+	case DM_SORT_VIOLATIONS:
+		return ad->violations;
+	default:
+		return ad->handle;
+	}
+}
+
+static const struct dm_provider *sort_p;
+static const struct dm_ui *sort_ui;
+
+static int by_key(const void *a, const void *b)
+{
+	const struct dm_vadapter *x =
+		dm_vrf_adapter(sort_p->vrf, *(const uint32_t *)a);
+	const struct dm_vadapter *y =
+		dm_vrf_adapter(sort_p->vrf, *(const uint32_t *)b);
+	int c;
+
+	if (sort_ui->sort == DM_SORT_OWNER)
+		c = strcmp(dm_strtab_get(sort_p->strings, x->owner),
+			   dm_strtab_get(sort_p->strings, y->owner));
+	else
+		c = key(x, sort_ui->sort) < key(y, sort_ui->sort) ? -1 :
+		    key(x, sort_ui->sort) > key(y, sort_ui->sort) ? 1 :
+								    0;
+	if (!c)
+		c = x->handle < y->handle ? -1 : x->handle > y->handle;
+	/* numbers read best largest first, names A to Z */
+	if (sort_ui->sort != DM_SORT_OWNER && sort_ui->sort != DM_SORT_ADAPTER)
+		c = -c;
+	return sort_ui->reverse ? -c : c;
+}
+
+/* The adapters the list shows, in order; caller frees. */
+static uint32_t *adapter_rows(struct dm_ui *ui, const struct dm_provider *p,
+			      int *n)
+{
+	uint32_t i, count = dm_vrf_adapter_count(p->vrf);
+	uint32_t *rows = calloc(count ? count : 1, sizeof(*rows));
+
+	*n = 0;
+	if (!rows)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		const struct dm_vadapter *ad = dm_vrf_adapter(p->vrf, i);
+
+		if ((ad->live || mark_of(ui, ad->handle)) &&
+		    matches(ad, p, ui->filter))
+			rows[(*n)++] = i;
+	}
+	sort_p = p;
+	sort_ui = ui;
+	qsort(rows, (size_t)*n, sizeof(*rows), by_key);
+	return rows;
+}
+
+uint64_t dm_view_adapter_at(struct dm_ui *ui, const struct dm_provider *p,
+			    int i)
+{
+	int n;
+	uint32_t *rows = adapter_rows(ui, p, &n);
+	uint64_t h = rows && i >= 0 && i < n ?
+			     dm_vrf_adapter(p->vrf, rows[i])->handle :
+			     0;
+
+	free(rows);
+	return h;
+}
+
+static void scroll(struct dm_ui *ui, int n, int visible)
+{
+	if (ui->cursor >= n)
+		ui->cursor = n - 1;
+	if (ui->cursor < 0)
+		ui->cursor = 0;
+	if (ui->top > ui->cursor)
+		ui->top = ui->cursor;
+	if (visible > 0 && ui->cursor >= ui->top + visible)
+		ui->top = ui->cursor - visible + 1;
+	if (ui->top < 0)
+		ui->top = 0;
+}
+
+static void adapters(struct dm_ui *ui, const struct dm_provider *p,
+		     struct dm_screen *s, int visible)
+{
+	/* the owner column takes what the numbers leave */
+	int ow = s->cols < 80 ? 12 : s->cols - 68 > 48 ? 48 : s->cols - 68;
+	uint32_t *rows;
+	int n, i;
+
+	add(s, DM_A_TITLE, 0, "  %-8s %-*s %7s %6s %5s %9s %4s %3s %8s %5s%s",
+	    "ADAPTER", ow, "OWNER", "MR", "MAPPED", "CB", "CB BYTES", "SG",
+	    "CH", "UNFLUSH", "VIOL", ui->filter[0] ? "  (filtered)" : "");
+	rows = adapter_rows(ui, p, &n);
+	scroll(ui, n, visible);
+	s->list_first = s->nlines;
+	s->list_rows = visible;
+	for (i = ui->top; rows && i < n && i < ui->top + visible; i++) {
+		const struct dm_vadapter *ad = dm_vrf_adapter(p->vrf, rows[i]);
+		const struct dm_mark *m = mark_of(ui, ad->handle);
+		char owner[256];
+		enum dm_attr attr = i == ui->cursor ? DM_A_SELECTED :
+				    ad->violations  ? DM_A_VIOLATION :
+				    m ? (m->gone ? DM_A_GONE : DM_A_NEW) :
+					DM_A_NORMAL;
+		/* a marker character too, for terminals without colour */
+		char mark = ad->violations ? '!' :
+			    m		   ? (m->gone ? '-' : '+') :
+					     ' ';
+
+		dm_text_escape(owner, sizeof(owner),
+			       dm_strtab_get(p->strings, ad->owner));
+		add(s, attr, ad->handle,
+		    "%c %08llx %-*.*s %7llu %6llu %5u %9llu %4u %3llu %8llu "
+		    "%5llu",
+		    mark, LL(ad->handle), ow, ow, owner,
+		    LL(ad->mr_alloc - ad->mr_freed), LL(ad->mr_mapped),
+		    ad->cbs.count, LL(ad->cb_bytes), ad->sgs.count,
+		    LL(ad->ch_alloc - ad->ch_freed), LL(ad->bytes_since_flush),
+		    LL(ad->violations));
+	}
+	if (!n)
+		add(s, DM_A_NORMAL, 0, "  %s",
+		    ui->filter[0] ? "no adapter matches the filter" :
+				    "no adapter yet");
+	free(rows);
+}
+
+/* What Enter opens on a line of a !dma block: its object's address. */
+static uint64_t object_of(const char *line)
+{
+	unsigned long long v;
+
+	if (sscanf(line, "  Map register file %llx", &v) == 1 ||
+	    sscanf(line, "      Virtual address:  %llx", &v) == 1 ||
+	    sscanf(line, "   Scatter/gather list %llx", &v) == 1)
+		return v;
+	return 0;
+}
+
+static void detail(struct dm_ui *ui, const struct dm_provider *p,
+		   struct dm_screen *s, int visible)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int i, n = 0, t;
+	char tabs[256] = "";
+
+	for (t = 0; t < 6; t++) {
+		size_t o = strlen(tabs);
+
+		snprintf(tabs + o, sizeof(tabs) - o,
+			 t == ui->tab ? "[%s] " : " %s  ", tab_names[t]);
+	}
+	s->tab_row = s->nlines;
+	add(s, DM_A_TAB, 0, "%s", tabs);
+	if (!f)
+		return;
+	if (dm_dump_adapter(f, p->vrf, p->strings, ui->adapter,
+			    1u << ui->tab)) {
+		fclose(f);
+		free(buf);
+		add(s, DM_A_ERROR, 0, "adapter %08llx is gone",
+		    LL(ui->adapter));
+		return;
+	}
+	fclose(f);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		n++;
+	free(buf);
+	/* again, now that we know how many lines there are */
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	dm_dump_adapter(f, p->vrf, p->strings, ui->adapter, 1u << ui->tab);
+	fclose(f);
+	scroll(ui, n, visible);
+	s->list_first = s->nlines;
+	s->list_rows = visible;
+	save = NULL;
+	for (i = 0, line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), i++)
+		if (i >= ui->top && i < ui->top + visible)
+			add(s, i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL,
+			    object_of(line), "%s", line);
+	free(buf);
+}
+
+static void violations(struct dm_ui *ui, const struct dm_provider *p,
+		       struct dm_screen *s, int visible)
+{
+	int n = (int)p->nviol, i;
+
+	add(s, DM_A_TITLE, 0, "  %-13s %-7s %-34s %-8s %s", "TIME", "CODE",
+	    "RULE", "ADAPTER", "PARAMETERS 2, 3, 4");
+	scroll(ui, n, visible);
+	s->list_first = s->nlines;
+	s->list_rows = visible;
+	for (i = ui->top; i < n && i < ui->top + visible; i++) {
+		/* newest first */
+		const struct dm_violation *v = &p->viol[n - 1 - i];
+		const struct dm_rule *r;
+		char code[16];
+
+		if (v->rule >= DM_R_COUNT)
+			continue;
+		r = &dm_rules[v->rule];
+		if (r->has_sub)
+			snprintf(code, sizeof(code), "0x%02X.%u", r->code,
+				 r->sub);
+		else
+			snprintf(code, sizeof(code), "0x%02X", r->code);
+		add(s, i == ui->cursor ? DM_A_SELECTED : DM_A_VIOLATION, v->seq,
+		    "! %13.6f %-7s %-34s %08llx %llx %llx %llx", v->ts / 1e9,
+		    code, r->name, LL(v->adapter), LL(v->p[0]), LL(v->p[1]),
+		    LL(v->p[2]));
+	}
+	if (!n)
+		add(s, DM_A_NORMAL, 0, "  no violation");
+	else if (ui->cursor < n) {
+		const struct dm_violation *v = &p->viol[n - 1 - ui->cursor];
+
+		if (v->rule < DM_R_COUNT) {
+			const struct dm_rule *r = &dm_rules[v->rule];
+			char caller[256];
+
+			add(s, DM_A_NORMAL, 0, "%s", "");
+			add(s, DM_A_STATUS, 0, "event #%llu, %s: %s",
+			    LL(v->seq),
+			    dm_text_escape(
+				    caller, sizeof(caller),
+				    dm_strtab_get(p->strings, v->caller)),
+			    r->text);
+			for (i = 0; i < 3; i++)
+				if (r->param[i])
+					add(s, DM_A_NORMAL, 0,
+					    "  parameter %d (%s): 0x%llx",
+					    i + 2, r->param[i], LL(v->p[i]));
+		}
+	}
+}
+
+static void history(struct dm_ui *ui, const struct dm_provider *p,
+		    struct dm_screen *s, int visible)
+{
+	int n = 0, i, shown = 0;
+	char caller[256];
+
+	for (i = 0; i < (int)p->nevents; i++)
+		n += p->events[i].obj == ui->object ||
+		     p->events[i].va == ui->object;
+	add(s, DM_A_TITLE, 0,
+	    "  history of %08llx on adapter %08llx "
+	    "(recent events)",
+	    LL(ui->object), LL(ui->adapter));
+	scroll(ui, n, visible);
+	s->list_first = s->nlines;
+	s->list_rows = visible;
+	for (i = 0; i < (int)p->nevents; i++) {
+		const struct dm_event *e = &p->events[i];
+
+		if (e->obj != ui->object && e->va != ui->object)
+			continue;
+		if (shown >= ui->top && shown < ui->top + visible)
+			add(s,
+			    shown == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL,
+			    0, "  #%-9llu %13.6f %-14s len %-6llu %s",
+			    LL(e->seq), e->ts / 1e9,
+			    dm_event_kind_name(e->kind), LL(e->len),
+			    dm_text_escape(
+				    caller, sizeof(caller),
+				    dm_strtab_get(p->strings, e->caller)));
+		shown++;
+	}
+	if (!n)
+		add(s, DM_A_NORMAL, 0,
+		    "  none of the recent events touched it");
+}
+
+static const char *const help_text[] = {
+	"dmatop keys (after htop; time keys after atop and below)",
+	"",
+	"  F1 ? h      this help              F10 q       quit",
+	"  arrows      move                   PgUp PgDn   page",
+	"  Home End    first, last            Enter       open",
+	"  Esc Bksp    back                   Tab         next tab / view",
+	"  F3 /        search                 F4 \\        filter",
+	"  F6 < >      sort by another column I           invert the sort",
+	"  v           violations             a           adapters",
+	"  1..6        detail tab (!dma 0x1 0x2 0x4 0x8 0x10 0x20)",
+	"  :           command: !dma, !dma ADAPTER [FLAGS]",
+	"",
+	"replay:",
+	"  Space z     pause / play           t T         next / previous event",
+	"  ] [         1 s forward / back     n N         next / previous violation",
+	"  b           go to a time (12.5, #seq, end)",
+	"  r           rewind to the start    Z           the end",
+	"  + -         faster / slower",
+	"",
+	"Marks: ! violations  + new adapter  - vanished adapter",
+};
+
+int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
+{
+	uint32_t *rows;
+	int n = 0, i;
+
+	switch (ui->view) {
+	case DM_VIEW_ADAPTERS:
+		rows = adapter_rows(ui, p, &n);
+		free(rows);
+		return n;
+	case DM_VIEW_VIOLATIONS:
+		return (int)p->nviol;
+	case DM_VIEW_HISTORY:
+		for (i = 0; i < (int)p->nevents; i++)
+			n += p->events[i].obj == ui->object ||
+			     p->events[i].va == ui->object;
+		return n;
+	case DM_VIEW_HELP:
+		return (int)(sizeof(help_text) / sizeof(help_text[0]));
+	default:
+		return 1 << 20; /* detail: scroll() bounds it */
+	}
+}
+
+void dm_view_track(struct dm_ui *ui, const struct dm_provider *p)
+{
+	uint32_t i, j, n = dm_vrf_adapter_count(p->vrf);
+	uint64_t now_live[256];
+	uint32_t nlive = 0;
+
+	for (i = 0; i < n && nlive < 256; i++)
+		if (dm_vrf_adapter(p->vrf, i)->live)
+			now_live[nlive++] = dm_vrf_adapter(p->vrf, i)->handle;
+	/* the first look marks nothing: everything is new then */
+	for (i = 0; ui->nknown && i < nlive; i++) {
+		for (j = 0; j < ui->nknown && ui->known[j] != now_live[i]; j++)
+			;
+		if (j == ui->nknown && ui->nmarks < 64)
+			ui->marks[ui->nmarks++] =
+				(struct dm_mark){ now_live[i], ui->now, false };
+	}
+	for (j = 0; j < ui->nknown; j++) {
+		for (i = 0; i < nlive && now_live[i] != ui->known[j]; i++)
+			;
+		if (i == nlive && ui->nmarks < 64)
+			ui->marks[ui->nmarks++] =
+				(struct dm_mark){ ui->known[j], ui->now, true };
+	}
+	/* forget old marks */
+	for (i = j = 0; i < ui->nmarks; i++)
+		if (ui->now - ui->marks[i].since < DM_MARK_NS)
+			ui->marks[j++] = ui->marks[i];
+	ui->nmarks = j;
+	memcpy(ui->known, now_live, nlive * sizeof(*now_live));
+	ui->nknown = nlive ? nlive : ui->nknown;
+	if (!nlive)
+		ui->nknown = 0;
+}
+
+void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
+		    struct dm_screen *s)
+{
+	static const char *const keys[] = {
+		[DM_VIEW_ADAPTERS] =
+			"F1 Help  F3 Search  F4 Filter  F6 Sort  "
+			"Enter Detail  v Violations  : !dma  q Quit",
+		[DM_VIEW_DETAIL] = "1-6/Tab tabs  Enter History  Esc Back  "
+				   "v Violations  q Quit",
+		[DM_VIEW_VIOLATIONS] = "Enter Go to it  Esc Back  a Adapters  "
+				       "q Quit",
+		[DM_VIEW_HISTORY] = "Esc Back  q Quit",
+		[DM_VIEW_HELP] = "Esc Back  q Quit",
+	};
+	int visible, i;
+
+	free(s->lines);
+	s->lines =
+		calloc((size_t)(s->rows > 0 ? s->rows : 1), sizeof(*s->lines));
+	s->nlines = 0;
+	s->tab_row = -1;
+	s->list_first = s->list_rows = 0;
+	if (!s->lines)
+		return;
+	if (s->cols < DM_MIN_COLS || s->rows < DM_MIN_ROWS) {
+		add(s, DM_A_ERROR, 0, "terminal %dx%d is too small:", s->cols,
+		    s->rows);
+		add(s, DM_A_ERROR, 0, "dmatop needs %dx%d", DM_MIN_COLS,
+		    DM_MIN_ROWS);
+		add(s, DM_A_NORMAL, 0, "q quits");
+		return;
+	}
+	status(ui, p, s);
+	add(s, DM_A_TAB, 0, "%s Adapters %s Violations (%zu) %s Help %s %s",
+	    ui->view == DM_VIEW_ADAPTERS ? "[" : " ",
+	    ui->view == DM_VIEW_VIOLATIONS ? "[" : " ", p->nviol,
+	    ui->view == DM_VIEW_HELP ? "[" : " ",
+	    ui->view == DM_VIEW_DETAIL ? "  detail of" : "",
+	    ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY ?
+		    "adapter" :
+		    "");
+	if (ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY)
+		snprintf(s->lines[s->nlines - 1].text +
+				 strlen(s->lines[s->nlines - 1].text),
+			 24, " %08llx", LL(ui->adapter));
+	/* rows left for the list: minus title, message and key bar */
+	visible = s->rows - s->nlines - 3;
+	switch (ui->view) {
+	case DM_VIEW_ADAPTERS:
+		adapters(ui, p, s, visible);
+		break;
+	case DM_VIEW_DETAIL:
+		detail(ui, p, s, visible);
+		break;
+	case DM_VIEW_VIOLATIONS:
+		violations(ui, p, s, visible - 6);
+		break;
+	case DM_VIEW_HISTORY:
+		history(ui, p, s, visible);
+		break;
+	case DM_VIEW_HELP:
+		for (i = 0; i < (int)(sizeof(help_text) / sizeof(*help_text));
+		     i++)
+			add(s, DM_A_NORMAL, 0, "%s", help_text[i]);
+		break;
+	}
+	while (s->nlines < s->rows - 2)
+		add(s, DM_A_NORMAL, 0, "%s", "");
+	add(s, ui->message[0] ? DM_A_ERROR : DM_A_NORMAL, 0, "%s", ui->message);
+	add(s, DM_A_KEYS, 0, "%s", keys[ui->view]);
+}
+
+void dm_screen_free(struct dm_screen *s)
+{
+	free(s->lines);
+	s->lines = NULL;
+}
