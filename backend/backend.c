@@ -148,9 +148,6 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 	err = dm_shm_create(&l.shm, &so, &res->stale_pid, errbuf, len);
 	if (err)
 		goto out;
-	snprintf(msg, sizeof(msg), "publishing %s at /dev/shm/dmatop-%s",
-		 src->ops->describe(src), o->name);
-	log(ctx, msg);
 	if (res->stale_pid) {
 		snprintf(msg, sizeof(msg),
 			 "removed the segment a dead backend (pid %d) left",
@@ -167,6 +164,9 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 		if (err)
 			goto out;
 	}
+	snprintf(msg, sizeof(msg), "publishing %s at /dev/shm/dmatop-%s",
+		 src->ops->describe(src), o->name);
+	log(ctx, msg);
 	start = now_ns();
 	while (!*stop) {
 		uint64_t now;

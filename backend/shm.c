@@ -123,6 +123,13 @@ static int claim(const char *path, pid_t *stale, char *errbuf, size_t len)
 		return -ELOOP;
 	}
 	fd = shm_open(path, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd < 0 && errno == EACCES && !lstat(dev, &sb)) {
+		snprintf(errbuf, len,
+			 "%s belongs to uid %u and is not readable by you: "
+			 "choose another --name",
+			 dev, (unsigned)sb.st_uid);
+		return -EEXIST;
+	}
 	if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
 	    sb.st_size < (off_t)DM_SHM_PAYLOAD ||
 	    pread(fd, &h, sizeof(h), 0) != sizeof(h) || !header_ok(&h)) {

@@ -275,11 +275,13 @@ static bool check_mdl(struct dm_vrf *vrf, uint32_t a, uint32_t data)
 	}
 	if (va + ev->len > end) {
 		if ((end - 1) / DM_PAGE_SIZE !=
-		    (va + ev->len - 1) / DM_PAGE_SIZE)
+		    (va + ev->len - 1) / DM_PAGE_SIZE) {
+			/* pages the MDL does not have: nothing to account */
 			report(vrf, DM_R_CROSSES_PAGE, a, mdl, 0, mdl, ev->len);
-		else
-			report(vrf, DM_R_BUFFER_TOO_SHORT, a, mdl,
-			       va + ev->len - end, 0, 0);
+			return false;
+		}
+		report(vrf, DM_R_BUFFER_TOO_SHORT, a, mdl, va + ev->len - end,
+		       0, 0);
 	}
 	if ((vrf->ad[a].desc & DM_DESC_NONCOHERENT) &&
 	    ev->dir != DM_DIR_TO_DEVICE) {

@@ -854,6 +854,13 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 		if (!err && sqlite3_exec(rec->db, "COMMIT", NULL, NULL, NULL))
 			err = sql_err(rec, sqlite3_errcode(rec->db),
 				      "closing the session");
+		/* a closed recording is one file: readable without write
+		 * access to its directory, copied without its -wal */
+		if (!err &&
+		    sqlite3_exec(rec->db, "PRAGMA journal_mode = DELETE", NULL,
+				 NULL, NULL))
+			err = sql_err(rec, sqlite3_errcode(rec->db),
+				      "closing the session");
 	}
 	if (err)
 		snprintf(errbuf, len, "%s", rec->errmsg);

@@ -455,6 +455,20 @@ bool dm_src_is_replay(const struct dm_src *src)
 	return src->ops == &replay_ops;
 }
 
+bool dm_replay_closed(struct dm_src *src)
+{
+	sqlite3_stmt *st;
+	bool closed = false;
+
+	if (!sqlite3_prepare_v2(R(src)->db,
+				"SELECT 1 FROM session WHERE key = 'ended'", -1,
+				&st, NULL)) {
+		closed = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return closed;
+}
+
 void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last)
 {
 	*first = R(src)->first;
@@ -562,8 +576,10 @@ int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
 	secs = strtod(spec, &end);
 	if (errno || *end || end == spec || !(secs >= 0) || secs > 1e10)
 		return -EINVAL;
-	if (!rp->last || ts_at(rp, rp->first) > (int64_t)(secs * 1e9))
-		return -ERANGE;
+	if (!rp->last || ts_at(rp, rp->first) > (int64_t)(secs * 1e9)) {
+		*seq = rp->first ? rp->first - 1 : 0; /* before it all */
+		return 0;
+	}
 	/* ts grows with seq: the last event at or before the time */
 	lo = rp->first;
 	hi = rp->last;

@@ -22,13 +22,17 @@
 int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
 		   size_t len);
 bool dm_src_is_replay(const struct dm_src *src);
+/* Was the recording closed cleanly? A killed recorder's is not: it holds
+ * what was committed, no more. */
+bool dm_replay_closed(struct dm_src *src);
 /* First and last event sequence numbers (0, 0 when empty). */
 void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last);
 /*
  * A moment in the recording: "12.5" (seconds of recorded time), "#1234"
  * (an event's sequence number) or "end". *seq is the last event at or
- * before it. -EINVAL for a spec that is none of these, -ERANGE outside
- * the recording.
+ * before it: one before the first event for a time before it, the last
+ * for a time after the end. -EINVAL for a spec that is none of these,
+ * -ERANGE for an event number the recording does not have.
  */
 int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq);
 /* The violations recorded up to and including event seq, in order. */

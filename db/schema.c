@@ -62,7 +62,8 @@ static const char schema_sql[] =
 	"  LEFT JOIN string o ON o.id = a.owner;\n"
 	"CREATE VIEW violations AS SELECT v.id, v.seq, v.ts, v.code, v.sub,\n"
 	"  printf('0x%02X', v.code) ||\n"
-	"  CASE WHEN r.p2 = 'violation code' THEN printf('.%d', v.sub)\n"
+	"  CASE WHEN r.p2 = 'violation code' AND v.sub != 0\n"
+	"  THEN printf('.%d', v.sub)\n"
 	"  ELSE '' END AS bugcheck, v.rule, v.p2, v.p3, v.p4,\n"
 	"  v.adapter, n.text AS adapter_name, s.text AS caller, v.object,\n"
 	"  v.message FROM violation v\n"
@@ -287,6 +288,11 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	if (sb.st_size == 0)
 		return fail(errbuf, len, -EINVAL,
 			    "%s: empty file, not a dmatop recording", path);
+	if (sb.st_size < 512)
+		return fail(errbuf, len, -EINVAL,
+			    "%s: %lld bytes, too short for a SQLite database "
+			    "(a truncated recording?)",
+			    path, (long long)sb.st_size);
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
 		err = fail(errbuf, len, -EIO, "%s: %s", path,

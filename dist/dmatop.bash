@@ -38,6 +38,14 @@ _dmatop()
 		COMPREPLY=($(compgen -W "end" -- "$cur"))
 		return
 		;;
+	--screen)
+		COMPREPLY=($(compgen -W "adapters violations help detail:" -- "$cur"))
+		return
+		;;
+	--size)
+		COMPREPLY=($(compgen -W "80x24 100x30 132x43" -- "$cur"))
+		return
+		;;
 	--dump)
 		COMPREPLY=($(compgen -W "0 0,1 0,2 0,4 0,8 0,10 0,20 0,3f" -- "$cur"))
 		return
@@ -50,8 +58,8 @@ _dmatop()
 
 	COMPREPLY=($(compgen -W '--sim --sim= --seed= --duration= --record=
 		--replay= --at= --batch --dump --dump= --json --backend --name=
-		--group= --speed= --attach --attach= --list-scenarios --help
-		--version' -- "$cur"))
+		--group= --speed= --attach --attach= --screen= --size=
+		--list-scenarios --help --version' -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 }
 complete -F _dmatop dmatop

@@ -19,7 +19,14 @@ printf "%s\n" "$out" | grep -q '^dmatop [0-9]'; ok $? "--version prints the vers
 
 run --frobnicate
 is "$rc" 2 "an unknown option is a usage error"
-printf "%s\n" "$err" | grep -q "unknown option '--frobnicate'"; ok $? "... named in the message"
+printf "%s\n" "$err" | grep -q "option '--frobnicate'"; ok $? "... named in the message"
+run -V
+is "$rc" 2 "an unknown short option is a usage error"
+printf "%s\n" "$err" | grep -q "unknown option '-V'"; ok $? "... called unknown, not short of an argument"
+run --sim --speed=2 --batch
+is "$rc" 2 "an option that would be ignored (--speed without --backend) is refused"
+run --sim=ndis --seed=010 --batch --json
+is "$(jget "$(printf "%s\n" "$out" | tail -n 1)" '$.source')" "sim:ndis seed=10" "--seed is decimal (010 is ten)"
 
 run --sim --seed=banana --batch
 is "$rc" 2 "a bad --seed is a usage error"

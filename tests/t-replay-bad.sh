@@ -20,8 +20,12 @@ sqlite3 "$TMP/good.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 bad "$TMP/missing.db" "No such file" "a file that does not exist"
 : >"$TMP/empty.db"
 bad "$TMP/empty.db" "empty file" "an empty file"
-echo "hello, world" >"$TMP/text.db"
+seq 1 1000 >"$TMP/text.db"
 bad "$TMP/text.db" "not a SQLite database" "a text file"
+echo "hello, world" >"$TMP/short.db"
+bad "$TMP/short.db" "too short for a SQLite database" "a 13-byte file"
+head -c 50 "$TMP/good.db" >"$TMP/fifty.db"
+bad "$TMP/fifty.db" "truncated recording" "the first 50 bytes of a recording"
 mkdir "$TMP/dir.db"
 bad "$TMP/dir.db" "not a regular file" "a directory"
 sqlite3 "$TMP/other.db" 'CREATE TABLE t(x); PRAGMA application_id = 42;'

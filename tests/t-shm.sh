@@ -45,7 +45,7 @@ grep -q "stopped: 4237 events" "$TMP/be.err"; ok $? "... and says what it saw"
 is "$?" 1 "attaching to no backend: exit 1"
 grep -q "no backend named '$N' is running" "$TMP/err"; ok $? "... saying so"
 "$DMATOP" --attach='../etc' --batch >/dev/null 2>"$TMP/err"
-is "$?" 1 "a name with a slash is refused"
+is "$?" 2 "a name with a slash is a usage error"
 
 # --- a symlink planted at the name ---
 ln -s "$TMP/target" "$seg"

@@ -82,7 +82,7 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 		nanosleep(&nap, NULL);
 	}
 	status = s.hdr.violations_total ? 3 : 0;
-	if (o->dump && dm_batch_dump(out, o, s.vrf, s.strings))
+	if (o->dump && dm_batch_dump(out, errf, o, s.vrf, s.strings))
 		status = 2;
 	dm_text_escape(src, sizeof(src), s.hdr.source);
 	if (o->json) {

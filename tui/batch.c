@@ -19,6 +19,7 @@ struct run {
 	struct dm_rec *rec;
 	FILE *out;
 	int err;
+	bool interrupted;
 	uint64_t last_seq, last_ts;
 };
 
@@ -33,7 +34,7 @@ void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 	char code[16], caller[256];
 	int i;
 
-	if (rule->has_sub)
+	if (rule->has_sub && rule->sub)
 		snprintf(code, sizeof(code), "0x%02X.%u", rule->code,
 			 rule->sub);
 	else
@@ -79,6 +80,8 @@ static void print_violation(void *ctx, const struct dm_violation *v)
 	if (r->rec)
 		dm_rec_violation(r->rec, v);
 	dm_batch_violation(r->out, r->o, r->vrf, r->src->strings, v);
+	/* each as it is found, even into a pipe */
+	fflush(r->out);
 }
 
 static void recorded_violation(void *ctx, const struct dm_violation *v)
@@ -152,11 +155,20 @@ static void json_adapters(FILE *out, const struct dm_vrf *vrf,
 	}
 }
 
-int dm_batch_dump(FILE *out, const struct dm_batch_opts *o,
+int dm_batch_dump(FILE *out, FILE *errf, const struct dm_batch_opts *o,
 		  const struct dm_vrf *vrf, const struct dm_strtab *st)
 {
-	int err;
+	uint32_t a = dm_vrf_adapter_find(vrf, o->dump_adapter);
 
+	if (o->dump_adapter &&
+	    (a == DM_VRF_NONE || !dm_vrf_adapter(vrf, a)->live)) {
+		fprintf(errf, "dmatop: --dump: no adapter %llx%s\n",
+			(unsigned long long)o->dump_adapter,
+			a == DM_VRF_NONE ? "" : " (it was released)");
+		if (!o->json)
+			dm_dump_help(out);
+		return -ENOENT;
+	}
 	if (o->json) {
 		json_adapters(out, vrf, st, o->dump_adapter);
 		return 0;
@@ -165,10 +177,7 @@ int dm_batch_dump(FILE *out, const struct dm_batch_opts *o,
 		dm_dump_list(out, vrf, st);
 		return 0;
 	}
-	err = dm_dump_adapter(out, vrf, st, o->dump_adapter, o->dump_flags);
-	if (err)
-		dm_dump_help(out);
-	return err;
+	return dm_dump_adapter(out, vrf, st, o->dump_adapter, o->dump_flags);
 }
 
 /* The state at --at, and the violations recorded up to it. */
@@ -204,7 +213,14 @@ static int run_source(struct run *r, FILE *errf)
 		if (r->rec && dm_rec_want_checkpoint(r->rec, r->vrf))
 			dm_rec_checkpoint(r->rec, r->vrf, r->last_seq,
 					  r->last_ts);
-	} while (n >= 0 && !r->err);
+	} while (n >= 0 && !r->err && !(r->o->stop && *r->o->stop));
+	if (r->o->stop && *r->o->stop) {
+		r->interrupted = true;
+		fprintf(errf, "dmatop: interrupted after event %llu%s\n",
+			(unsigned long long)r->last_seq,
+			r->rec ? "; the recording is closed cleanly" : "");
+		return 1;
+	}
 	if (r->err || (n < 0 && n != -ENODATA)) {
 		fprintf(errf, "dmatop: %s stopped after event %llu: %s\n",
 			r->src->ops->describe(r->src),
@@ -306,11 +322,13 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 				(unsigned long long)rs.gaps);
 		}
 	}
-	if (!status && o->dump && dm_batch_dump(out, o, r.vrf, src->strings))
+	if (!status && o->dump &&
+	    dm_batch_dump(out, errf, o, r.vrf, src->strings))
 		status = 2;
 	if (!status && dm_vrf_stats(r.vrf)->violations)
 		status = 3;
-	if (status != 1)
+	/* a usage or source error is one line; the rest ends in figures */
+	if (status == 0 || status == 3 || r.interrupted)
 		summary(&r, out, errf);
 	src->vrf = NULL;
 	dm_vrf_free(r.vrf);

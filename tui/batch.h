@@ -5,6 +5,7 @@
 #ifndef DMATOP_BATCH_H
 #define DMATOP_BATCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct dm_batch_opts {
 	const char *at;	    /* replay: --at=TIME, or NULL */
 	const char *detail; /* scenario, for the recording's session */
 	uint64_t seed;
+	volatile sig_atomic_t *stop; /* set by a signal: finish now */
 };
 
 /* Returns the exit status: 0 clean, 3 violations, 1 runtime error
@@ -37,7 +39,7 @@ void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 			const struct dm_violation *v);
 /* What --dump asks for; -ENOENT/-EINVAL (after !dma's help) when the
  * adapter or flags are wrong. */
-int dm_batch_dump(FILE *out, const struct dm_batch_opts *o,
+int dm_batch_dump(FILE *out, FILE *errf, const struct dm_batch_opts *o,
 		  const struct dm_vrf *vrf, const struct dm_strtab *st);
 
 #endif

@@ -26,6 +26,7 @@
 #include "backend.h"
 #include "dump.h"
 #include "provider.h"
+#include "shm.h"
 #include "replay.h"
 #include "simhal/sim.h"
 #include "verifier.h"
@@ -73,6 +74,9 @@ static void usage(FILE *out)
 		"                      0: as fast as it runs, the default for storm)\n"
 		"  --attach[=NAME]     view a running backend; with --duration, follow\n"
 		"                      its new violations that long\n"
+		"  --screen=VIEW       with --batch: print one screen of the inspector:\n"
+		"                      adapters, violations, help, detail:ADAPTER[:TAB]\n"
+		"  --size=COLSxROWS    the terminal --screen lays out for (100x30)\n"
 		"  --list-scenarios    list the simulated scenarios\n"
 		"\n"
 		"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
@@ -359,7 +363,7 @@ int main(int argc, char **argv)
 				    .dump_flags = DM_DUMP_GENERIC };
 	const char *scenario = NULL, *replay = NULL, *name = "default";
 	const char *attach = NULL, *group = NULL, *screen = NULL, *size = NULL;
-	bool backend = false;
+	bool backend = false, seed_given = false;
 	double speed = -1;
 	uint64_t seed = 1, duration = 0;
 	bool sim = false, batch = false;
@@ -379,7 +383,8 @@ int main(int argc, char **argv)
 			scenario = optarg;
 			break;
 		case OPT_SEED:
-			if (parse_u64(optarg, 0, &seed)) {
+			seed_given = true;
+			if (parse_u64(optarg, 10, &seed)) {
 				fprintf(stderr,
 					"dmatop: --seed takes a whole "
 					"number, not '%s'\n",
@@ -390,7 +395,7 @@ int main(int argc, char **argv)
 		case OPT_DURATION:
 			errno = 0;
 			secs = strtod(optarg, &end);
-			if (errno || *end || !(secs > 0) || secs > 1e9) {
+			if (errno || *end || !(secs >= 1e-9) || secs > 1e9) {
 				fprintf(stderr,
 					"dmatop: --duration takes "
 					"seconds (e.g. 2.5), not "
@@ -406,8 +411,9 @@ int main(int argc, char **argv)
 		case OPT_DUMP:
 			if (parse_dump(optarg, &bo)) {
 				fprintf(stderr,
-					"dmatop: bad --dump argument "
-					"'%s'\n",
+					"dmatop: bad --dump argument '%s': "
+					"ADAPTER and FLAGS are hexadecimal, "
+					"FLAGS 1 to 3f\n",
 					optarg);
 				dm_dump_help(stderr);
 				return EXIT_USAGE;
@@ -471,15 +477,23 @@ int main(int argc, char **argv)
 			printf("dmatop %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			if (optopt)
+			/* getopt leaves our long options' codes (>= 256) in
+			 * optopt when their argument is wrong, the character
+			 * of an unknown short option, 0 for an unknown or
+			 * ambiguous long one */
+			if (optopt >= 256)
 				fprintf(stderr, "dmatop: option '%s' %s\n",
 					argv[optind - 1],
 					strchr(argv[optind - 1], '=') ?
 						"takes no argument" :
 						"needs an argument");
+			else if (optopt)
+				fprintf(stderr,
+					"dmatop: unknown option '-%c'\n",
+					optopt);
 			else
 				fprintf(stderr,
-					"dmatop: unknown option "
+					"dmatop: unknown or ambiguous option "
 					"'%s'\n",
 					argv[optind - 1]);
 			fprintf(stderr, "Try 'dmatop --help'.\n");
@@ -488,10 +502,54 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr,
-			"dmatop: unexpected argument '%s'\n"
+			"dmatop: unexpected argument '%s'%s\n"
 			"Try 'dmatop --help'.\n",
-			argv[optind]);
+			argv[optind],
+			optind > 1 && !strcmp(argv[optind - 1], "--sim") ?
+				" (a scenario goes --sim=SCENARIO)" :
+				"");
 		return EXIT_USAGE;
+	}
+	{
+		/* options that would be ignored are mistakes: say so */
+		const char *bad = NULL;
+		char path[96];
+
+		if (!backend && (speed >= 0 || group))
+			bad = "--speed and --group go with --backend";
+		else if (backend && (bo.json || bo.dump || bo.at || screen))
+			bad = "--backend publishes; --json, --dump, --at and "
+			      "--screen are for viewers";
+		else if (replay && (duration || seed_given))
+			bad = "--duration and --seed go with --sim, not "
+			      "--replay";
+		else if (attach && seed_given)
+			bad = "--seed goes with --sim, not --attach";
+		else if (bo.dump && !batch)
+			bad = "--dump goes with --batch";
+		if (bad) {
+			fprintf(stderr, "dmatop: %s\n", bad);
+			return EXIT_USAGE;
+		}
+		if (dm_shm_path(path, sizeof(path),
+				attach && *attach ? attach : name)) {
+			fprintf(stderr,
+				"dmatop: '%s' is no backend name: use up to "
+				"%d letters, digits, '-', '_' or '.'\n",
+				attach && *attach ? attach : name,
+				DM_SHM_NAME_MAX);
+			return EXIT_USAGE;
+		}
+		if (bo.at && strcmp(bo.at, "end") &&
+		    !(bo.at[0] == '#' && bo.at[1] &&
+		      strspn(bo.at + 1, "0123456789") == strlen(bo.at + 1)) &&
+		    !(strtod(bo.at, &end) >= 0 && !*end && end != bo.at)) {
+			fprintf(stderr,
+				"dmatop: --at=%s: give seconds (12.5), #SEQ "
+				"or end\n",
+				bo.at);
+			return EXIT_USAGE;
+		}
 	}
 	if (attach && (sim || replay || backend || bo.record)) {
 		fprintf(stderr, "dmatop: --attach views a running backend: "
@@ -541,6 +599,12 @@ int main(int argc, char **argv)
 				err == -ENOMEM ? strerror(ENOMEM) : errbuf);
 			return 1;
 		}
+		if (!dm_replay_closed(src))
+			fprintf(stderr,
+				"dmatop: note: %s was not closed cleanly (its "
+				"recorder was killed or stopped): it holds "
+				"what was committed\n",
+				replay);
 	} else {
 		bo.detail = scenario ? scenario : "mixed";
 		bo.seed = seed;
@@ -551,6 +615,15 @@ int main(int argc, char **argv)
 				err == -EINVAL ? errbuf : strerror(-err));
 			return err == -EINVAL ? EXIT_USAGE : 1;
 		}
+	}
+	{
+		/* a cancelled CI job still gets its violations, its figures
+		 * and a recording closed cleanly */
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		bo.stop = &stop;
 	}
 	status = dm_batch_run(src, &bo, stdout, stderr);
 	dm_src_close(src);

@@ -31,6 +31,11 @@ static size_t utf8_len(const unsigned char *s)
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
 	    (cp >= 0x80 && cp < 0xa0))
 		return 0;
+	/* invisible and direction-changing characters reorder or hide what
+	 * a terminal shows ("Trojan Source"): escape them too */
+	if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff)
+		return 0;
 	return n;
 }
 

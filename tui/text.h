@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Printable ASCII and valid UTF-8 (no C1 controls) pass; every other
- * byte becomes \xNN.
+/* Printable ASCII and valid UTF-8 pass, but for C1 controls and the
+ * invisible or bidirectional formatting characters; every other byte
+ * becomes \xNN.
  * Always NUL-terminates; truncates to fit. Returns dst. */
 char *dm_text_escape(char *dst, size_t len, const char *src);
 /* Write src as a JSON string, quotes included. */

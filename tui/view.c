@@ -240,9 +240,9 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 	uint32_t *rows;
 	int n, i;
 
-	add(s, DM_A_TITLE, 0, "  %-8s %-*s %7s %6s %5s %9s %4s %3s %8s %5s%s",
+	add(s, DM_A_TITLE, 0, "  %-8s %-*s %7s %6s %5s %9s %4s %3s %8s %5s",
 	    "ADAPTER", ow, "OWNER", "MR", "MAPPED", "CB", "CB BYTES", "SG",
-	    "CH", "UNFLUSH", "VIOL", ui->filter[0] ? "  (filtered)" : "");
+	    "CH", "UNFLUSH", "VIOL");
 	rows = adapter_rows(ui, p, &n);
 	scroll(ui, n, visible);
 	s->list_first = s->nlines;
@@ -359,7 +359,7 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		if (v->rule >= DM_R_COUNT)
 			continue;
 		r = &dm_rules[v->rule];
-		if (r->has_sub)
+		if (r->has_sub && r->sub)
 			snprintf(code, sizeof(code), "0x%02X.%u", r->code,
 				 r->sub);
 		else
@@ -554,6 +554,14 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	    ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY ?
 		    "adapter" :
 		    "");
+	if (ui->view == DM_VIEW_ADAPTERS && ui->filter[0]) {
+		char f[96];
+
+		snprintf(s->lines[s->nlines - 1].text +
+				 strlen(s->lines[s->nlines - 1].text),
+			 sizeof(s->lines[0].text) / 2, "  (filtered: %s)",
+			 dm_text_escape(f, sizeof(f), ui->filter));
+	}
 	if (ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY)
 		snprintf(s->lines[s->nlines - 1].text +
 				 strlen(s->lines[s->nlines - 1].text),

@@ -643,3 +643,43 @@ int dm_drv_seed_example(struct dm_sim *sim, const struct dm_scenario *sc)
 {
 	return dm_sim_load(sim, "seed-example", seed_step, NULL, NULL, 0);
 }
+
+/* ------------------------------------------------------- hostile names */
+
+/*
+ * Device names and callers come from drivers and, on Linux, from the
+ * kernel: nothing stops them holding terminal escape sequences. This
+ * driver's names try to recolour the screen, clear it, retitle the
+ * window, ring the bell, and hide in broken UTF-8 and C1 controls.
+ */
+static int64_t hostile_step(struct dm_sim *sim, struct dm_sim_driver *d)
+{
+	static const char *const names[] = {
+		"\x1b[31mRED\x1b[0m \x1b]0;pwned\x07 evil",
+		"\x1b[2J\x1b[Hcleared?",
+		"bell\a\a and \r carriage return",
+		"c1 \xc2\x9b" "31m and raw \x9b" " and bad \xff\xfe utf8",
+		"\xe2\x80\xae right-to-left override",
+	};
+	struct dm_hal *hal = dm_sim_hal(sim);
+	struct dm_thread *t = &d->t;
+	uint64_t lg;
+	unsigned i;
+
+	t->irql = DM_PASSIVE_LEVEL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct dm_adapter *ad;
+
+		dm_hal_caller(hal, t, names[(i + 1) % 5]);
+		ad = dm_hal_get_adapter(hal, t, 0x82f9f000 + i * 0x100,
+					&pci_desc, names[i], 0x9fe66000, NULL);
+		if (ad)
+			dm_hal_alloc_common_buffer(hal, t, ad, 0x1000, &lg);
+	}
+	return -1;
+}
+
+int dm_drv_hostile_names(struct dm_sim *sim, const struct dm_scenario *sc)
+{
+	return dm_sim_load(sim, "hostile", hostile_step, NULL, NULL, 0);
+}

@@ -548,7 +548,7 @@ static void f_after_mdl(struct fx *x) /* 0x1F.2 */
 
 static void f_crosses_page(struct fx *x) /* 0x1F.3 */
 {
-	fx_bounds(x, x->buf + 0xf00, 0x200, true, 0x100);
+	fx_bounds(x, x->buf + 0xf00, 0x200, true, 0);
 }
 
 static void fx_noncoherent(struct fx *x)

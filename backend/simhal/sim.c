@@ -70,6 +70,10 @@ static const struct dm_scenario scenarios[] = {
 	  "the state of the !dma example: two SCSIPORT "
 	  "adapters and an NDIS adapter",
 	  0, dm_drv_seed_example },
+	{ "hostile-names",
+	  "adapters and callers named with escape sequences, control "
+	  "characters and broken UTF-8 (a terminal must survive them)",
+	  0, dm_drv_hostile_names },
 };
 
 const struct dm_scenario *dm_sim_scenario_find(const char *name)

@@ -74,6 +74,7 @@ int dm_drv_scsiport(struct dm_sim *sim, uint64_t lifetime_ns, uint64_t start);
 int dm_drv_flaky(struct dm_sim *sim, uint64_t start);
 int dm_drv_storm(struct dm_sim *sim, const struct dm_scenario *sc);
 int dm_drv_seed_example(struct dm_sim *sim, const struct dm_scenario *sc);
+int dm_drv_hostile_names(struct dm_sim *sim, const struct dm_scenario *sc);
 /* fault-0xNN[.S]: one driver committing that violation; NULL-terminated */
 extern const struct dm_scenario dm_fault_scenarios[];
 

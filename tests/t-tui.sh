@@ -1,0 +1,151 @@
+#!/bin/sh
+# The inspector in a real terminal: tmux runs it, send-keys types,
+# capture-pane reads the screen.
+. "$SRCDIR/tests/lib.sh"
+
+command -v tmux >/dev/null || { echo "1..0 # SKIP tmux is not installed"; exit 0; }
+S=dmatop-test-$$
+export TMUX_TMPDIR="$TMP"	# a tmux server of our own
+trap 'tmux kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+
+start() {	# start CMD: run it in a 100x30 terminal
+	tmux kill-session -t $S 2>/dev/null
+	rm -f "$TMP/exit"
+	tmux new-session -d -s $S -x 100 -y 30 \
+		"env TERM=xterm-256color $*; echo \$? >'$TMP/exit'; sleep 30"
+}
+
+screen() {
+	tmux capture-pane -p -t $S
+}
+
+wait_for() {	# wait_for REGEX: until the screen shows it, 10 s at most
+	i=0
+	while [ $i -lt 100 ]; do
+		screen | grep -q -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	screen | sed 's/^/# /'
+	return 1
+}
+
+keys() {
+	tmux send-keys -t $S "$@"
+}
+
+exited() {	# exited: the program's exit status, once it exits
+	i=0
+	while [ ! -s "$TMP/exit" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	cat "$TMP/exit" 2>/dev/null
+}
+
+"$DMATOP" --sim=mixed --seed=1 --duration=6 --batch --record="$TMP/r.db" >/dev/null 2>&1
+last=$(sqlite3 "$TMP/r.db" 'SELECT max(seq) FROM event')
+first_v=$(sqlite3 "$TMP/r.db" 'SELECT min(seq) FROM violation')
+
+# --- replay ---
+start "$DMATOP" --replay="$TMP/r.db"
+wait_for "dmatop REPLAY"; ok $? "replay opens, playing"
+wait_for "Adapters.*Violations"; ok $? "... on the adapters screen"
+keys Z
+wait_for "PAUSED.*"; ok $? "Z: to the end, paused"
+wait_for "#$last/$last"; ok $? "... at the last event, #$last"
+
+keys '>'
+wait_for "sorted by OWNER"; ok $? "> sorts by the next column"
+rows=$(screen | grep -E '^[ !+-] 82fc' | cut -c3- | awk '{ print $2 }' | tr '\n' ' ')
+case $rows in
+FLAKY*NDIS*SCSIPORT*) ok 0 "... owners A to Z ($rows)" ;;
+*) ok 1 "... owners A to Z ($rows)" ;;
+esac
+
+keys '\' N D I S Enter
+wait_for "(filtered: NDIS)"; ok $? "\\ filters"
+screen | grep -q "SCSIPORT"; ok $((! $?)) "... leaving out what does not match"
+screen | grep -q "NDIS"; ok $? "... keeping what does"
+keys '\' BSpace BSpace BSpace BSpace Enter
+wait_for "SCSIPORT"; ok $? "an empty filter shows everything again"
+
+keys Down Enter
+wait_for "detail of adapter"; ok $? "Enter drills into the selected adapter"
+wait_for "\[Generic\]"; ok $? "... on the generic tab"
+wait_for "Owner: NDIS"; ok $? "... of the NDIS adapter, the second by owner"
+keys 2
+wait_for "\[Map registers\]"; ok $? "2: the map registers tab"
+wait_for "Map register file .* mapped)"; ok $? "... lists the map register files"
+keys Down Enter
+wait_for "history of"; ok $? "Enter on a map register file opens its history"
+keys Escape
+wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
+keys Escape
+wait_for "\[ Adapters"; ok $? "... and Esc again to the adapters"
+
+keys v
+wait_for "\[ Violations"; ok $? "v: the violations screen"
+wait_for "^! .*common-buffer-double-free"; ok $? "... violations marked with !"
+wait_for "parameter 2 (extra common buffers freed)"; ok $? "... parameters labelled as the bug check labels them"
+keys Enter
+wait_for "detail of adapter 82fc04e0"; ok $? "Enter jumps from the violation to its adapter"
+v_last=$(sqlite3 "$TMP/r.db" 'SELECT max(seq) FROM violation')
+wait_for "#$v_last/"; ok $? "... and, in replay, to its moment (#$v_last)"
+
+keys r
+wait_for "#1/$last"; ok $? "r: rewinds to the first event"
+keys n
+wait_for "#$first_v/"; ok $? "n: the next violation (#$first_v)"
+keys t
+wait_for "#$((first_v + 1))/"; ok $? "t: one event forward"
+keys T
+wait_for "#$first_v/"; ok $? "T: one event back"
+keys b 2 . 5 Enter
+wait_for " 2\.4[0-9]* s \| 2\.5[0]* s "; ok $? "b 2.5: goes to 2.5 s"
+keys +
+wait_for " x2$"; ok $? "+: twice as fast"
+
+tmux resize-window -t $S -x 40 -y 12
+wait_for "is too small"; ok $? "40x12: says the terminal is too small"
+wait_for "needs 60x15"; ok $? "... and what it needs"
+tmux resize-window -t $S -x 100 -y 30
+wait_for "Adapters.*Violations"; ok $? "back to 100x30: the screens return"
+
+keys q
+is "$(exited)" 0 "q quits, exit 0"
+
+# --- live: a backend of its own for the session ---
+ls /dev/shm | grep '^dmatop-session-' | sort >"$TMP/before"
+start "$DMATOP" --sim=mixed
+wait_for "dmatop LIVE"; ok $? "--sim opens the live view"
+wait_for "Violations (1)"; ok $? "... the flaky driver's first violation appears"
+wait_for "^! 82fc04e0"; ok $? "... and its adapter is highlighted"
+keys F10
+is "$(exited)" 0 "F10 quits"
+sleep 0.3
+ls /dev/shm | grep '^dmatop-session-' | sort >"$TMP/after"
+cmp -s "$TMP/before" "$TMP/after"; ok $? "... and the session's backend is stopped"
+
+# --- names that try to take the terminal over ---
+"$DMATOP" --sim=hostile-names --batch --record="$TMP/h.db" >/dev/null 2>&1
+start "$DMATOP" --replay="$TMP/h.db" --at=end
+wait_for 'x1b\[2J\\x1b\[Hcl'; ok $? "escape sequences in names are shown escaped"
+wait_for "dmatop PAUSED"; ok $? "... the status line survives (no clear screen)"
+keys Enter 5
+wait_for 'Device: *.x1b\[31mRED'; ok $? "... device names too"
+title=$(tmux display-message -p -t $S '#{pane_title}')
+case $title in *pwned*) ok 1 "the window title is not rewritten ($title)" ;;
+*) ok 0 "the window title is not rewritten" ;; esac
+keys q
+exited >/dev/null
+
+# --- monochrome ---
+start env NO_COLOR=1 "$DMATOP" --replay="$TMP/r.db" --at=end
+wait_for "^! 82fc04e0"; ok $? "NO_COLOR: a row with violations still carries its !"
+keys q
+exited >/dev/null
+
+# --- no terminal ---
+"$DMATOP" --replay="$TMP/r.db" </dev/null >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "without a terminal the live view refuses"
+grep -q "needs a terminal" "$TMP/err"; ok $? "... pointing at --batch"
+
+done_testing
