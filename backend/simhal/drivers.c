@@ -658,7 +658,9 @@ static int64_t hostile_step(struct dm_sim *sim, struct dm_sim_driver *d)
 		"\x1b[31mRED\x1b[0m \x1b]0;pwned\x07 evil",
 		"\x1b[2J\x1b[Hcleared?",
 		"bell\a\a and \r carriage return",
-		"c1 \xc2\x9b" "31m and raw \x9b" " and bad \xff\xfe utf8",
+		"c1 \xc2\x9b"
+		"31m and raw \x9b"
+		" and bad \xff\xfe utf8",
 		"\xe2\x80\xae right-to-left override",
 	};
 	struct dm_hal *hal = dm_sim_hal(sim);
