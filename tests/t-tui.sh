@@ -74,7 +74,7 @@ wait_for "Owner: NDIS"; ok $? "... of the NDIS adapter, the second by owner"
 keys 2
 wait_for "\[Map registers\]"; ok $? "2: the map registers tab"
 wait_for "Map register file .* mapped)"; ok $? "... lists the map register files"
-keys Down Enter
+keys Down Down Enter
 wait_for "history of"; ok $? "Enter on a map register file opens its history"
 keys Escape
 wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
@@ -102,6 +102,17 @@ keys b 2 . 5 Enter
 wait_for " 2\.4[0-9]* s \| 2\.5[0]* s "; ok $? "b 2.5: goes to 2.5 s"
 keys +
 wait_for " x2$"; ok $? "+: twice as fast"
+
+keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 Enter
+wait_for "detail of adapter 82fc0000"; ok $? ":!dma 82fc0000 4 opens that adapter"
+wait_for "\[Common buffers\]"; ok $? "... on the tab of flag 0x4"
+keys : '!' d m a Enter
+wait_for "\[ Adapters"; ok $? ":!dma lists the adapters"
+keys : f o o Enter
+wait_for "unknown command 'foo'"; ok $? "an unknown command says what it takes"
+keys F1
+wait_for "Marks: ! violations"; ok $? "F1: the help lists the keys and the marks"
+keys Escape
 
 tmux resize-window -t $S -x 40 -y 12
 wait_for "is too small"; ok $? "40x12: says the terminal is too small"
@@ -136,6 +147,12 @@ case $title in *pwned*) ok 1 "the window title is not rewritten ($title)" ;;
 *) ok 0 "the window title is not rewritten" ;; esac
 keys q
 exited >/dev/null
+
+# --- a locale without UTF-8 ---
+start env LANG=C LC_ALL=C "$DMATOP" --replay="$TMP/h.db" --at=end
+wait_for 'x1b\[2J'; ok $? "LANG=C: the escaped names show the same"
+keys q
+is "$(exited)" 0 "... and it quits cleanly"
 
 # --- monochrome ---
 start env NO_COLOR=1 "$DMATOP" --replay="$TMP/r.db" --at=end

@@ -76,7 +76,7 @@ static int attr_of(enum dm_attr a, bool mono)
 	}
 }
 
-static void draw(const struct dm_screen *s, bool mono)
+void dm_app_draw(const struct dm_screen *s, bool mono)
 {
 	int i;
 
@@ -540,7 +540,7 @@ int dm_app_run(struct dm_provider *p, FILE *errf)
 			s.cols = COLS;
 			s.rows = LINES;
 			dm_view_render(&ui, p, &s);
-			draw(&s, ui.mono);
+			dm_app_draw(&s, ui.mono);
 			dirty = false;
 		}
 		c = getch();

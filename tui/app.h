@@ -8,6 +8,7 @@
 #ifndef DMATOP_APP_H
 #define DMATOP_APP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "provider.h"
@@ -15,6 +16,9 @@
 /* Run until the user quits or a signal; the terminal is restored on
  * every way out. Returns the exit status. */
 int dm_app_run(struct dm_provider *p, FILE *errf);
+/* Draw a laid-out screen on the curses terminal. */
+struct dm_screen;
+void dm_app_draw(const struct dm_screen *s, bool mono);
 /* --screen: lay VIEW out for a cols x rows terminal and print it.
  * VIEW: adapters, violations, help, detail:ADAPTER[:TAB]. 2 on a bad
  * VIEW. */

@@ -3,11 +3,48 @@
  * !dma sample output in the WinDbg reference, character for character.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 
 #include "dump.h"
 #include "text.h"
 
 #define LL(x) ((unsigned long long)(x))
+
+/*
+ * Lines go through a sink that prints only those in [first, end) and
+ * counts them all, so that a view can show a window of an adapter with
+ * 100,000 map register files without formatting the other 99,990: whole
+ * objects outside the window are skipped by their line count.
+ */
+struct sink {
+	FILE *f;
+	uint64_t line, first, end;
+};
+
+__attribute__((format(printf, 2, 3))) static void emit(struct sink *s,
+						       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->line >= s->first && s->line < s->end) {
+		va_start(ap, fmt);
+		vfprintf(s->f, fmt, ap);
+		va_end(ap);
+		fputc('\n', s->f);
+	}
+	s->line++;
+}
+
+/* Skip n lines when none of them is in the window. */
+static bool skip(struct sink *s, uint64_t n)
+{
+	if (s->line + n <= s->first || s->line >= s->end) {
+		s->line += n;
+		return true;
+	}
+	return false;
+}
 
 static const char *owner(const struct dm_strtab *st, uint32_t id, char *buf,
 			 size_t len)
@@ -33,7 +70,7 @@ void dm_dump_list(FILE *out, const struct dm_vrf *vrf,
 	fprintf(out, "Master adapter: %08llx\n", LL(dm_vrf_master(vrf)));
 }
 
-static void generic(FILE *out, const struct dm_vrf *vrf,
+static void generic(struct sink *out, const struct dm_vrf *vrf,
 		    const struct dm_vadapter *ad)
 {
 	uint32_t f, mapped = 0, allocated = 0;
@@ -47,33 +84,28 @@ static void generic(FILE *out, const struct dm_vrf *vrf,
 		}
 		f = file->next;
 	}
-	fprintf(out, " MasterAdapter:       %08llx\n", LL(ad->master));
-	fprintf(out, "   Adapter base Va      %08llx\n", 0ull);
-	fprintf(out, "   Map register base:   %08llx\n", LL(ad->cur_base));
-	fprintf(out, " WCB:                 %08llx\n", LL(ad->wcb));
-	fprintf(out,
-		"   Map registers: %08x mapped, %08x allocated, "
-		"%08x max\n",
-		mapped, allocated, ad->max_mapregs);
-	fprintf(out, "\n   Dma verifier additional information:\n");
-	fprintf(out, "   DeviceObject: %08llx\n", LL(ad->devobj));
-	fprintf(out,
-		"   Map registers:        %08llx allocated, %08llx freed\n",
-		LL(ad->mr_alloc), LL(ad->mr_freed));
-	fprintf(out,
-		"   Scatter-gather lists: %08llx allocated, %08llx freed\n",
-		LL(ad->sg_alloc), LL(ad->sg_freed));
-	fprintf(out,
-		"   Common buffers:       %08llx allocated, %08llx freed\n",
-		LL(ad->cb_alloc), LL(ad->cb_freed));
-	fprintf(out,
-		"   Adapter channels:     %08llx allocated, %08llx freed\n",
-		LL(ad->ch_alloc), LL(ad->ch_freed));
-	fprintf(out, "   Bytes mapped since last flush: %08llx\n",
-		LL(ad->bytes_since_flush));
+	emit(out, " MasterAdapter:       %08llx", LL(ad->master));
+	emit(out, "   Adapter base Va      %08llx", 0ull);
+	emit(out, "   Map register base:   %08llx", LL(ad->cur_base));
+	emit(out, " WCB:                 %08llx", LL(ad->wcb));
+	emit(out, "   Map registers: %08x mapped, %08x allocated, %08x max",
+	     mapped, allocated, ad->max_mapregs);
+	emit(out, "%s", "");
+	emit(out, "   Dma verifier additional information:");
+	emit(out, "   DeviceObject: %08llx", LL(ad->devobj));
+	emit(out, "   Map registers:        %08llx allocated, %08llx freed",
+	     LL(ad->mr_alloc), LL(ad->mr_freed));
+	emit(out, "   Scatter-gather lists: %08llx allocated, %08llx freed",
+	     LL(ad->sg_alloc), LL(ad->sg_freed));
+	emit(out, "   Common buffers:       %08llx allocated, %08llx freed",
+	     LL(ad->cb_alloc), LL(ad->cb_freed));
+	emit(out, "   Adapter channels:     %08llx allocated, %08llx freed",
+	     LL(ad->ch_alloc), LL(ad->ch_freed));
+	emit(out, "   Bytes mapped since last flush: %08llx",
+	     LL(ad->bytes_since_flush));
 }
 
-static void mapregs(FILE *out, const struct dm_vrf *vrf,
+static void mapregs(struct sink *out, const struct dm_vrf *vrf,
 		    const struct dm_vadapter *ad)
 {
 	uint32_t f, r;
@@ -81,30 +113,32 @@ static void mapregs(FILE *out, const struct dm_vrf *vrf,
 	for (f = ad->files.head; f != DM_VRF_NONE;) {
 		const struct dm_vfile *file = dm_vrf_file(vrf, f);
 
-		fprintf(out, "\n  Map register file %08llx (%u/%u mapped)\n",
-			LL(file->base), file->mapped, file->nregs);
-		fprintf(out, "     Double buffer mdl: %08llx\n",
-			LL(file->dbl_mdl));
-		fprintf(out, "     Map registers:\n");
+		if (skip(out, 4 + (uint64_t)file->nregs)) {
+			f = file->next;
+			continue;
+		}
+		emit(out, "%s", "");
+		emit(out, "  Map register file %08llx (%u/%u mapped)",
+		     LL(file->base), file->mapped, file->nregs);
+		emit(out, "     Double buffer mdl: %08llx", LL(file->dbl_mdl));
+		emit(out, "     Map registers:");
 		for (r = 0; r < file->nregs; r++) {
 			const struct dm_vreg *reg = &file->reg[r];
 			uint64_t at =
 				file->reg0 + (uint64_t)r * DM_MAPREG_STRIDE;
 
 			if (reg->len)
-				fprintf(out,
-					"        %08llx: %04x bytes mapped "
-					"to %08llx\n",
-					LL(at), reg->len, LL(reg->va));
+				emit(out,
+				     "        %08llx: %04x bytes mapped to %08llx",
+				     LL(at), reg->len, LL(reg->va));
 			else
-				fprintf(out, "        %08llx: Not mapped\n",
-					LL(at));
+				emit(out, "        %08llx: Not mapped", LL(at));
 		}
 		f = file->next;
 	}
 }
 
-static void common(FILE *out, const struct dm_vrf *vrf,
+static void common(struct sink *out, const struct dm_vrf *vrf,
 		   const struct dm_strtab *st, const struct dm_vadapter *ad)
 {
 	char buf[256];
@@ -113,16 +147,21 @@ static void common(FILE *out, const struct dm_vrf *vrf,
 	for (c = ad->cbs.head; c != DM_VRF_NONE;) {
 		const struct dm_vcb *cb = dm_vrf_cb(vrf, c);
 
-		fprintf(out, "\n   Common buffer allocated by %s:\n",
-			owner(st, cb->caller, buf, sizeof(buf)));
-		fprintf(out, "      Length:           %llx\n", LL(cb->len));
-		fprintf(out, "      Virtual address:  %08llx\n", LL(cb->va));
-		fprintf(out, "      Physical address: %llx\n", LL(cb->dma));
+		if (skip(out, 5)) {
+			c = cb->next;
+			continue;
+		}
+		emit(out, "%s", "");
+		emit(out, "   Common buffer allocated by %s:",
+		     owner(st, cb->caller, buf, sizeof(buf)));
+		emit(out, "      Length:           %llx", LL(cb->len));
+		emit(out, "      Virtual address:  %08llx", LL(cb->va));
+		emit(out, "      Physical address: %llx", LL(cb->dma));
 		c = cb->next;
 	}
 }
 
-static void sglists(FILE *out, const struct dm_vrf *vrf,
+static void sglists(struct sink *out, const struct dm_vrf *vrf,
 		    const struct dm_strtab *st, const struct dm_vadapter *ad)
 {
 	char buf[256];
@@ -131,15 +170,17 @@ static void sglists(FILE *out, const struct dm_vrf *vrf,
 	for (s = ad->sgs.head; s != DM_VRF_NONE;) {
 		const struct dm_vsg *sg = dm_vrf_sg(vrf, s);
 
-		fprintf(out,
-			"\n   Scatter/gather list %08llx allocated by %s:\n",
-			LL(sg->handle),
-			owner(st, sg->caller, buf, sizeof(buf)));
-		fprintf(out, "      Mdl:              %08llx\n", LL(sg->mdl));
-		fprintf(out, "      Virtual address:  %08llx\n", LL(sg->va));
-		fprintf(out, "      Length:           %llx\n", LL(sg->len));
-		fprintf(out, "      Direction:        %s\n",
-			dm_dir_name(sg->dir));
+		if (skip(out, 6)) {
+			s = sg->next;
+			continue;
+		}
+		emit(out, "%s", "");
+		emit(out, "   Scatter/gather list %08llx allocated by %s:",
+		     LL(sg->handle), owner(st, sg->caller, buf, sizeof(buf)));
+		emit(out, "      Mdl:              %08llx", LL(sg->mdl));
+		emit(out, "      Virtual address:  %08llx", LL(sg->va));
+		emit(out, "      Length:           %llx", LL(sg->len));
+		emit(out, "      Direction:        %s", dm_dir_name(sg->dir));
 		s = sg->next;
 	}
 }
@@ -149,7 +190,7 @@ static const char *yes(uint64_t desc, uint64_t bit)
 	return desc & bit ? "TRUE" : "FALSE";
 }
 
-static void description(FILE *out, const struct dm_strtab *st,
+static void description(struct sink *out, const struct dm_strtab *st,
 			const struct dm_vadapter *ad)
 {
 	static const char *const iface[] = {
@@ -177,51 +218,47 @@ static void description(FILE *out, const struct dm_strtab *st,
 	unsigned i = DM_DESC_IFACE(ad->desc), w = DM_DESC_WIDTH(ad->desc);
 	char buf[256];
 
-	fprintf(out, "\n   Device description:\n");
-	fprintf(out, "      Version:            %u\n",
-		DM_DESC_VERSION(ad->desc));
-	fprintf(out, "      Master:             %s\n",
-		yes(ad->desc, DM_DESC_MASTER));
-	fprintf(out, "      ScatterGather:      %s\n",
-		yes(ad->desc, DM_DESC_SCATTER_GATHER));
-	fprintf(out, "      Dma32BitAddresses:  %s\n",
-		yes(ad->desc, DM_DESC_DMA32));
-	fprintf(out, "      Dma64BitAddresses:  %s\n",
-		yes(ad->desc, DM_DESC_DMA64));
-	fprintf(out, "      InterfaceType:      %s\n",
-		i < sizeof(iface) / sizeof(iface[0]) ? iface[i] : "Unknown");
-	fprintf(out, "      DmaWidth:           %s\n", w < 4 ? width[w] : "?");
-	fprintf(out, "      DmaChannel:         %u\n",
-		DM_DESC_CHANNEL(ad->desc));
-	fprintf(out, "      MaximumLength:      %llx\n", LL(ad->maxlen));
-	fprintf(out, "      CacheCoherent:      %s\n",
-		ad->desc & DM_DESC_NONCOHERENT ? "FALSE" : "TRUE");
-	fprintf(out, "      BehindIommu:        %s\n",
-		yes(ad->desc, DM_DESC_IOMMU));
-	fprintf(out, "      Device:             %s\n",
-		dm_text_escape(buf, sizeof(buf), dm_strtab_get(st, ad->name)));
+	emit(out, "%s", "");
+	emit(out, "   Device description:");
+	emit(out, "      Version:            %u", DM_DESC_VERSION(ad->desc));
+	emit(out, "      Master:             %s",
+	     yes(ad->desc, DM_DESC_MASTER));
+	emit(out, "      ScatterGather:      %s",
+	     yes(ad->desc, DM_DESC_SCATTER_GATHER));
+	emit(out, "      Dma32BitAddresses:  %s", yes(ad->desc, DM_DESC_DMA32));
+	emit(out, "      Dma64BitAddresses:  %s", yes(ad->desc, DM_DESC_DMA64));
+	emit(out, "      InterfaceType:      %s",
+	     i < sizeof(iface) / sizeof(iface[0]) ? iface[i] : "Unknown");
+	emit(out, "      DmaWidth:           %s", w < 4 ? width[w] : "?");
+	emit(out, "      DmaChannel:         %u", DM_DESC_CHANNEL(ad->desc));
+	emit(out, "      MaximumLength:      %llx", LL(ad->maxlen));
+	emit(out, "      CacheCoherent:      %s",
+	     ad->desc & DM_DESC_NONCOHERENT ? "FALSE" : "TRUE");
+	emit(out, "      BehindIommu:        %s", yes(ad->desc, DM_DESC_IOMMU));
+	emit(out, "      Device:             %s",
+	     dm_text_escape(buf, sizeof(buf), dm_strtab_get(st, ad->name)));
 }
 
-static void wcb(FILE *out, const struct dm_strtab *st,
+static void wcb(struct sink *out, const struct dm_strtab *st,
 		const struct dm_vadapter *ad)
 {
 	char buf[256];
 
-	fprintf(out, "\n   Wait context block: %08llx\n", LL(ad->wcb));
-	fprintf(out, "      Waiting:              %s\n",
-		ad->wcb_queued ? "yes" : "no");
+	emit(out, "%s", "");
+	emit(out, "   Wait context block: %08llx", LL(ad->wcb));
+	emit(out, "      Waiting:              %s",
+	     ad->wcb_queued ? "yes" : "no");
 	if (!ad->wcb_queued)
 		return;
-	fprintf(out, "      Map registers needed: %08x\n", ad->wcb_regs);
-	fprintf(out, "      Requested by:         %s\n",
-		owner(st, ad->wcb_caller, buf, sizeof(buf)));
+	emit(out, "      Map registers needed: %08x", ad->wcb_regs);
+	emit(out, "      Requested by:         %s",
+	     owner(st, ad->wcb_caller, buf, sizeof(buf)));
 }
 
-int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
-		    const struct dm_strtab *st, uint64_t adapter,
-		    unsigned flags)
+static int adapter(struct sink *out, const struct dm_vrf *vrf,
+		   const struct dm_strtab *st, uint64_t handle, unsigned flags)
 {
-	uint32_t i = dm_vrf_adapter_find(vrf, adapter);
+	uint32_t i = dm_vrf_adapter_find(vrf, handle);
 	const struct dm_vadapter *ad = dm_vrf_adapter(vrf, i);
 	char buf[256];
 
@@ -229,12 +266,13 @@ int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
 		return -EINVAL;
 	if (i == DM_VRF_NONE || !ad->live)
 		return -ENOENT;
-	fprintf(out, "Adapter: %08llx     Owner: %s", LL(ad->handle),
-		owner(st, ad->owner, buf, sizeof(buf)));
 	if (flags & DM_DUMP_GENERIC)
-		fprintf(out, " (0x%08llx)\n", LL(ad->owner_ra));
+		emit(out, "Adapter: %08llx     Owner: %s (0x%08llx)",
+		     LL(ad->handle), owner(st, ad->owner, buf, sizeof(buf)),
+		     LL(ad->owner_ra));
 	else
-		fprintf(out, " \n");
+		emit(out, "Adapter: %08llx     Owner: %s ", LL(ad->handle),
+		     owner(st, ad->owner, buf, sizeof(buf)));
 	if (flags & DM_DUMP_GENERIC)
 		generic(out, vrf, ad);
 	if (flags & DM_DUMP_MAPREGS)
@@ -248,6 +286,24 @@ int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
 	if (flags & DM_DUMP_WCB)
 		wcb(out, st, ad);
 	return 0;
+}
+
+int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
+		    const struct dm_strtab *st, uint64_t handle, unsigned flags)
+{
+	struct sink s = { out, 0, 0, UINT64_MAX };
+
+	return adapter(&s, vrf, st, handle, flags);
+}
+
+int64_t dm_dump_adapter_window(FILE *out, const struct dm_vrf *vrf,
+			       const struct dm_strtab *st, uint64_t handle,
+			       unsigned flags, uint64_t first, uint64_t count)
+{
+	struct sink s = { out, 0, first, first + count };
+	int err = adapter(&s, vrf, st, handle, flags);
+
+	return err ? err : (int64_t)s.line;
 }
 
 void dm_dump_help(FILE *out)

@@ -32,6 +32,12 @@ void dm_dump_list(FILE *out, const struct dm_vrf *vrf,
 int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
 		    const struct dm_strtab *st, uint64_t adapter,
 		    unsigned flags);
+/* Lines [first, first + count) of what dm_dump_adapter prints; returns
+ * how many lines it has in all, or -ENOENT / -EINVAL. Costs the lines
+ * shown plus one step per object, whatever the adapter holds. */
+int64_t dm_dump_adapter_window(FILE *out, const struct dm_vrf *vrf,
+			       const struct dm_strtab *st, uint64_t adapter,
+			       unsigned flags, uint64_t first, uint64_t count);
 /* The brief help !dma prints for invalid arguments. */
 void dm_dump_help(FILE *out);
 

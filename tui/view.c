@@ -2,6 +2,7 @@
  * view.c - see view.h.
  */
 #define _GNU_SOURCE /* strcasestr */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,10 +294,11 @@ static uint64_t object_of(const char *line)
 static void detail(struct dm_ui *ui, const struct dm_provider *p,
 		   struct dm_screen *s, int visible)
 {
-	char *buf = NULL, *line, *save = NULL;
+	char *buf = NULL, *line, *next;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int i, n = 0, t;
+	FILE *f;
+	int64_t total;
+	int i, t;
 	char tabs[256] = "";
 
 	for (t = 0; t < 6; t++) {
@@ -307,36 +309,36 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	}
 	s->tab_row = s->nlines;
 	add(s, DM_A_TAB, 0, "%s", tabs);
-	if (!f)
-		return;
-	if (dm_dump_adapter(f, p->vrf, p->strings, ui->adapter,
-			    1u << ui->tab)) {
+	/* the lines in view only: the cursor may have moved the window, so
+	 * ask once for the total, then for the window it implies */
+	f = fopen("/dev/null", "w");
+	total = f ? dm_dump_adapter_window(f, p->vrf, p->strings, ui->adapter,
+					   1u << ui->tab, 0, 0) :
+		    -ENOMEM;
+	if (f)
 		fclose(f);
-		free(buf);
+	if (total < 0) {
 		add(s, DM_A_ERROR, 0, "adapter %08llx is gone",
 		    LL(ui->adapter));
 		return;
 	}
-	fclose(f);
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		n++;
-	free(buf);
-	/* again, now that we know how many lines there are */
+	scroll(ui, (int)total, visible);
+	s->list_first = s->nlines;
+	s->list_rows = visible;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
-	dm_dump_adapter(f, p->vrf, p->strings, ui->adapter, 1u << ui->tab);
+	dm_dump_adapter_window(f, p->vrf, p->strings, ui->adapter,
+			       1u << ui->tab, (uint64_t)ui->top,
+			       (uint64_t)visible);
 	fclose(f);
-	scroll(ui, n, visible);
-	s->list_first = s->nlines;
-	s->list_rows = visible;
-	save = NULL;
-	for (i = 0, line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save), i++)
-		if (i >= ui->top && i < ui->top + visible)
-			add(s, i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL,
-			    object_of(line), "%s", line);
+	for (i = ui->top, line = buf; line && *line; i++, line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		add(s, i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL,
+		    object_of(line), "%s", line);
+	}
 	free(buf);
 }
 

@@ -17,6 +17,8 @@
 #include "sim.h"
 #include "verifier.h"
 
+#include "bigstate.h"
+
 #define EVENTS_NS 400000000ull /* 0.4 s of storm: 4 million events */
 #define MAPPINGS  100000u
 
@@ -74,43 +76,6 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One adapter, MAPPINGS map register files each mapping one page. */
-static struct dm_vrf *big_state(void)
-{
-	struct dm_vrf *vrf = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
-	struct dm_event ev = { .adapter = 0x82000000, .irql = 2 };
-	uint32_t i;
-
-	ev.kind = DM_EV_ADAPTER_GET;
-	ev.irql = 0;
-	ev.arg[2] = (uint64_t)4096 << 32;
-	dm_vrf_feed(vrf, &ev);
-	for (i = 0; i < MAPPINGS; i++) {
-		uint64_t base = 0x90000000ull + i * 0x40ull;
-
-		ev = (struct dm_event){ .adapter = 0x82000000,
-					.irql = 2,
-					.kind = DM_EV_CHANNEL_GRANT,
-					.obj = base,
-					.va = base + 0x28,
-					.arg = { 1 } };
-		dm_vrf_feed(vrf, &ev);
-		ev = (struct dm_event){ .adapter = 0x82000000,
-					.irql = 2,
-					.kind = DM_EV_MAP,
-					.obj = base,
-					.va = 0x100000000ull + i * 4096ull,
-					.dma = 0x1000000 + i * 4096ull,
-					.len = 4096,
-					.arg = { 0x80000000,
-						 0x100000000ull + i * 4096ull,
-						 4096 },
-					.flags = DM_MDL_LOCKED | DM_MDL_SYSVA };
-		dm_vrf_feed(vrf, &ev);
-	}
-	return vrf;
-}
-
 int main(void)
 {
 	struct dm_shm_writer_opts wo = { "bench-snap", (gid_t)-1 };
@@ -135,7 +100,7 @@ int main(void)
 	printf("  publishing cost: %8.1f %%  (target <= 10)\n",
 	       (on / n_on / (off / n_off) - 1) * 100);
 
-	vrf = big_state();
+	vrf = big_state(MAPPINGS);
 	if (dm_shm_create(&w, &wo, &stale, err, sizeof(err)) ||
 	    dm_shm_publish(w, vrf, st, NULL, 0, NULL, 0, &c, "bench", "") ||
 	    dm_shm_attach(&r, "bench-snap", err, sizeof(err))) {
