@@ -6,11 +6,13 @@
  * from the first event. Layout (little-endian, no padding):
  *
  *   "DMVSTATE" u32 version, u32 counts[4] (adapters, files, common
- *   buffers, SG lists), u32 next_file_id, u64 master, u64 stats[6]
+ *   buffers, SG lists), u32 next_file_id, u64 master, u64 stats[7]
  *   adapters   in index order, every field of struct dm_vadapter but the
  *              lists and the derived sums
  *   files      in each adapter's list order: the file, then its registers
  *   buffers    likewise;  SG lists likewise
+ * (u64 stats[7] from version 2: events, violations, lost, rejected,
+ * untracked, perf_last, perf_ts)
  *
  * Loading rebuilds the lists, hash maps and page index through the same
  * paths the engine uses, so a loaded state is indistinguishable from the
@@ -24,7 +26,7 @@
 #include "verifier_int.h"
 
 #define MAGIC	"DMVSTATE"
-#define VERSION 1u
+#define VERSION 2u
 
 struct wbuf {
 	uint8_t *p;
@@ -130,6 +132,7 @@ int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len)
 	put64(&w, vrf->st.violations);
 	put64(&w, vrf->st.lost);
 	put64(&w, vrf->st.rejected);
+	put64(&w, vrf->st.untracked);
 	put64(&w, vrf->st.perf_last);
 	put64(&w, vrf->st.perf_ts);
 	for (a = 0; a < vrf->nad; a++) {
@@ -430,6 +433,7 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 	vrf->st.violations = get64(&r);
 	vrf->st.lost = get64(&r);
 	vrf->st.rejected = get64(&r);
+	vrf->st.untracked = get64(&r);
 	vrf->st.perf_last = get64(&r);
 	vrf->st.perf_ts = get64(&r);
 	/* every record takes at least 8 bytes: counts beyond that lie */

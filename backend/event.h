@@ -15,7 +15,10 @@
 #ifndef DMATOP_EVENT_H
 #define DMATOP_EVENT_H
 
+/* the BPF side brings its own fixed-width types */
+#ifndef __bpf__
 #include <stdint.h>
+#endif
 
 enum dm_event_kind {
 	DM_EV_NONE = 0,

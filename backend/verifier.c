@@ -742,6 +742,76 @@ static void on_perf(struct dm_vrf *vrf)
 	vrf->st.perf_ts = ev->ts;
 }
 
+/*
+ * Linux events: the state a streaming mapping, a coherent buffer or an
+ * SG list makes, without the HAL's rules. A mapping is a map register
+ * file of one register keyed by its DMA address. dmatop usually starts
+ * after drivers have mapped buffers, so an unmap or free of something it
+ * never saw is a pre-existing object: counted, not a violation. (The
+ * Linux rule set is built on this.)
+ */
+static int linux_event(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	struct dm_vadapter *ad = &vrf->ad[a];
+	struct dm_event grant;
+	uint32_t f;
+	int err;
+
+	switch (ev->kind) {
+	case DM_EV_MAP:
+		if (!ev->len ||
+		    dm_hmap_get(&vrf->file_by_base, ev->obj) != NONE)
+			return 0;
+		grant = (struct dm_event){ .kind = DM_EV_CHANNEL_GRANT,
+					   .obj = ev->obj,
+					   .arg = { 1 },
+					   .ts = ev->ts,
+					   .caller = ev->caller };
+		vrf->ev = &grant;
+		err = on_channel_grant(vrf, a);
+		vrf->ev = ev;
+		f = dm_hmap_get(&vrf->file_by_base, ev->obj);
+		if (err || f == NONE)
+			return err;
+		vrf->files.v[f].reg[0] =
+			(struct dm_vreg){ .va = ev->va,
+					  .dma = ev->dma,
+					  .len = ev->len > UINT32_MAX ?
+							 UINT32_MAX :
+							 (uint32_t)ev->len,
+					  .node = NONE };
+		vrf->files.v[f].mapped = 1;
+		ad->mr_mapped++;
+		ad->bytes_since_flush += ev->len;
+		return 0;
+	case DM_EV_UNMAP:
+		f = dm_hmap_get(&vrf->file_by_base, ev->obj);
+		if (f == NONE || vrf->files.v[f].adapter != a) {
+			vrf->st.untracked++;
+			return 0;
+		}
+		vrf->files.v[f].reg[0].len = 0; /* never in the page index */
+		vrf->files.v[f].mapped = 0;
+		ad->mr_mapped--;
+		ad->mr_freed++;
+		file_drop(vrf, f);
+		return 0;
+	case DM_EV_CB_ALLOC:
+		return on_cb_alloc(vrf, a);
+	case DM_EV_CB_FREE:
+		f = dm_hmap_get(&vrf->cb_by_va, ev->obj);
+		if (f == NONE || vrf->cbs.v[f].adapter != a) {
+			vrf->st.untracked++;
+			return 0;
+		}
+		on_cb_free(vrf, a);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 {
 	uint32_t a;
@@ -787,6 +857,8 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 			       -ENOMEM :
 			       0;
 
+	if (!(vrf->rulesets & DM_RULES_HAL))
+		return linux_event(vrf, a);
 	switch (ev->kind) {
 	case DM_EV_ADAPTER_PUT:
 		on_adapter_put(vrf, a);

@@ -183,6 +183,7 @@ struct dm_vrf_stats {
 	uint64_t violations;
 	uint64_t lost;	    /* events the source reported lost */
 	uint64_t rejected;  /* malformed events, not verified */
+	uint64_t untracked; /* Linux: frees of what was there before us */
 	uint64_t perf_last; /* last performance counter seen */
 	uint64_t perf_ts;
 };

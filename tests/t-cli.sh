@@ -39,9 +39,14 @@ run --sim=no-such-thing --batch
 is "$rc" 2 "an unknown scenario is a usage error"
 printf "%s\n" "$err" | grep -q "no scenario named 'no-such-thing'"; ok $? "... saying which and where to look"
 
-run --batch
-is "$rc" 2 "no source is a usage error"
-printf "%s\n" "$err" | grep -q -- "--sim"; ok $? "... pointing at --sim"
+run --batch --duration=0.5
+if grep -q '^#define HAVE_BPF 1' "$(dirname "$DMATOP")/config.h" 2>/dev/null; then
+	ok $([ "$rc" = 0 ] || { [ "$rc" = 1 ] && printf "%s" "$err" | grep -q "needs CAP_BPF"; }; echo $?) \
+		"no source: the running kernel, through eBPF (exit $rc)"
+else
+	is "$rc" 1 "no source, no eBPF in this build: exit 1"
+	printf "%s\n" "$err" | grep -q -- "--sim"; ok $? "... pointing at --sim"
+fi
 
 run --sim=ndis --replay=x.db --batch
 is "$rc" 2 "--sim and --replay together are a usage error"

@@ -26,6 +26,9 @@
 #include "backend.h"
 #include "dump.h"
 #include "provider.h"
+#ifdef HAVE_BPF
+#include "bpf_source.h"
+#endif
 #include "shm.h"
 #include "replay.h"
 #include "simhal/sim.h"
@@ -145,6 +148,27 @@ static const char *record_path(const char *arg, char *buf, size_t len)
 #pragma GCC diagnostic pop
 }
 
+/* The eBPF source: real DMA of the running kernel. Messages name what is
+ * missing and how to get it. */
+static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
+		    size_t len)
+{
+#ifdef HAVE_BPF
+	struct dm_bpf_opts o = { .duration_ns = duration };
+	int err = dm_bpf_open(src, &o, errbuf, len);
+
+	if (!err)
+		fprintf(stderr, "dmatop: tracing %s\n", dm_bpf_attached(*src));
+	return err;
+#else
+	snprintf(errbuf, len,
+		 "this dmatop was built without eBPF (configure found no "
+		 "libbpf, clang, bpftool or kernel BTF): give --sim or "
+		 "--replay=FILE");
+	return -ENOTSUP;
+#endif
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -174,12 +198,6 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	char errbuf[512];
 	int err;
 
-	if (!sim) {
-		fprintf(stderr, "dmatop: --backend needs a source: give "
-				"--sim[=SCENARIO] (this build has no eBPF "
-				"source yet)\n");
-		return EXIT_USAGE;
-	}
 	if (group) {
 		struct group *g = getgrnam(group);
 
@@ -190,19 +208,30 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 		}
 		o.group = g->gr_gid;
 	}
-	o.detail = scenario ? scenario : "mixed";
+	o.detail = sim ? (scenario ? scenario : "mixed") : "kernel";
 	/* without --duration a backend runs until it is stopped */
-	o.stay = !duration;
-	err = dm_sim_open(&src, o.detail, seed,
-			  duration ? duration : UINT64_MAX / 2, errbuf,
-			  sizeof(errbuf));
+	o.stay = sim && !duration;
+	if (sim)
+		err = dm_sim_open(&src, o.detail, seed,
+				  duration ? duration : UINT64_MAX / 2, errbuf,
+				  sizeof(errbuf));
+	else
+		err = open_bpf(&src, duration, errbuf, sizeof(errbuf));
 	if (err) {
 		fprintf(stderr, "dmatop: %s\n",
-			err == -EINVAL ? errbuf : strerror(-err));
+			err == -ENOMEM ? strerror(ENOMEM) : errbuf);
 		return err == -EINVAL ? EXIT_USAGE : 1;
 	}
+#ifdef HAVE_BPF
+	/* attached: nothing from here on needs a capability */
+	if (!sim && dm_bpf_drop_capabilities())
+		fprintf(stderr, "dmatop: could not drop capabilities: %s\n",
+			strerror(errno));
+#endif
+	if (!sim)
+		o.rulesets = DM_RULES_LINUX;
 	if (speed < 0)
-		speed = strcmp(o.detail, "storm") ? 1 : 0;
+		speed = sim && strcmp(o.detail, "storm") ? 1 : 0;
 	o.speed = speed;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -585,13 +614,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmatop: --at goes with --replay=FILE\n");
 		return EXIT_USAGE;
 	}
-	if (!sim && !replay) {
-		fprintf(stderr,
-			"dmatop: no event source: give --sim[=SCENARIO] "
-			"for the simulated HAL or --replay=FILE (this "
-			"build has no eBPF source yet)\n");
-		return EXIT_USAGE;
-	}
 	if (replay) {
 		err = dm_replay_open(&src, replay, errbuf, sizeof(errbuf));
 		if (err) {
@@ -605,7 +627,7 @@ int main(int argc, char **argv)
 				"recorder was killed or stopped): it holds "
 				"what was committed\n",
 				replay);
-	} else {
+	} else if (sim) {
 		bo.detail = scenario ? scenario : "mixed";
 		bo.seed = seed;
 		err = dm_sim_open(&src, bo.detail, seed, duration, errbuf,
@@ -615,6 +637,15 @@ int main(int argc, char **argv)
 				err == -EINVAL ? errbuf : strerror(-err));
 			return err == -EINVAL ? EXIT_USAGE : 1;
 		}
+	} else {
+		/* no --sim, no --replay: the running kernel */
+		err = open_bpf(&src, duration, errbuf, sizeof(errbuf));
+		if (err) {
+			fprintf(stderr, "dmatop: %s\n", errbuf);
+			return 1;
+		}
+		bo.rulesets = DM_RULES_LINUX;
+		bo.detail = "kernel";
 	}
 	{
 		/* a cancelled CI job still gets its violations, its figures

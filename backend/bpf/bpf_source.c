@@ -1,0 +1,357 @@
+/*
+ * bpf_source.c - see bpf_source.h.
+ *
+ * The kernel side writes records into a ring buffer; poll() drains it
+ * into a queue and hands the events out in order, giving each a sequence
+ * number and a time relative to the start. The first time a device
+ * shows up its description arrives first; the source turns it into an
+ * adapter-get event so that the verifier and the views know its name.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+
+#include "bpf_source.h"
+#include "dmatrace.h"
+#include "dmatrace.skel.h"
+#include "hmap.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct bpf_src {
+	struct dm_src src;
+	struct dmatrace_bpf *skel;
+	struct bpf_link *links[32];
+	int nlinks;
+	struct ring_buffer *rb;
+	struct dm_event *q;
+	size_t qhead, qlen, qcap;
+	uint64_t seq, start, end;
+	struct dm_hmap named; /* device -> strtab id of its name */
+	char attached[512];
+	char desc[600];
+	int err;
+};
+
+static char libbpf_msg[512];
+
+/* libbpf talks through here: keep its last words for our message */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	if (level != LIBBPF_DEBUG)
+		vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+	return 0;
+}
+
+static uint64_t ktime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int queue(struct bpf_src *b, const struct dm_event *ev)
+{
+	if (b->qhead + b->qlen == b->qcap) {
+		if (b->qhead) {
+			memmove(b->q, b->q + b->qhead, b->qlen * sizeof(*b->q));
+			b->qhead = 0;
+		} else {
+			size_t cap = b->qcap ? b->qcap * 2 : 4096;
+			struct dm_event *q = realloc(b->q, cap * sizeof(*q));
+
+			if (!q)
+				return -ENOMEM;
+			b->q = q;
+			b->qcap = cap;
+		}
+	}
+	b->q[b->qhead + b->qlen] = *ev;
+	b->q[b->qhead + b->qlen].seq = ++b->seq;
+	b->qlen++;
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_src *b = ctx;
+	const struct dmatrace_record *r = data;
+	char name[2 * DMATRACE_NAME_LEN + 8];
+	uint32_t id = 0, drv = 0;
+
+	if (size < sizeof(*r))
+		return 0;
+	if (r->type == DMATRACE_DEVICE) {
+		struct dm_event get = { .kind = DM_EV_ADAPTER_GET,
+					.adapter = r->dev.dev,
+					.ts = ktime() - b->start };
+
+		snprintf(name, sizeof(name), "%.*s", DMATRACE_NAME_LEN,
+			 r->dev.name);
+		dm_strtab_intern(b->src.strings, name, &id);
+		snprintf(name, sizeof(name), "%.*s", DMATRACE_NAME_LEN,
+			 r->dev.driver[0] ? r->dev.driver : "(no driver)");
+		dm_strtab_intern(b->src.strings, name, &drv);
+		get.caller = drv;
+		get.arg[0] = DM_DESC_MASTER | DM_DESC_SCATTER_GATHER |
+			     (r->dev.coherent ? 0 : DM_DESC_NONCOHERENT);
+		get.arg[2] = id;
+		get.len = r->dev.coherent_dma_mask;
+		dm_hmap_put(&b->named, r->dev.dev, id);
+		return queue(b, &get);
+	}
+	if (r->type == DMATRACE_EVENT) {
+		struct dm_event ev = r->ev;
+
+		ev.ts = ev.ts > b->start ? ev.ts - b->start : 0;
+		return queue(b, &ev);
+	}
+	return 0;
+}
+
+static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
+		    void *ctx)
+{
+	struct bpf_src *b = (struct bpf_src *)src;
+	size_t n = 0;
+	int rc;
+
+	if (!b->qlen) {
+		if (b->end && ktime() >= b->end)
+			return -ENODATA;
+		/* wait for the kernel a little: the caller loops */
+		rc = ring_buffer__poll(b->rb, 100);
+		if (rc < 0 && rc != -EINTR) {
+			snprintf(src->err, sizeof(src->err),
+				 "reading the ring buffer: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	while (n < max && b->qlen) {
+		const struct dm_event *ev = &b->q[b->qhead];
+
+		b->qhead++;
+		b->qlen--;
+		n++;
+		if (fn(ctx, ev))
+			break;
+	}
+	if (!b->qlen)
+		b->qhead = 0;
+	return (int)n;
+}
+
+static int bpf_fd(struct dm_src *src)
+{
+	return ring_buffer__epoll_fd(((struct bpf_src *)src)->rb);
+}
+
+static int bpf_seek(struct dm_src *src, uint64_t seq)
+{
+	return -ENOTSUP;
+}
+
+static uint64_t bpf_lost(struct dm_src *src)
+{
+	struct bpf_src *b = (struct bpf_src *)src;
+	int ncpu = libbpf_num_possible_cpus(), i;
+	uint64_t *v, sum = 0;
+	uint32_t zero = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (v &&
+	    !bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped), &zero, v))
+		for (i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+static const char *bpf_describe(struct dm_src *src)
+{
+	return ((struct bpf_src *)src)->desc;
+}
+
+static void bpf_close(struct dm_src *src)
+{
+	struct bpf_src *b = (struct bpf_src *)src;
+	int i;
+
+	ring_buffer__free(b->rb);
+	for (i = 0; i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	dmatrace_bpf__destroy(b->skel);
+	dm_strtab_free(src->strings);
+	dm_hmap_fini(&b->named);
+	free(b->q);
+	free(b);
+}
+
+static const struct dm_src_ops bpf_ops = {
+	.name = "bpf",
+	.fd = bpf_fd,
+	.poll = bpf_poll,
+	.seek = bpf_seek,
+	.lost = bpf_lost,
+	.describe = bpf_describe,
+	.close = bpf_close,
+};
+
+const char *dm_bpf_attached(struct dm_src *src)
+{
+	return ((struct bpf_src *)src)->attached;
+}
+
+/* Which of CAP_BPF and CAP_PERFMON are missing, in words; "" if none. */
+static const char *missing_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	bool bpf, perfmon;
+
+	if (geteuid() == 0)
+		return "";
+	if (syscall(SYS_capget, &h, d))
+		return "CAP_BPF and CAP_PERFMON";
+	bpf = d[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32));
+	perfmon = d[CAP_PERFMON / 32].effective & (1u << (CAP_PERFMON % 32));
+	return !bpf && !perfmon ? "CAP_BPF and CAP_PERFMON" :
+	       !bpf		? "CAP_BPF" :
+	       !perfmon		? "CAP_PERFMON" :
+				  "";
+}
+
+int dm_bpf_drop_capabilities(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
+		size_t len)
+{
+	const char *need = missing_caps();
+	struct bpf_program *prog;
+	struct btf *vmlinux;
+	struct bpf_src *b;
+	int err;
+
+	*out = NULL;
+	if (*need) {
+		snprintf(errbuf, len,
+			 "tracing DMA needs %s: run as root, or grant them "
+			 "with: setcap cap_bpf,cap_perfmon+ep $(command -v "
+			 "dmatop) (--sim and --replay need neither)",
+			 need);
+		return -EPERM;
+	}
+	libbpf_set_print(libbpf_log);
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		snprintf(errbuf, len,
+			 "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			 "dmatop's eBPF source needs CONFIG_DEBUG_INFO_BTF; "
+			 "use --sim or --replay");
+		return -ENOENT;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b || dm_hmap_init(&b->named, 64)) {
+		free(b);
+		btf__free(vmlinux);
+		return -ENOMEM;
+	}
+	b->src.ops = &bpf_ops;
+	b->src.strings = dm_strtab_new();
+	b->skel = dmatrace_bpf__open();
+	if (!b->src.strings || !b->skel) {
+		err = -ENOMEM;
+		snprintf(errbuf, len, "opening the BPF program: %s",
+			 libbpf_msg[0] ? libbpf_msg : strerror(ENOMEM));
+		goto err;
+	}
+	/* only the tracepoints this kernel has */
+	bpf_object__for_each_program(prog, b->skel->obj)
+	{
+		const char *tp = bpf_program__section_name(prog) + 7;
+		char type[128];
+
+		snprintf(type, sizeof(type), "btf_trace_%s", tp);
+		if (btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) < 0)
+			bpf_program__set_autoload(prog, false);
+	}
+	err = dmatrace_bpf__load(b->skel);
+	if (err) {
+		snprintf(
+			errbuf, len,
+			"loading the BPF program into the kernel failed: %s%s%s",
+			strerror(-err), libbpf_msg[0] ? ": " : "", libbpf_msg);
+		goto err;
+	}
+	bpf_object__for_each_program(prog, b->skel->obj)
+	{
+		struct bpf_link *link;
+		size_t at = strlen(b->attached);
+
+		if (!bpf_program__autoload(prog) || b->nlinks == 32)
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			snprintf(errbuf, len, "attaching %s: %s",
+				 bpf_program__section_name(prog),
+				 strerror(errno));
+			goto err;
+		}
+		b->links[b->nlinks++] = link;
+		snprintf(b->attached + at, sizeof(b->attached) - at, "%s%s",
+			 at ? "," : "", bpf_program__section_name(prog) + 7);
+	}
+	if (!b->nlinks) {
+		err = -ENOENT;
+		snprintf(errbuf, len,
+			 "this kernel has none of the dma:* tracepoints "
+			 "(Linux 6.12 or later has them); use --sim or "
+			 "--replay");
+		goto err;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
+				 b, NULL);
+	if (!b->rb) {
+		err = -errno;
+		snprintf(errbuf, len, "opening the ring buffer: %s",
+			 strerror(errno));
+		goto err;
+	}
+	b->start = ktime();
+	b->end = o->duration_ns ? b->start + o->duration_ns : 0;
+	snprintf(b->desc, sizeof(b->desc), "bpf: %d tracepoints", b->nlinks);
+	btf__free(vmlinux);
+	*out = &b->src;
+	return 0;
+
+err:
+	btf__free(vmlinux);
+	bpf_close(&b->src);
+	return err;
+}

@@ -1,0 +1,30 @@
+/*
+ * bpf_source.h - the eBPF event source: real DMA from the running
+ * kernel's DMA-mapping API, through the dma:* tracepoints.
+ */
+#ifndef DMATOP_BPF_SOURCE_H
+#define DMATOP_BPF_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "source.h"
+
+struct dm_bpf_opts {
+	uint64_t duration_ns; /* 0: until closed */
+};
+
+/*
+ * Load and attach; 0, or -errno with errbuf saying why in words: -EPERM
+ * names the missing capabilities and how to grant them, -ENOENT says the
+ * kernel has none of the tracepoints. libbpf's own output is kept in the
+ * message, never printed.
+ */
+int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
+		size_t len);
+/* The attach points in use, comma-separated. */
+const char *dm_bpf_attached(struct dm_src *src);
+/* Drop every capability (after attaching, nothing needs them). */
+int dm_bpf_drop_capabilities(void);
+
+#endif

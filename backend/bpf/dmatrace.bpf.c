@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmatrace.bpf.c - the kernel side of dmatop's eBPF source.
+ *
+ * tp_btf programs on the dma:* tracepoints, in both of their layouts
+ * (6.12-6.17: dma_map_page/dma_unmap_page/dma_map_resource; 6.18 on:
+ * dma_map_phys/dma_unmap_phys). The loader switches off the programs
+ * whose tracepoint the running kernel lacks. Each writes one record into
+ * a ring buffer; the first time a device shows up, a description of it
+ * goes first, read once through CO-RE. Records that do not fit are
+ * counted per CPU, never lost silently.
+ */
+#define DMATRACE_BPF
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+typedef __u8 uint8_t;
+typedef __u16 uint16_t;
+typedef __u32 uint32_t;
+typedef __u64 uint64_t;
+#include "../event.h"
+#include "dmatrace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* in-kernel filtering: 0 = every device (set before load) */
+const volatile uint64_t only_dev = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} seen SEC(".maps");
+
+static __always_inline void drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&dropped, &zero);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline void describe(struct device *dev)
+{
+	__u64 key = (__u64)dev;
+	struct dmatrace_record *r;
+	__u8 one = 1;
+	const char *name;
+	__u64 *mask;
+
+	if (bpf_map_lookup_elem(&seen, &key))
+		return;
+	bpf_map_update_elem(&seen, &key, &one, BPF_ANY);
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		drop();
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = DMATRACE_DEVICE;
+	r->cpu = bpf_get_smp_processor_id();
+	r->dev.dev = key;
+	name = BPF_CORE_READ(dev, kobj.name);
+	bpf_probe_read_kernel_str(r->dev.name, sizeof(r->dev.name), name);
+	name = BPF_CORE_READ(dev, driver, name);
+	if (name)
+		bpf_probe_read_kernel_str(r->dev.driver, sizeof(r->dev.driver),
+					  name);
+	mask = BPF_CORE_READ(dev, dma_mask);
+	if (mask)
+		bpf_probe_read_kernel(&r->dev.dma_mask, sizeof(r->dev.dma_mask),
+				      mask);
+	r->dev.coherent_dma_mask = BPF_CORE_READ(dev, coherent_dma_mask);
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void emit(struct device *dev, __u16 kind, __u64 obj,
+				 __u64 va, __u64 dma, __u64 len, __u8 dir,
+				 __u64 arg0)
+{
+	struct dmatrace_record *r;
+
+	if (only_dev && (__u64)dev != only_dev)
+		return;
+	describe(dev);
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		drop();
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = DMATRACE_EVENT;
+	r->cpu = bpf_get_smp_processor_id();
+	r->ev.ts = bpf_ktime_get_ns();
+	r->ev.adapter = (__u64)dev;
+	r->ev.kind = kind;
+	r->ev.obj = obj;
+	r->ev.va = va;
+	r->ev.dma = dma;
+	r->ev.len = len;
+	r->ev.dir = dir;
+	r->ev.arg[0] = arg0;
+	r->ev.arg[1] = bpf_get_current_pid_tgid() >> 32;
+	r->ev.tid = r->cpu;
+	/* the caller: the return address of the DMA API call's frame is
+	 * not at hand in a tracepoint; user space resolves what it gets */
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* map: (dev, phys, dma, size, dir, attrs) in both layouts */
+SEC("tp_btf/dma_map_phys")
+int BPF_PROG(map_phys, struct device *dev, phys_addr_t phys, dma_addr_t dma,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_map_page")
+int BPF_PROG(map_page, struct device *dev, phys_addr_t phys, dma_addr_t dma,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_map_resource")
+int BPF_PROG(map_resource, struct device *dev, phys_addr_t phys, dma_addr_t dma,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_unmap_phys")
+int BPF_PROG(unmap_phys, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_unmap_page")
+int BPF_PROG(unmap_page, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_unmap_resource")
+int BPF_PROG(unmap_resource, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	return 0;
+}
+
+/* coherent: (dev, virt, dma, size, dir, gfp, attrs) */
+SEC("tp_btf/dma_alloc")
+int BPF_PROG(alloc, struct device *dev, void *virt, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
+{
+	emit(dev, DM_EV_CB_ALLOC, dma, (__u64)virt, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_alloc_pages")
+int BPF_PROG(alloc_pages, struct device *dev, void *virt, dma_addr_t dma,
+	     size_t size, enum dma_data_direction dir, gfp_t gfp,
+	     unsigned long attrs)
+{
+	emit(dev, DM_EV_CB_ALLOC, dma, (__u64)virt, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_free")
+int BPF_PROG(free_, struct device *dev, void *virt, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_CB_FREE, dma, (__u64)virt, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_free_pages")
+int BPF_PROG(free_pages, struct device *dev, void *virt, dma_addr_t dma,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_CB_FREE, dma, (__u64)virt, dma, size, dir, attrs);
+	return 0;
+}
+
+/* scatter/gather: keyed by the scatterlist pointer */
+SEC("tp_btf/dma_map_sg")
+int BPF_PROG(map_sg, struct device *dev, struct scatterlist *sgl, int nents,
+	     int ents, enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_SG_MAP, (__u64)sgl, 0, ents, nents, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_map_sg_err")
+int BPF_PROG(map_sg_err, struct device *dev, struct scatterlist *sgl, int nents,
+	     int err, enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, err, nents, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_unmap_sg")
+int BPF_PROG(unmap_sg, struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir, attrs);
+	return 0;
+}
+
+SEC("tp_btf/dma_sync_single_for_cpu")
+int BPF_PROG(sync_cpu, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir)
+{
+	emit(dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
+	return 0;
+}
+
+SEC("tp_btf/dma_sync_single_for_device")
+int BPF_PROG(sync_device, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir)
+{
+	emit(dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir, 0);
+	return 0;
+}
+
+SEC("tp_btf/swiotlb_bounced")
+int BPF_PROG(bounced, struct device *dev, dma_addr_t dma, size_t size)
+{
+	emit(dev, DM_EV_BOUNCE, dma, 0, dma, size, 0, 0);
+	return 0;
+}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# The eBPF source on the running kernel: it loads, attaches to the dma:*
+# tracepoints this kernel has, says which, and refuses clearly without
+# privileges. (The host's own devices do no DMA through the DMA API, so
+# no event is expected here: real drivers are tested in a guest.)
+. "$SRCDIR/tests/lib.sh"
+
+if ! grep -q '^#define HAVE_BPF 1' "$(dirname "$DMATOP")/config.h" 2>/dev/null; then
+	echo "1..0 # SKIP this build has no eBPF source (configure found no libbpf, clang, bpftool or kernel BTF)"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP loading BPF programs needs root here"
+	exit 0
+fi
+
+N=bpf$$
+"$DMATOP" --backend --batch --duration=2 --name=$N >"$TMP/out" 2>"$TMP/err"
+is "$?" 0 "--backend --batch --duration=2 loads, attaches and exits 0"
+sed 's/^/# /' "$TMP/err"
+attached=$(sed -n 's/^dmatop: tracing //p' "$TMP/err")
+[ -n "$attached" ]; ok $? "... and says which tracepoints it uses"
+
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
+if [ -d $T/events/dma ]; then
+	missing=
+	for tp in $(echo "$attached" | tr ',' ' '); do
+		[ -d $T/events/dma/$tp ] || [ -d $T/events/swiotlb/$tp ] ||
+			missing="$missing $tp"
+	done
+	is "$missing" "" "every tracepoint it attached is in tracefs"
+	unused=
+	for tp in dma_map_phys dma_unmap_phys dma_map_page dma_unmap_page \
+		  dma_map_resource dma_unmap_resource dma_alloc dma_alloc_pages \
+		  dma_free dma_free_pages dma_map_sg dma_map_sg_err dma_unmap_sg \
+		  dma_sync_single_for_cpu dma_sync_single_for_device; do
+		[ -d $T/events/dma/$tp ] || continue
+		echo ",$attached," | grep -q ",$tp," || unused="$unused $tp"
+	done
+	is "$unused" "" "every dma:* tracepoint of this kernel it knows is attached"
+else
+	ok 0 "# SKIP no tracefs with dma events here"
+	ok 0 "# SKIP no tracefs with dma events here"
+fi
+
+"$DMATOP" --batch --duration=1 --record="$TMP/k.db" --json >"$TMP/out" 2>/dev/null
+is "$?" 0 "--batch --record on the kernel: exit 0"
+is "$(sqlite3 "$TMP/k.db" "SELECT value FROM session WHERE key = 'source'")" bpf \
+	"... a recording of source bpf"
+is "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" ok "... sound"
+
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$DMATOP" --batch --duration=1 >/dev/null 2>"$TMP/err"
+is "$?" 1 "without privileges: exit 1"
+grep -q "needs CAP_BPF and CAP_PERFMON: run as root, or grant them with: setcap" "$TMP/err"
+ok $? "... naming the capabilities and how to grant them"
+grep -q -- "--sim and --replay need neither" "$TMP/err"; ok $? "... and what needs none"
+grep -q "libbpf" "$TMP/err"; ok $((! $?)) "... without a libbpf dump"
+
+done_testing
