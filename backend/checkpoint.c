@@ -408,7 +408,7 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 {
 	static const struct dm_event none;
 	struct rbuf r = { blob, len, 0 };
-	uint32_t nad, nf, nc, ns, i;
+	uint32_t nad, nf, nc, ns, i, version;
 	int err = 0;
 
 	reset(vrf);
@@ -419,7 +419,8 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 	}
 	r.p += 8;
 	r.left -= 8;
-	if (get32(&r) != VERSION) {
+	version = get32(&r);
+	if (version < 1 || version > VERSION) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -433,7 +434,8 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 	vrf->st.violations = get64(&r);
 	vrf->st.lost = get64(&r);
 	vrf->st.rejected = get64(&r);
-	vrf->st.untracked = get64(&r);
+	if (version >= 2)
+		vrf->st.untracked = get64(&r);
 	vrf->st.perf_last = get64(&r);
 	vrf->st.perf_ts = get64(&r);
 	/* every record takes at least 8 bytes: counts beyond that lie */

@@ -642,3 +642,46 @@ int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading violations");
 }
+
+int dm_replay_history(struct dm_src *src, uint64_t adapter, uint64_t obj,
+		      uint64_t upto, struct dm_event *out, size_t max)
+{
+	struct replay *rp = R(src);
+	sqlite3_stmt *st;
+	uint32_t id;
+	size_t n = 0, i;
+	int rc, err = 0;
+
+	for (id = 0; id < rp->nad && rp->ad[id] != adapter; id++)
+		;
+	if (id == rp->nad)
+		return 0;
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT seq, ts, kind, adapter, obj, va, dma, "
+			       "len, mdl, arg0, arg1, arg2, caller, dir, irql, "
+			       "flags, tid FROM event WHERE adapter = ? AND "
+			       "(obj = ? OR va = ?) AND seq <= ? ORDER BY seq "
+			       "DESC LIMIT ?",
+			       -1, &st, NULL))
+		return db_error(rp, "reading an object's history");
+	sqlite3_bind_int64(st, 1, id + 1);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)obj);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)obj);
+	sqlite3_bind_int64(
+		st, 4, (sqlite3_int64)(upto > INT64_MAX ? INT64_MAX : upto));
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)max);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
+		err = row_event(rp, st, &out[n++]);
+	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = db_error(rp, "reading an object's history");
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+	for (i = 0; i < n / 2; i++) { /* oldest first */
+		struct dm_event t = out[i];
+
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = t;
+	}
+	return (int)n;
+}

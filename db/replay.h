@@ -35,6 +35,11 @@ void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last);
  * -ERANGE for an event number the recording does not have.
  */
 int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq);
+/* Every event up to seq on that adapter whose object or CPU-side address
+ * is obj, oldest first, at most max of them (the latest). Returns how
+ * many, or -errno. A scan of the event table: for a drill-in, not a loop. */
+int dm_replay_history(struct dm_src *src, uint64_t adapter, uint64_t obj,
+		      uint64_t upto, struct dm_event *out, size_t max);
 /* The violations recorded up to and including event seq, in order. */
 int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,
 			 void *ctx);

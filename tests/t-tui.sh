@@ -75,7 +75,8 @@ keys 2
 wait_for "\[Map registers\]"; ok $? "2: the map registers tab"
 wait_for "Map register file .* mapped)"; ok $? "... lists the map register files"
 keys Down Down Enter
-wait_for "history of"; ok $? "Enter on a map register file opens its history"
+wait_for "history of .*(every event)"; ok $? "Enter on a map register file opens its whole history"
+wait_for "#[0-9]* .*channel-grant"; ok $? "... from the grant that made it"
 keys Escape
 wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
 keys Escape

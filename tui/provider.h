@@ -43,6 +43,11 @@ struct dm_provider_ops {
 	int (*seek)(struct dm_provider *p, uint64_t seq);
 	int (*seek_time)(struct dm_provider *p, uint64_t ts);
 	int (*violation)(struct dm_provider *p, int dir);
+	/* Every event that touched obj on adapter up to now, oldest first
+	 * (NULL: the screens look in the recent events). */
+	const struct dm_event *(*history)(struct dm_provider *p,
+					  uint64_t adapter, uint64_t obj,
+					  size_t *n);
 	void (*close)(struct dm_provider *p);
 };
 

@@ -18,9 +18,14 @@
 #define RECENT	     1024u
 #define MAX_PER_TICK 500000u
 
+#define HISTORY 100000u
+
 struct rp {
 	struct dm_provider p;
 	struct dm_src *src;
+	struct dm_event *hist; /* the last history asked for, cached */
+	size_t nhist;
+	uint64_t hist_adapter, hist_obj, hist_seq;
 	struct dm_violation *all; /* every recorded violation */
 	size_t nall;
 	struct dm_event ring[RECENT];
@@ -185,10 +190,35 @@ static int rp_violation(struct dm_provider *p, int dir)
 	return -ENOENT;
 }
 
+static const struct dm_event *
+rp_history(struct dm_provider *p, uint64_t adapter, uint64_t obj, size_t *n)
+{
+	struct rp *r = (struct rp *)p;
+	int got;
+
+	if (r->hist && r->hist_adapter == adapter && r->hist_obj == obj &&
+	    r->hist_seq == p->st.seq) {
+		*n = r->nhist;
+		return r->hist;
+	}
+	if (!r->hist)
+		r->hist = malloc(HISTORY * sizeof(*r->hist));
+	got = r->hist ? dm_replay_history(r->src, adapter, obj, p->st.seq,
+					  r->hist, HISTORY) :
+			-ENOMEM;
+	r->nhist = got > 0 ? (size_t)got : 0;
+	r->hist_adapter = adapter;
+	r->hist_obj = obj;
+	r->hist_seq = p->st.seq;
+	*n = r->nhist;
+	return r->hist;
+}
+
 static void rp_close(struct dm_provider *p)
 {
 	struct rp *r = (struct rp *)p;
 
+	free(r->hist);
 	dm_src_close(r->src);
 	dm_vrf_free(p->vrf);
 	free(r->all);
@@ -201,6 +231,7 @@ static const struct dm_provider_ops replay_ops = {
 	.seek = rp_seek,
 	.seek_time = rp_seek_time,
 	.violation = rp_violation,
+	.history = rp_history,
 	.close = rp_close,
 };
 

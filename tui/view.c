@@ -396,41 +396,52 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 	}
 }
 
+/* The events that touched the object: all of them where the provider
+ * can tell (replay), else those among the recent events (live). */
+static const struct dm_event *
+history_of(struct dm_ui *ui, const struct dm_provider *p, size_t *n, bool *all)
+{
+	static struct dm_event recent[1024];
+	size_t i;
+
+	*all = p->ops->history != NULL;
+	if (*all) /* the provider caches; it is its state, not ours */
+		return p->ops->history((struct dm_provider *)p, ui->adapter,
+				       ui->object, n);
+	*n = 0;
+	for (i = 0; i < p->nevents && *n < 1024; i++)
+		if (p->events[i].adapter == ui->adapter &&
+		    (p->events[i].obj == ui->object ||
+		     p->events[i].va == ui->object))
+			recent[(*n)++] = p->events[i];
+	return recent;
+}
+
 static void history(struct dm_ui *ui, const struct dm_provider *p,
 		    struct dm_screen *s, int visible)
 {
-	int n = 0, i, shown = 0;
+	size_t n, i;
+	bool all;
+	const struct dm_event *ev = history_of(ui, p, &n, &all);
 	char caller[256];
 
-	for (i = 0; i < (int)p->nevents; i++)
-		n += p->events[i].obj == ui->object ||
-		     p->events[i].va == ui->object;
-	add(s, DM_A_TITLE, 0,
-	    "  history of %08llx on adapter %08llx "
-	    "(recent events)",
-	    LL(ui->object), LL(ui->adapter));
-	scroll(ui, n, visible);
+	add(s, DM_A_TITLE, 0, "  history of %08llx on adapter %08llx (%s)",
+	    LL(ui->object), LL(ui->adapter),
+	    all ? "every event" : "recent events");
+	scroll(ui, (int)n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
-	for (i = 0; i < (int)p->nevents; i++) {
-		const struct dm_event *e = &p->events[i];
-
-		if (e->obj != ui->object && e->va != ui->object)
-			continue;
-		if (shown >= ui->top && shown < ui->top + visible)
-			add(s,
-			    shown == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL,
-			    0, "  #%-9llu %13.6f %-14s len %-6llu %s",
-			    LL(e->seq), e->ts / 1e9,
-			    dm_event_kind_name(e->kind), LL(e->len),
-			    dm_text_escape(
-				    caller, sizeof(caller),
-				    dm_strtab_get(p->strings, e->caller)));
-		shown++;
-	}
+	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible); i++)
+		add(s, (int)i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL, 0,
+		    "  #%-9llu %13.6f %-14s len %-6llu %s", LL(ev[i].seq),
+		    ev[i].ts / 1e9, dm_event_kind_name(ev[i].kind),
+		    LL(ev[i].len),
+		    dm_text_escape(caller, sizeof(caller),
+				   dm_strtab_get(p->strings, ev[i].caller)));
 	if (!n)
-		add(s, DM_A_NORMAL, 0,
-		    "  none of the recent events touched it");
+		add(s, DM_A_NORMAL, 0, "  %s",
+		    all ? "no event touched it" :
+			  "none of the recent events touched it");
 }
 
 static const char *const help_text[] = {
@@ -459,7 +470,7 @@ static const char *const help_text[] = {
 int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 {
 	uint32_t *rows;
-	int n = 0, i;
+	int n = 0;
 
 	switch (ui->view) {
 	case DM_VIEW_ADAPTERS:
@@ -468,11 +479,13 @@ int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 		return n;
 	case DM_VIEW_VIOLATIONS:
 		return (int)p->nviol;
-	case DM_VIEW_HISTORY:
-		for (i = 0; i < (int)p->nevents; i++)
-			n += p->events[i].obj == ui->object ||
-			     p->events[i].va == ui->object;
-		return n;
+	case DM_VIEW_HISTORY: {
+		size_t hn;
+		bool all;
+
+		history_of(ui, p, &hn, &all);
+		return (int)hn;
+	}
 	case DM_VIEW_HELP:
 		return (int)(sizeof(help_text) / sizeof(help_text[0]));
 	default:
