@@ -12,7 +12,7 @@
  *   files      in each adapter's list order: the file, then its registers
  *   buffers    likewise;  SG lists likewise
  * (u64 stats[7] from version 2: events, violations, lost, rejected,
- * untracked, perf_last, perf_ts)
+ * untracked, perf_last, perf_ts; a file's u32 dir from version 3)
  *
  * Loading rebuilds the lists, hash maps and page index through the same
  * paths the engine uses, so a loaded state is indistinguishable from the
@@ -26,7 +26,7 @@
 #include "verifier_int.h"
 
 #define MAGIC	"DMVSTATE"
-#define VERSION 2u
+#define VERSION 3u
 
 struct wbuf {
 	uint8_t *p;
@@ -182,6 +182,7 @@ int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len)
 			put64(&w, f->ts);
 			put32(&w, f->nregs);
 			put32(&w, f->caller);
+			put32(&w, f->dir);
 			for (r = 0; r < f->nregs; r++) {
 				put64(&w, f->reg[r].va);
 				put64(&w, f->reg[r].dma);
@@ -279,6 +280,7 @@ static int load_adapter(struct dm_vrf *vrf, struct rbuf *r)
 	ad->live = flags & 1;
 	ad->wcb_queued = flags >> 1 & 1;
 	ad->sysdma_busy = flags >> 2 & 1;
+	ad->bound = flags >> 3 & 1;
 	ad->wcb_regs = get32(r);
 	ad->wcb_caller = get32(r);
 	ad->wcb_ts = get64(r);
@@ -298,12 +300,13 @@ static int load_adapter(struct dm_vrf *vrf, struct rbuf *r)
 	return r->err;
 }
 
-static int load_file(struct dm_vrf *vrf, struct rbuf *r)
+static int load_file(struct dm_vrf *vrf, struct rbuf *r, uint32_t version)
 {
 	uint32_t a = get32(r), id = get32(r), f, i;
 	uint64_t base = get64(r), reg0 = get64(r), mdl = get64(r);
 	uint64_t ts = get64(r);
 	uint32_t nregs = get32(r), caller = get32(r);
+	uint32_t dir = version >= 3 ? get32(r) : 0;
 	struct dm_vfile *file;
 
 	if (r->err || a >= vrf->nad || nregs > DM_VRF_MAX_REGS ||
@@ -329,6 +332,7 @@ static int load_file(struct dm_vrf *vrf, struct rbuf *r)
 	file->adapter = a;
 	file->nregs = nregs;
 	file->caller = caller;
+	file->dir = dir;
 	LIST_ADD(vrf->files, vrf->ad[a].files, f);
 	for (i = 0; i < nregs; i++) {
 		struct dm_vreg *reg = &vrf->files.v[f].reg[i];
@@ -446,7 +450,7 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 	for (i = 0; i < nad && !err; i++)
 		err = load_adapter(vrf, &r);
 	for (i = 0; i < nf && !err; i++)
-		err = load_file(vrf, &r);
+		err = load_file(vrf, &r, version);
 	for (i = 0; i < nc && !err; i++)
 		err = load_cb(vrf, &r);
 	for (i = 0; i < ns && !err; i++)

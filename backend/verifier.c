@@ -742,71 +742,225 @@ static void on_perf(struct dm_vrf *vrf)
 	vrf->st.perf_ts = ev->ts;
 }
 
-/*
- * Linux events: the state a streaming mapping, a coherent buffer or an
- * SG list makes, without the HAL's rules. A mapping is a map register
- * file of one register keyed by its DMA address. dmatop usually starts
- * after drivers have mapped buffers, so an unmap or free of something it
- * never saw is a pre-existing object: counted, not a violation. (The
- * Linux rule set is built on this.)
- */
-static int linux_event(struct dm_vrf *vrf, uint32_t a)
+/* ---- the Linux rule set ---- */
+
+#define LX_ATTR_SKIP_CPU_SYNC (1ull << 5) /* DMA_ATTR_SKIP_CPU_SYNC */
+
+static void gone_add(struct dm_vrf *vrf, uint32_t a, uint64_t obj, uint64_t len,
+		     uint32_t dir)
+{
+	vrf->gone[vrf->ngone++ % DM_VRF_GONE] =
+		(struct dm_vgone){ obj, len, vrf->ev->ts, a, dir };
+}
+
+/* The latest gone object of adapter a at obj (or holding addr, when
+ * inside), NULL if none. */
+static const struct dm_vgone *gone_find(const struct dm_vrf *vrf, uint32_t a,
+					uint64_t addr, bool inside)
+{
+	uint32_t n = vrf->ngone < DM_VRF_GONE ? vrf->ngone : DM_VRF_GONE, i;
+
+	for (i = 0; i < n; i++) {
+		const struct dm_vgone *g =
+			&vrf->gone[(vrf->ngone - 1 - i) % DM_VRF_GONE];
+
+		if (g->adapter == a &&
+		    (g->obj == addr ||
+		     (inside && addr >= g->obj && addr - g->obj < g->len)))
+			return g;
+	}
+	return NULL;
+}
+
+/* Something the driver named is not there: a violation if we know it
+ * was there and went, or if we watch this device since its driver bound;
+ * otherwise it was there before us. */
+static void lx_unknown(struct dm_vrf *vrf, uint32_t a, enum dm_rule_id rule,
+		       uint64_t p3)
+{
+	const struct dm_event *ev = vrf->ev;
+	const struct dm_vgone *g = gone_find(vrf, a, ev->obj, false);
+
+	if (g || vrf->ad[a].bound)
+		report(vrf, rule, a, ev->obj, ev->obj, p3,
+		       g && rule == DM_R_LX_UNMAP_UNMAPPED ? ev->ts - g->ts :
+							     0);
+	else
+		vrf->st.untracked++;
+}
+
+static int lx_map(struct dm_vrf *vrf, uint32_t a)
 {
 	const struct dm_event *ev = vrf->ev;
 	struct dm_vadapter *ad = &vrf->ad[a];
 	struct dm_event grant;
+	uint64_t hit = 0, line_end;
 	uint32_t f;
 	int err;
 
+	if (ev->dma == UINT64_MAX || (ev->flags & DM_F_FAILED)) {
+		report(vrf, DM_R_LX_MAP_ERROR, a, ev->obj, ev->len, ev->dir, 0);
+		return 0;
+	}
+	if (!ev->len) {
+		report(vrf, DM_R_LX_ZERO_LENGTH, a, ev->obj, ev->dma, ev->va,
+		       0);
+		return 0;
+	}
+	/* dma-debug's rule: the first cache line of a mapping the CPU may
+	 * have to sync is held by one live mapping at a time */
+	if (ev->dir != DM_DIR_TO_DEVICE &&
+	    !(ev->arg[0] & LX_ATTR_SKIP_CPU_SYNC)) {
+		line_end = (ev->va | (DM_CACHE_LINE - 1)) + 1;
+		hit = page_overlap(vrf, a, ev->va, line_end);
+		if (hit)
+			report(vrf, DM_R_LX_OVERLAP, a, ev->obj, ev->va,
+			       ev->va + ev->len, hit);
+	}
+	if (dm_hmap_get(&vrf->file_by_base, ev->obj) != NONE)
+		return 0; /* the same address mapped twice: one record */
+	grant = (struct dm_event){ .kind = DM_EV_CHANNEL_GRANT,
+				   .obj = ev->obj,
+				   .arg = { 1 },
+				   .ts = ev->ts,
+				   .caller = ev->caller };
+	vrf->ev = &grant;
+	err = on_channel_grant(vrf, a);
+	vrf->ev = ev;
+	f = dm_hmap_get(&vrf->file_by_base, ev->obj);
+	if (err || f == NONE)
+		return err;
+	vrf->files.v[f].dir = ev->dir;
+	vrf->files.v[f].reg[0] = (struct dm_vreg){
+		.va = ev->va,
+		.dma = ev->dma,
+		.len = ev->len > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->len,
+		.node = NONE
+	};
+	if (ev->dir != DM_DIR_TO_DEVICE && !hit &&
+	    !(ev->arg[0] & LX_ATTR_SKIP_CPU_SYNC) &&
+	    dm_vrf_i_page_add(vrf, a, f, 0))
+		return -ENOMEM;
+	vrf->files.v[f].mapped = 1;
+	ad->mr_mapped++;
+	ad->bytes_since_flush += ev->len;
+	return 0;
+}
+
+static void lx_unmap(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	uint32_t f = dm_hmap_get(&vrf->file_by_base, ev->obj);
+	struct dm_vfile *file;
+
+	if (f == NONE || vrf->files.v[f].adapter != a) {
+		lx_unknown(vrf, a, DM_R_LX_UNMAP_UNMAPPED, ev->len);
+		return;
+	}
+	file = &vrf->files.v[f];
+	if (ev->len != file->reg[0].len)
+		report(vrf, DM_R_LX_UNMAP_SIZE, a, ev->obj, ev->obj,
+		       file->reg[0].len, ev->len);
+	else if (ev->dir != file->dir)
+		report(vrf, DM_R_LX_UNMAP_DIR, a, ev->obj, ev->obj, file->dir,
+		       ev->dir);
+	gone_add(vrf, a, ev->obj, file->reg[0].len, file->dir);
+	vrf->ad[a].mr_freed++;
+	file_drop(vrf, f);
+}
+
+static void lx_sync(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	uint32_t f = dm_hmap_get(&vrf->file_by_base, ev->obj);
+	const struct dm_vfile *file;
+	bool cpu = ev->kind == DM_EV_SYNC_CPU;
+
+	if (f == NONE || vrf->files.v[f].adapter != a) {
+		lx_unknown(vrf, a, DM_R_LX_SYNC_UNMAPPED, ev->len);
+		return;
+	}
+	file = &vrf->files.v[f];
+	if (ev->len > file->reg[0].len)
+		report(vrf, DM_R_LX_SYNC_OUTSIDE, a, ev->obj, ev->obj,
+		       file->reg[0].len, ev->len);
+	else if (file->dir != DM_DIR_BIDI &&
+		 (ev->dir != file->dir ||
+		  (cpu && file->dir == DM_DIR_TO_DEVICE) ||
+		  (!cpu && file->dir == DM_DIR_FROM_DEVICE)))
+		report(vrf, DM_R_LX_SYNC_DIR, a, ev->obj, ev->obj, file->dir,
+		       ev->dir);
+}
+
+static void lx_unbind(struct dm_vrf *vrf, uint32_t a)
+{
+	struct dm_vadapter *ad = &vrf->ad[a];
+
+	if (ad->files.count)
+		report(vrf, DM_R_LX_LEAK_MAPPINGS, a, 0, ad->handle,
+		       ad->files.count, vrf->files.v[ad->files.head].base);
+	if (ad->cbs.count)
+		report(vrf, DM_R_LX_LEAK_COHERENT, a, 0, ad->handle,
+		       ad->cbs.count, vrf->cbs.v[ad->cbs.head].va);
+	adapter_clear(vrf, a);
+	ad->bound = false;
+}
+
+/*
+ * Linux events. A streaming mapping is a map register file of one
+ * register keyed by its DMA address; a coherent buffer keyed by its CPU
+ * address. dmatop usually starts after drivers have mapped buffers: an
+ * unmap or free of something it never saw is a pre-existing object,
+ * counted, not a violation, unless it saw that object go or watches the
+ * device since its driver bound.
+ */
+static int linux_event(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	uint32_t c;
+
 	switch (ev->kind) {
 	case DM_EV_MAP:
-		if (!ev->len ||
-		    dm_hmap_get(&vrf->file_by_base, ev->obj) != NONE)
-			return 0;
-		grant = (struct dm_event){ .kind = DM_EV_CHANNEL_GRANT,
-					   .obj = ev->obj,
-					   .arg = { 1 },
-					   .ts = ev->ts,
-					   .caller = ev->caller };
-		vrf->ev = &grant;
-		err = on_channel_grant(vrf, a);
-		vrf->ev = ev;
-		f = dm_hmap_get(&vrf->file_by_base, ev->obj);
-		if (err || f == NONE)
-			return err;
-		vrf->files.v[f].reg[0] =
-			(struct dm_vreg){ .va = ev->va,
-					  .dma = ev->dma,
-					  .len = ev->len > UINT32_MAX ?
-							 UINT32_MAX :
-							 (uint32_t)ev->len,
-					  .node = NONE };
-		vrf->files.v[f].mapped = 1;
-		ad->mr_mapped++;
-		ad->bytes_since_flush += ev->len;
-		return 0;
+		return lx_map(vrf, a);
 	case DM_EV_UNMAP:
-		f = dm_hmap_get(&vrf->file_by_base, ev->obj);
-		if (f == NONE || vrf->files.v[f].adapter != a) {
-			vrf->st.untracked++;
-			return 0;
-		}
-		vrf->files.v[f].reg[0].len = 0; /* never in the page index */
-		vrf->files.v[f].mapped = 0;
-		ad->mr_mapped--;
-		ad->mr_freed++;
-		file_drop(vrf, f);
+		lx_unmap(vrf, a);
+		return 0;
+	case DM_EV_SYNC_CPU:
+	case DM_EV_SYNC_DEVICE:
+		lx_sync(vrf, a);
+		return 0;
+	case DM_EV_MAP_ERROR:
+		report(vrf, DM_R_LX_MAP_ERROR, a, ev->obj, ev->len, ev->dir,
+		       ev->dma);
 		return 0;
 	case DM_EV_CB_ALLOC:
 		return on_cb_alloc(vrf, a);
 	case DM_EV_CB_FREE:
-		f = dm_hmap_get(&vrf->cb_by_va, ev->obj);
-		if (f == NONE || vrf->cbs.v[f].adapter != a) {
-			vrf->st.untracked++;
+		c = dm_hmap_get(&vrf->cb_by_va, ev->obj);
+		if (c == NONE || vrf->cbs.v[c].adapter != a) {
+			lx_unknown(vrf, a, DM_R_LX_FREE_UNALLOCATED, ev->len);
 			return 0;
 		}
+		gone_add(vrf, a, ev->obj, vrf->cbs.v[c].len, 0);
 		on_cb_free(vrf, a);
 		return 0;
+	case DM_EV_DRIVER_BIND:
+		vrf->ad[a].bound = true;
+		return 0;
+	case DM_EV_DRIVER_UNBIND:
+		lx_unbind(vrf, a);
+		return 0;
+	case DM_EV_IOMMU_FAULT: {
+		const struct dm_vgone *g = gone_find(vrf, a, ev->dma, true);
+
+		if (g)
+			report(vrf, DM_R_LX_DMA_AFTER_UNMAP, a, g->obj,
+			       vrf->ad[a].handle, ev->dma, ev->ts - g->ts);
+		else
+			report(vrf, DM_R_IOMMU_FAULT, a, ev->dma, ev->obj,
+			       ev->dma, ev->arg[0]);
+		return 0;
+	}
 	default:
 		return 0;
 	}

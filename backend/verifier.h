@@ -92,6 +92,20 @@ enum dm_rule_id {
 	DM_R_BUFFER_TOO_SHORT,
 	DM_R_UNKNOWN_VERSION,
 	DM_R_IOMMU_FAULT,
+	/* the Linux rule set (DMA-API debugging), nearest 0xE6 code each */
+	DM_R_LX_UNMAP_UNMAPPED,
+	DM_R_LX_UNMAP_SIZE,
+	DM_R_LX_UNMAP_DIR,
+	DM_R_LX_ZERO_LENGTH,
+	DM_R_LX_OVERLAP,
+	DM_R_LX_MAP_ERROR,
+	DM_R_LX_SYNC_UNMAPPED,
+	DM_R_LX_SYNC_OUTSIDE,
+	DM_R_LX_SYNC_DIR,
+	DM_R_LX_FREE_UNALLOCATED,
+	DM_R_LX_LEAK_MAPPINGS,
+	DM_R_LX_LEAK_COHERENT,
+	DM_R_LX_DMA_AFTER_UNMAP,
 	DM_R_COUNT
 };
 
@@ -129,6 +143,7 @@ struct dm_vfile {
 	uint32_t nregs, mapped;
 	uint32_t caller;
 	uint32_t prev, next; /* in the adapter's list */
+	uint32_t dir;	     /* Linux mappings: enum dm_dir */
 	struct dm_vreg *reg;
 };
 
@@ -161,6 +176,7 @@ struct dm_vadapter {
 	bool live;	 /* got and not yet put */
 	bool wcb_queued; /* a channel request waits */
 	bool sysdma_busy;
+	bool bound;	   /* Linux: watched since its driver bound */
 	uint32_t wcb_regs; /* registers the waiting request asked for */
 	uint32_t wcb_caller;
 	uint64_t wcb_ts;

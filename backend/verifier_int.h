@@ -17,6 +17,15 @@
 #define PERF_FAST_FACTOR   4
 #define PERF_FAST_SLACK_NS 100000000ull
 
+/* Linux: what was unmapped or freed lately, to tell a double unmap from
+ * an unmap of something mapped before we started, and to name the
+ * mapping an IOMMU fault hit after it was gone. */
+#define DM_VRF_GONE 4096u
+struct dm_vgone {
+	uint64_t obj, len, ts; /* DMA address (or CPU address), bytes, ns */
+	uint32_t adapter, dir;
+};
+
 struct pnode {
 	uint64_t page;
 	uint32_t adapter, file, reg;
@@ -37,6 +46,8 @@ struct dm_vrf {
 	struct dm_vrf_stats st;
 	uint64_t master;
 	uint32_t next_file_id;
+	struct dm_vgone gone[DM_VRF_GONE];
+	uint32_t ngone;
 
 	struct dm_vadapter *ad;
 	uint32_t nad, capad;

@@ -67,7 +67,7 @@ static const char schema_sql[] =
 	"  ELSE '' END AS bugcheck, v.rule, v.p2, v.p3, v.p4,\n"
 	"  v.adapter, n.text AS adapter_name, s.text AS caller, v.object,\n"
 	"  v.message FROM violation v\n"
-	"  LEFT JOIN rule r ON r.code = v.code AND r.sub = v.sub\n"
+	"  LEFT JOIN rule r ON r.name = v.rule\n"
 	"  LEFT JOIN adapter a ON a.handle = v.adapter\n"
 	"  LEFT JOIN string n ON n.id = a.name\n"
 	"  LEFT JOIN string s ON s.id = v.caller;\n"

@@ -177,7 +177,8 @@ SEC("tp_btf/dma_alloc")
 int BPF_PROG(alloc, struct device *dev, void *virt, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_ALLOC, dma, (__u64)virt, dma, size, dir, attrs);
+	emit(dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -186,7 +187,8 @@ int BPF_PROG(alloc_pages, struct device *dev, void *virt, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, gfp_t gfp,
 	     unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_ALLOC, dma, (__u64)virt, dma, size, dir, attrs);
+	emit(dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -194,7 +196,8 @@ SEC("tp_btf/dma_free")
 int BPF_PROG(free_, struct device *dev, void *virt, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_FREE, dma, (__u64)virt, dma, size, dir, attrs);
+	emit(dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -202,7 +205,8 @@ SEC("tp_btf/dma_free_pages")
 int BPF_PROG(free_pages, struct device *dev, void *virt, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_FREE, dma, (__u64)virt, dma, size, dir, attrs);
+	emit(dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
