@@ -23,7 +23,9 @@
 #include "tap.h"
 
 #define READERS 3
-#define SECONDS 8
+#ifndef SECONDS
+#define SECONDS 8 /* build with -DSECONDS=30 for a longer run */
+#endif
 
 static volatile sig_atomic_t stop;
 
