@@ -279,7 +279,10 @@ static struct mrfile *file_new(struct dm_hal *hal, struct dm_adapter *ad,
 	return f;
 }
 
-static void iommu_map(struct dm_adapter *ad, uint64_t logical, uint64_t len)
+/* The IOMMU's view of a device: how many mappings hold each logical
+ * page; delta +1 maps, -1 unmaps. */
+static void iommu_count(struct dm_adapter *ad, uint64_t logical, uint64_t len,
+			int delta)
 {
 	uint64_t p;
 
@@ -289,25 +292,24 @@ static void iommu_map(struct dm_adapter *ad, uint64_t logical, uint64_t len)
 	     p++) {
 		uint32_t c = dm_hmap_get(&ad->iommu, p);
 
-		dm_hmap_put(&ad->iommu, p, c == DM_HMAP_NONE ? 1 : c + 1);
-	}
-}
-
-static void iommu_unmap(struct dm_adapter *ad, uint64_t logical, uint64_t len)
-{
-	uint64_t p;
-
-	if (!ad->desc.iommu || !len)
-		return;
-	for (p = logical / DM_SIM_PAGE; p <= (logical + len - 1) / DM_SIM_PAGE;
-	     p++) {
-		uint32_t c = dm_hmap_get(&ad->iommu, p);
-
-		if (c == 1)
+		if (delta > 0)
+			dm_hmap_put(&ad->iommu, p,
+				    c == DM_HMAP_NONE ? 1 : c + 1);
+		else if (c == 1)
 			dm_hmap_del(&ad->iommu, p);
 		else if (c != DM_HMAP_NONE)
 			dm_hmap_put(&ad->iommu, p, c - 1);
 	}
+}
+
+static void iommu_map(struct dm_adapter *ad, uint64_t logical, uint64_t len)
+{
+	iommu_count(ad, logical, len, 1);
+}
+
+static void iommu_unmap(struct dm_adapter *ad, uint64_t logical, uint64_t len)
+{
+	iommu_count(ad, logical, len, -1);
 }
 
 static void file_free(struct dm_hal *hal, struct mrfile *f)
