@@ -50,6 +50,14 @@ _dmatop()
 		COMPREPLY=($(compgen -W "0 0,1 0,2 0,4 0,8 0,10 0,20 0,3f" -- "$cur"))
 		return
 		;;
+	--driver)
+		COMPREPLY=($(compgen -W "$(ls /sys/bus/*/drivers 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	--device)
+		COMPREPLY=($(compgen -W "$(ls /sys/bus/*/devices 2>/dev/null)" -- "$cur"))
+		return
+		;;
 	--seed | --duration | --speed)
 		return
 		;;
@@ -58,7 +66,8 @@ _dmatop()
 
 	COMPREPLY=($(compgen -W '--sim --sim= --seed= --duration= --record=
 		--replay= --at= --batch --dump --dump= --json --backend --name=
-		--group= --speed= --attach --attach= --screen= --size=
+		--group= --speed= --attach --attach= --screen= --size= --device=
+		--driver=
 		--list-scenarios --help --version' -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 }

@@ -50,6 +50,13 @@ is "$(sqlite3 "$TMP/k.db" "SELECT value FROM session WHERE key = 'source'")" bpf
 	"... a recording of source bpf"
 is "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" ok "... sound"
 
+"$DMATOP" --batch --duration=1 --driver=nvme --device=0000:00:04.0 >/dev/null 2>"$TMP/err"
+is "$?" 0 "--driver and --device load as in-kernel filters"
+"$DMATOP" --batch --duration=1 --driver="$(printf '%060d' 0)" >/dev/null 2>"$TMP/err"
+is "$?" 1 "a driver name too long for the filter is refused"
+"$DMATOP" --sim=ndis --batch --driver=nvme >/dev/null 2>"$TMP/err"
+is "$?" 2 "--driver with --sim is a usage error"
+
 setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$DMATOP" --batch --duration=1 >/dev/null 2>"$TMP/err"
 is "$?" 1 "without privileges: exit 1"

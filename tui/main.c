@@ -80,6 +80,8 @@ static void usage(FILE *out)
 		"  --screen=VIEW       with --batch: print one screen of the inspector:\n"
 		"                      adapters, violations, help, detail:ADAPTER[:TAB]\n"
 		"  --size=COLSxROWS    the terminal --screen lays out for (100x30)\n"
+		"  --device=NAME       tracing the kernel: only this device (dev_name)\n"
+		"  --driver=NAME       tracing the kernel: only this driver's devices\n"
 		"  --list-scenarios    list the simulated scenarios\n"
 		"\n"
 		"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
@@ -150,11 +152,15 @@ static const char *record_path(const char *arg, char *buf, size_t len)
 
 /* The eBPF source: real DMA of the running kernel. Messages name what is
  * missing and how to get it. */
+static const char *only_device, *only_driver;
+
 static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 		    size_t len)
 {
 #ifdef HAVE_BPF
-	struct dm_bpf_opts o = { .duration_ns = duration };
+	struct dm_bpf_opts o = { .duration_ns = duration,
+				 .device = only_device,
+				 .driver = only_driver };
 	int err = dm_bpf_open(src, &o, errbuf, len);
 
 	if (!err)
@@ -364,7 +370,9 @@ int main(int argc, char **argv)
 		OPT_GROUP,
 		OPT_SPEED,
 		OPT_SCREEN,
-		OPT_SIZE
+		OPT_SIZE,
+		OPT_DEVICE,
+		OPT_DRIVER
 	};
 	static const struct option opts[] = {
 		{ "sim", optional_argument, NULL, OPT_SIM },
@@ -386,6 +394,8 @@ int main(int argc, char **argv)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "screen", required_argument, NULL, OPT_SCREEN },
 		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "driver", required_argument, NULL, OPT_DRIVER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dm_batch_opts bo = { .rulesets = DM_RULES_HAL,
@@ -483,6 +493,12 @@ int main(int argc, char **argv)
 		case OPT_SIZE:
 			size = optarg;
 			break;
+		case OPT_DEVICE:
+			only_device = optarg;
+			break;
+		case OPT_DRIVER:
+			only_driver = optarg;
+			break;
 		case OPT_GROUP:
 			group = optarg;
 			break;
@@ -546,6 +562,10 @@ int main(int argc, char **argv)
 
 		if (!backend && (speed >= 0 || group))
 			bad = "--speed and --group go with --backend";
+		else if ((only_device || only_driver) &&
+			 (sim || replay || attach))
+			bad = "--device and --driver filter the kernel's "
+			      "events: not with --sim, --replay or --attach";
 		else if (backend && (bo.json || bo.dump || bo.at || screen))
 			bad = "--backend publishes; --json, --dump, --at and "
 			      "--screen are for viewers";

@@ -290,6 +290,22 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 			 libbpf_msg[0] ? libbpf_msg : strerror(ENOMEM));
 		goto err;
 	}
+	/* filtered in the kernel: nothing else crosses the ring buffer */
+	if ((o->device && strlen(o->device) >= DMATRACE_NAME_LEN) ||
+	    (o->driver && strlen(o->driver) >= DMATRACE_NAME_LEN)) {
+		err = -EINVAL;
+		snprintf(errbuf, len,
+			 "--device and --driver take names of up "
+			 "to %d characters",
+			 DMATRACE_NAME_LEN - 1);
+		goto err;
+	}
+	if (o->device)
+		memcpy((char *)b->skel->rodata->only_device, o->device,
+		       strlen(o->device) + 1);
+	if (o->driver)
+		memcpy((char *)b->skel->rodata->only_driver, o->driver,
+		       strlen(o->driver) + 1);
 	/* only the tracepoints this kernel has */
 	bpf_object__for_each_program(prog, b->skel->obj)
 	{

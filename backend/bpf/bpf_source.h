@@ -12,6 +12,8 @@
 
 struct dm_bpf_opts {
 	uint64_t duration_ns; /* 0: until closed */
+	const char *device;   /* only this device (dev_name), or NULL */
+	const char *driver;   /* only this driver's devices, or NULL */
 };
 
 /*

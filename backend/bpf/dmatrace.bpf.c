@@ -25,8 +25,9 @@ typedef __u64 uint64_t;
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* in-kernel filtering: 0 = every device (set before load) */
-const volatile uint64_t only_dev = 0;
+/* in-kernel filtering, set before load: "" = every device or driver */
+const volatile char only_device[DMATRACE_NAME_LEN] = "";
+const volatile char only_driver[DMATRACE_NAME_LEN] = "";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -56,21 +57,52 @@ static __always_inline void drop(void)
 		(*n)++;
 }
 
-static __always_inline void describe(struct device *dev)
+/* Does a kernel string equal a filter (the filter "" matches all)? */
+static __always_inline bool matches(const volatile char *want, const char *have)
+{
+	char buf[DMATRACE_NAME_LEN] = {};
+	int i;
+
+	if (!want[0])
+		return true;
+	if (!have || bpf_probe_read_kernel_str(buf, sizeof(buf), have) < 0)
+		return false;
+	for (i = 0; i < DMATRACE_NAME_LEN; i++) {
+		if (buf[i] != want[i])
+			return false;
+		if (!buf[i])
+			return true;
+	}
+	return true;
+}
+
+/*
+ * Is this device traced? Decided the first time it shows up (its name
+ * and driver against the filters) and remembered in `seen`: 1 traced,
+ * 2 not. A traced device is described once, before its first event.
+ */
+static __always_inline bool wanted(struct device *dev)
 {
 	__u64 key = (__u64)dev;
 	struct dmatrace_record *r;
-	__u8 one = 1;
+	__u8 *v = bpf_map_lookup_elem(&seen, &key), verdict;
 	const char *name;
 	__u64 *mask;
 
-	if (bpf_map_lookup_elem(&seen, &key))
-		return;
-	bpf_map_update_elem(&seen, &key, &one, BPF_ANY);
+	if (v)
+		return *v == 1;
+	verdict = matches(only_device, BPF_CORE_READ(dev, kobj.name)) &&
+				  matches(only_driver,
+					  BPF_CORE_READ(dev, driver, name)) ?
+			  1 :
+			  2;
+	bpf_map_update_elem(&seen, &key, &verdict, BPF_ANY);
+	if (verdict != 1)
+		return false;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		drop();
-		return;
+		return true;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
 	r->type = DMATRACE_DEVICE;
@@ -88,6 +120,7 @@ static __always_inline void describe(struct device *dev)
 				      mask);
 	r->dev.coherent_dma_mask = BPF_CORE_READ(dev, coherent_dma_mask);
 	bpf_ringbuf_submit(r, 0);
+	return true;
 }
 
 static __always_inline void emit(struct device *dev, __u16 kind, __u64 obj,
@@ -96,9 +129,8 @@ static __always_inline void emit(struct device *dev, __u16 kind, __u64 obj,
 {
 	struct dmatrace_record *r;
 
-	if (only_dev && (__u64)dev != only_dev)
+	if (!wanted(dev))
 		return;
-	describe(dev);
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		drop();
