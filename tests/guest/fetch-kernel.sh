@@ -1,0 +1,38 @@
+#!/bin/sh
+# fetch-kernel.sh VERSION DIR - a Debian distribution kernel for the guest
+# tests, unpacked into DIR (never installed on the host).
+#
+#   VERSION 6.12: bookworm-backports' current 6.12 (dma:* tracepoints)
+#   VERSION 6.1:  bookworm's own (no tracepoints: the fentry path)
+#
+# DIR gets vmlinuz, lib/modules/... and a file 'release'. Packages come
+# through apt with a private state directory, so the host's apt sources
+# and lists stay as they are.
+set -eu
+version=$1
+dir=$2
+mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
+[ -s "$dir/release" ] && exit 0
+
+suite=bookworm
+[ "$version" = 6.12 ] && suite=bookworm-backports
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
+	"http://deb.debian.org/debian $suite main" >"$dir/apt/sources.list"
+apt_opts="-o Dir::Etc::SourceList=$dir/apt/sources.list
+-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$dir/apt/lists
+-o Dir::Cache=$dir/apt/cache"
+# shellcheck disable=SC2086
+apt-get $apt_opts -qq update
+# the metapackage names the current image package
+# shellcheck disable=SC2086
+pkg=$(apt-cache $apt_opts depends linux-image-amd64 2>/dev/null |
+	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' |
+	grep "^linux-image-$version" | head -n 1)
+[ -n "$pkg" ] || { echo "fetch-kernel: no $version image in $suite" >&2; exit 1; }
+# shellcheck disable=SC2086
+(cd "$dir" && apt-get $apt_opts -qq download "$pkg")
+dpkg-deb -x "$dir"/"$pkg"_*.deb "$dir/root"
+release=$(ls "$dir/root/lib/modules")
+cp "$dir/root/boot/vmlinuz-$release" "$dir/vmlinuz"
+echo "$release" >"$dir/release"
+rm -f "$dir"/*.deb

@@ -1,0 +1,26 @@
+#!/bin/sh
+# In the guest: a driver lifecycle under dmatop. dmatop starts first, so
+# it sees the NICs probe; then link up, traffic, disk I/O, link down and
+# unload.
+insmod /mod/nvme-auth.ko 2>/dev/null
+insmod /mod/nvme-keyring.ko 2>/dev/null
+insmod /mod/nvme-core.ko
+insmod /mod/nvme.ko
+sleep 1
+/dmatop --batch --duration=25 --record=/out/rec.db --json >/out/dmatop.json 2>/out/dmatop.err &
+pid=$!
+sleep 4
+insmod /mod/e1000.ko
+sleep 1
+ip addr add 192.0.2.1/24 dev eth0
+ip link set eth0 up
+ip link set eth1 up
+sleep 3
+ping -b -c 50 -i 0.05 -s 1000 -I eth0 192.0.2.255 >/dev/null 2>&1
+dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null
+dd if=/dev/zero of=/dev/nvme0n1 bs=4096 count=256 oflag=direct 2>/dev/null
+ip link set eth0 down
+ip link set eth1 down
+rmmod e1000
+wait $pid
+echo "dmatop exit $?"

@@ -1,0 +1,71 @@
+#!/bin/sh
+# run-guest.sh KERNELDIR DMATOP SCRIPT OUTDIR - boot a Debian kernel under
+# QEMU (TCG) with two e1000 NICs on an internal hub (nothing leaves QEMU)
+# and an NVMe disk, run SCRIPT in the guest as root with DMATOP at
+# /dmatop, and bring back what SCRIPT leaves in /out (as a tarball on the
+# serial console) into OUTDIR. The serial log is OUTDIR/console.log.
+set -eu
+kdir=$1
+dmatop=$2
+script=$3
+out=$4
+rel=$(cat "$kdir/release")
+mods=$kdir/root/lib/modules/$rel
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out" "$work/root/bin" "$work/root/mod" "$work/root/out"
+
+cp /bin/busybox "$work/root/bin/busybox"
+for a in sh mount insmod rmmod ip ping dd sleep cat echo ls tar base64 \
+	 poweroff mkdir kill wait grep head tail sync date uname seq; do
+	ln -s busybox "$work/root/bin/$a"
+done
+cp "$dmatop" "$work/root/dmatop"
+cp "$script" "$work/root/scenario.sh"
+# modules, decompressed: busybox insmod wants plain .ko
+for m in e1000 e1000e nvme-auth nvme-core nvme nvme-keyring crc64-rocksoft \
+	 crc64 t10-pi crct10dif_common crc-t10dif; do
+	f=$(find "$mods" -name "$m.ko*" | head -n 1)
+	[ -n "$f" ] || continue
+	case $f in
+	*.xz) xz -dc "$f" >"$work/root/mod/$m.ko" ;;
+	*.zst) zstd -qdc "$f" >"$work/root/mod/$m.ko" ;;
+	*) cp "$f" "$work/root/mod/$m.ko" ;;
+	esac
+done
+cat >"$work/root/init" <<'EOI'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+cd /
+echo "guest: $(uname -r) up"
+sh /scenario.sh >/out/scenario.log 2>&1
+echo "guest: scenario exit $?"
+tar -C /out -cf - . | base64 >/tmp/out.b64
+echo "=== out begin ==="
+cat /tmp/out.b64
+echo "=== out end ==="
+sync
+poweroff -f
+EOI
+chmod +x "$work/root/init"
+mkdir -p "$work/root/proc" "$work/root/sys" "$work/root/dev" "$work/root/tmp"
+(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd"
+dd if=/dev/zero of="$work/disk.img" bs=1M count=16 2>/dev/null
+
+timeout 600 qemu-system-x86_64 -accel tcg -machine pc -smp 2 -m 1G \
+	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
+	-append "console=ttyS0 panic=-1 quiet" \
+	-nographic -no-reboot -monitor none \
+	-nic none \
+	-netdev hubport,id=h0,hubid=0 -device e1000,netdev=h0 \
+	-netdev hubport,id=h1,hubid=0 -device e1000,netdev=h1 \
+	-drive file="$work/disk.img",if=none,id=d0,format=raw \
+	-device nvme,drive=d0,serial=dmatop \
+	>"$out/console.log" 2>&1 </dev/null || true
+sed -n '/=== out begin ===/,/=== out end ===/p' "$out/console.log" |
+	sed '1d;$d' | tr -d '\r' | base64 -d | tar -C "$out" -xf -

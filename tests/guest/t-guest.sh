@@ -1,0 +1,55 @@
+#!/bin/sh
+# Real drivers, real kernel: a Debian 6.12 kernel under QEMU with two
+# e1000 NICs and an NVMe disk; dmatop (built static) traces a driver
+# lifecycle inside and its recording comes out to be checked.
+#
+#   tests/guest/t-guest.sh STATIC-DMATOP [CACHE-DIR]
+set -u
+dmatop=$1
+cache=${2:-${TMPDIR:-/tmp}/dmatop-guest-cache}
+here=$(cd "$(dirname "$0")" && pwd)
+n=0
+failed=0
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+q() { sqlite3 "$out/rec.db" "$1"; }
+
+for tool in qemu-system-x86_64 busybox cpio sqlite3; do
+	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
+done
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+sh "$here/fetch-kernel.sh" 6.12 "$cache/6.12" >"$out/fetch.log" 2>&1
+ok $? "a Debian 6.12 kernel fetched ($(cat "$cache/6.12/release" 2>/dev/null))"
+sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" "$here/lifecycle.sh" "$out" >/dev/null 2>&1
+grep -q "dmatop exit 0" "$out/scenario.log" 2>/dev/null
+ok $? "dmatop ran in the guest through the whole lifecycle, exit 0"
+sed 's/^/# /' "$out/dmatop.err" 2>/dev/null
+[ "$(q 'PRAGMA integrity_check')" = ok ]; ok $? "its recording came out sound"
+grep -q "tracing dma_map_page" "$out/dmatop.err"; ok $? "6.12: it attached the dma_map_page layout"
+
+nics=$(q "SELECT count(*) FROM adapters WHERE owner = 'e1000'")
+[ "$nics" = 2 ]; ok $? "both e1000 NICs appear as adapters, named by driver ($nics)"
+[ "$(q "SELECT count(*) FROM adapters WHERE owner = 'nvme'")" = 1 ]; ok $? "... and the NVMe controller"
+for nic in 0000:00:03.0 0000:00:04.0; do
+	a=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'cb-alloc'")
+	f=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'cb-free'")
+	[ "$a" -ge 2 ] && [ "$a" = "$f" ]
+	ok $? "$nic: descriptor rings allocated at link up and freed at link down ($a/$f)"
+	rx=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'map' AND e.dir = 'from-device' AND e.len BETWEEN 1500 AND 2048")
+	[ "$rx" -ge 200 ]; ok $? "$nic: receive buffers mapped from the device, packet-sized ($rx)"
+done
+reads=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'nvme' AND e.kind = 'map' AND e.dir = 'from-device' AND e.len = 4096")
+writes=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'nvme' AND e.kind = 'map' AND e.dir = 'to-device' AND e.len = 4096")
+[ "$reads" -ge 256 ]; ok $? "NVMe: 1 MiB of 4 KiB O_DIRECT reads, 4 KiB from-device maps ($reads)"
+[ "$writes" -ge 256 ]; ok $? "NVMe: 1 MiB of writes, 4 KiB to-device maps ($writes)"
+[ "$(q "SELECT count(*) FROM event WHERE kind = 11")" = "$(q "SELECT count(*) FROM event WHERE kind = 12")" ]
+ok $? "every streaming mapping was unmapped"
+[ "$(q 'SELECT count(*) FROM outstanding')" = 0 ]; ok $? "nothing outstanding after the unload"
+[ "$(q 'SELECT count(*) FROM violation')" = 0 ]; ok $? "no violation on this clean lifecycle"
+
+echo "1..$n"
+[ "$failed" = 0 ]
