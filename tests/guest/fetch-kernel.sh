@@ -10,7 +10,8 @@
 # and lists stay as they are.
 set -eu
 version=$1
-dir=$2
+mkdir -p "$2"
+dir=$(cd "$2" && pwd)	# apt runs from elsewhere: an absolute path
 mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
 [ -s "$dir/release" ] && exit 0
 

@@ -13,6 +13,7 @@ failed=0
 ok() {
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+	return "$1"
 }
 q() { sqlite3 "$out/rec.db" "$1"; }
 
@@ -23,10 +24,13 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 sh "$here/fetch-kernel.sh" 6.12 "$cache/6.12" >"$out/fetch.log" 2>&1
-ok $? "a Debian 6.12 kernel fetched ($(cat "$cache/6.12/release" 2>/dev/null))"
+ok $? "a Debian 6.12 kernel fetched ($(cat "$cache/6.12/release" 2>/dev/null))" ||
+	sed 's/^/# /' "$out/fetch.log"
 sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" "$here/lifecycle.sh" "$out" >/dev/null 2>&1
 grep -q "dmatop exit 0" "$out/scenario.log" 2>/dev/null
 ok $? "dmatop ran in the guest through the whole lifecycle, exit 0"
+grep -q "dmatop exit 0" "$out/scenario.log" 2>/dev/null ||
+	tail -20 "$out/console.log" 2>/dev/null | sed 's/^/# /'
 sed 's/^/# /' "$out/dmatop.err" 2>/dev/null
 [ "$(q 'PRAGMA integrity_check')" = ok ]; ok $? "its recording came out sound"
 grep -q "tracing dma_map_page" "$out/dmatop.err"; ok $? "6.12: it attached the dma_map_page layout"
