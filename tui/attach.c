@@ -101,11 +101,13 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 			(unsigned long long)s.hdr.events_recorded);
 	} else {
 		fprintf(errf,
-			"dmatop: backend '%s' (pid %llu, %s): %llu events, "
-			"%llu violations, %llu lost",
+			"dmatop: backend '%s' (pid %llu, %s): %llu event%s, "
+			"%llu violation%s, %llu lost",
 			name, (unsigned long long)s.hdr.writer_pid, src,
 			(unsigned long long)s.hdr.events_seen,
+			s.hdr.events_seen == 1 ? "" : "s",
 			(unsigned long long)s.hdr.violations_total,
+			s.hdr.violations_total == 1 ? "" : "s",
 			(unsigned long long)s.hdr.lost);
 		if (s.hdr.recording[0])
 			fprintf(errf, "; recording: %llu events, %llu dropped",

@@ -254,10 +254,10 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 			(unsigned long long)checked, (unsigned long long)bad);
 		return;
 	}
-	fprintf(errf, "dmatop: %s: %llu events, %llu violations, %llu lost",
+	fprintf(errf, "dmatop: %s: %llu event%s, %llu violation%s, %llu lost",
 		r->src->ops->describe(r->src), (unsigned long long)st->events,
-		(unsigned long long)st->violations,
-		(unsigned long long)st->lost);
+		st->events == 1 ? "" : "s", (unsigned long long)st->violations,
+		st->violations == 1 ? "" : "s", (unsigned long long)st->lost);
 	if (st->rejected)
 		fprintf(errf, ", %llu malformed",
 			(unsigned long long)st->rejected);
