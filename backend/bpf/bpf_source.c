@@ -8,7 +8,9 @@
  * adapter-get event so that the verifier and the views know its name.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include "dmatrace.h"
 #include "dmatrace.skel.h"
 #include "hmap.h"
+#include "ksyms.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -43,6 +46,9 @@ struct bpf_src {
 	size_t qhead, qlen, qcap;
 	uint64_t seq, start, end;
 	struct dm_hmap named; /* device -> strtab id of its name */
+	struct dm_ksyms ksyms;
+	int kallsyms;		/* fd opened while privileged, or -1 */
+	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
 	char attached[512];
 	char desc[600];
 	int err;
@@ -89,6 +95,72 @@ static int queue(struct bpf_src *b, const struct dm_event *ev)
 	return 0;
 }
 
+#define API_FRAME (DM_HMAP_NONE - 1)
+
+/* Frames of the tracing machinery and of the DMA API itself: the call
+ * a driver developer wants named is the first frame below them. */
+static bool api_frame(const struct dm_ksyms *ks, const struct dm_ksym *s)
+{
+	static const char *const prefix[] = {
+		"bpf_",	      "__bpf_",		"___bpf_",    "__traceiter_",
+		"trace_",     "perf_",		"dma_",	      "__dma_",
+		"dmam_",      "debug_dma_",	"iommu_dma_", "swiotlb_",
+		"__swiotlb_", "arch_sync_dma_", "arch_dma_",
+	};
+	const char *name = ks->text + s->name;
+	size_t i;
+
+	if (s->mod && !strcmp(ks->text + s->mod, "bpf"))
+		return true; /* programs and trampolines */
+	for (i = 0; i < sizeof(prefix) / sizeof(*prefix); i++)
+		if (!strncmp(name, prefix[i], strlen(prefix[i])))
+			return true;
+	return false;
+}
+
+/* The strtab id naming the driver's call among the return addresses, 0
+ * when there is none to name (kallsyms hidden, or nothing below the
+ * API in the frames kept). */
+static uint32_t resolve_caller(struct bpf_src *b, const uint64_t *stack)
+{
+	char buf[160];
+	uint32_t id;
+	int i;
+
+	if (!b->ksyms.n)
+		return 0;
+	for (i = 0; i < DMATRACE_STACK && stack[i]; i++) {
+		const struct dm_ksym *s;
+
+		id = dm_hmap_get(&b->callers, stack[i]);
+		if (id == API_FRAME)
+			continue;
+		if (id != DM_HMAP_NONE)
+			return id;
+		s = dm_ksyms_find(&b->ksyms, stack[i]);
+		if (!s)
+			return 0;
+		if (api_frame(&b->ksyms, s)) {
+			dm_hmap_put(&b->callers, stack[i], API_FRAME);
+			continue;
+		}
+		dm_ksyms_format(&b->ksyms, stack[i], buf, sizeof(buf));
+		if (dm_strtab_intern(b->src.strings, buf, &id))
+			return 0;
+		dm_hmap_put(&b->callers, stack[i], id);
+		return id;
+	}
+	return 0;
+}
+
+/* A new device usually means a driver module just loaded: read the
+ * symbols again so that its addresses resolve. */
+static void reload_ksyms(struct bpf_src *b)
+{
+	if (b->kallsyms >= 0 && dm_ksyms_load_fd(&b->ksyms, b->kallsyms) == 0)
+		dm_hmap_clear(&b->callers);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_src *b = ctx;
@@ -115,12 +187,14 @@ static int on_record(void *ctx, void *data, size_t size)
 		get.arg[2] = id;
 		get.len = r->dev.coherent_dma_mask;
 		dm_hmap_put(&b->named, r->dev.dev, id);
+		reload_ksyms(b);
 		return queue(b, &get);
 	}
 	if (r->type == DMATRACE_EVENT) {
 		struct dm_event ev = r->ev;
 
 		ev.ts = ev.ts > b->start ? ev.ts - b->start : 0;
+		ev.caller = resolve_caller(b, r->stack);
 		return queue(b, &ev);
 	}
 	return 0;
@@ -202,6 +276,10 @@ static void bpf_close(struct dm_src *src)
 	dmatrace_bpf__destroy(b->skel);
 	dm_strtab_free(src->strings);
 	dm_hmap_fini(&b->named);
+	dm_hmap_fini(&b->callers);
+	dm_ksyms_free(&b->ksyms);
+	if (b->kallsyms >= 0)
+		close(b->kallsyms);
 	free(b->q);
 	free(b);
 }
@@ -276,12 +354,17 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		return -ENOENT;
 	}
 	b = calloc(1, sizeof(*b));
-	if (!b || dm_hmap_init(&b->named, 64)) {
+	if (!b || dm_hmap_init(&b->named, 64) ||
+	    dm_hmap_init(&b->callers, 1024)) {
+		if (b)
+			dm_hmap_fini(&b->named);
 		free(b);
 		btf__free(vmlinux);
 		return -ENOMEM;
 	}
 	b->src.ops = &bpf_ops;
+	/* callers go unnamed (0) when it cannot be read */
+	b->kallsyms = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	b->src.strings = dm_strtab_new();
 	b->skel = dmatrace_bpf__open();
 	if (!b->src.strings || !b->skel) {

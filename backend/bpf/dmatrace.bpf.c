@@ -123,9 +123,9 @@ static __always_inline bool wanted(struct device *dev)
 	return true;
 }
 
-static __always_inline void emit(struct device *dev, __u16 kind, __u64 obj,
-				 __u64 va, __u64 dma, __u64 len, __u8 dir,
-				 __u64 arg0)
+static __always_inline void emit(void *ctx, struct device *dev, __u16 kind,
+				 __u64 obj, __u64 va, __u64 dma, __u64 len,
+				 __u8 dir, __u64 arg0)
 {
 	struct dmatrace_record *r;
 
@@ -150,8 +150,9 @@ static __always_inline void emit(struct device *dev, __u16 kind, __u64 obj,
 	r->ev.arg[0] = arg0;
 	r->ev.arg[1] = bpf_get_current_pid_tgid() >> 32;
 	r->ev.tid = r->cpu;
-	/* the caller: the return address of the DMA API call's frame is
-	 * not at hand in a tracepoint; user space resolves what it gets */
+	/* who called: user space skips the tracing and DMA API frames and
+	 * names the first one left through /proc/kallsyms */
+	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
 	bpf_ringbuf_submit(r, 0);
 }
 
@@ -160,7 +161,7 @@ SEC("tp_btf/dma_map_phys")
 int BPF_PROG(map_phys, struct device *dev, phys_addr_t phys, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	emit(ctx, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -168,7 +169,7 @@ SEC("tp_btf/dma_map_page")
 int BPF_PROG(map_page, struct device *dev, phys_addr_t phys, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	emit(ctx, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -176,7 +177,7 @@ SEC("tp_btf/dma_map_resource")
 int BPF_PROG(map_resource, struct device *dev, phys_addr_t phys, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	emit(ctx, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -184,7 +185,7 @@ SEC("tp_btf/dma_unmap_phys")
 int BPF_PROG(unmap_phys, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -192,7 +193,7 @@ SEC("tp_btf/dma_unmap_page")
 int BPF_PROG(unmap_page, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -200,7 +201,7 @@ SEC("tp_btf/dma_unmap_resource")
 int BPF_PROG(unmap_resource, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -209,7 +210,7 @@ SEC("tp_btf/dma_alloc")
 int BPF_PROG(alloc, struct device *dev, void *virt, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
+	emit(ctx, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
 	     attrs);
 	return 0;
 }
@@ -219,7 +220,7 @@ int BPF_PROG(alloc_pages, struct device *dev, void *virt, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, gfp_t gfp,
 	     unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
+	emit(ctx, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
 	     attrs);
 	return 0;
 }
@@ -228,7 +229,7 @@ SEC("tp_btf/dma_free")
 int BPF_PROG(free_, struct device *dev, void *virt, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
+	emit(ctx, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
 	     attrs);
 	return 0;
 }
@@ -237,7 +238,7 @@ SEC("tp_btf/dma_free_pages")
 int BPF_PROG(free_pages, struct device *dev, void *virt, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
+	emit(ctx, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
 	     attrs);
 	return 0;
 }
@@ -247,7 +248,7 @@ SEC("tp_btf/dma_map_sg")
 int BPF_PROG(map_sg, struct device *dev, struct scatterlist *sgl, int nents,
 	     int ents, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_SG_MAP, (__u64)sgl, 0, ents, nents, dir, attrs);
+	emit(ctx, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ents, nents, dir, attrs);
 	return 0;
 }
 
@@ -255,7 +256,7 @@ SEC("tp_btf/dma_map_sg_err")
 int BPF_PROG(map_sg_err, struct device *dev, struct scatterlist *sgl, int nents,
 	     int err, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, err, nents, dir, attrs);
+	emit(ctx, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, err, nents, dir, attrs);
 	return 0;
 }
 
@@ -263,7 +264,7 @@ SEC("tp_btf/dma_unmap_sg")
 int BPF_PROG(unmap_sg, struct device *dev, struct scatterlist *sgl, int nents,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir, attrs);
+	emit(ctx, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir, attrs);
 	return 0;
 }
 
@@ -271,7 +272,7 @@ SEC("tp_btf/dma_sync_single_for_cpu")
 int BPF_PROG(sync_cpu, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir)
 {
-	emit(dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
+	emit(ctx, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
 	return 0;
 }
 
@@ -279,13 +280,13 @@ SEC("tp_btf/dma_sync_single_for_device")
 int BPF_PROG(sync_device, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir)
 {
-	emit(dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir, 0);
+	emit(ctx, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir, 0);
 	return 0;
 }
 
 SEC("tp_btf/swiotlb_bounced")
 int BPF_PROG(bounced, struct device *dev, dma_addr_t dma, size_t size)
 {
-	emit(dev, DM_EV_BOUNCE, dma, 0, dma, size, 0, 0);
+	emit(ctx, dev, DM_EV_BOUNCE, dma, 0, dma, size, 0, 0);
 	return 0;
 }

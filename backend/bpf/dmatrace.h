@@ -16,6 +16,9 @@
 #endif
 
 #define DMATRACE_NAME_LEN 48
+/* return addresses kept per event: the tracing frames, the DMA API's
+ * own, then the driver's call */
+#define DMATRACE_STACK 8
 
 enum dmatrace_type {
 	DMATRACE_EVENT = 1,
@@ -38,6 +41,7 @@ struct dmatrace_record {
 		struct dm_event ev;
 		struct dmatrace_device dev;
 	};
+	uint64_t stack[DMATRACE_STACK]; /* events: kernel return addresses */
 };
 
 #endif

@@ -46,6 +46,10 @@ for nic in 0000:00:03.0 0000:00:04.0; do
 	rx=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'map' AND e.dir = 'from-device' AND e.len BETWEEN 1500 AND 2048")
 	[ "$rx" -ge 200 ]; ok $? "$nic: receive buffers mapped from the device, packet-sized ($rx)"
 done
+ecall=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'e1000' AND e.kind = 'map' AND e.caller LIKE 'e1000!e1000_%+0x%'")
+[ "$ecall" -ge 400 ]; ok $? "e1000 maps name their caller, module!symbol+off ($ecall, e.g. $(q "SELECT e.caller FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'e1000' AND e.kind = 'map' LIMIT 1"))"
+ncall=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'nvme' AND e.kind = 'map' AND e.caller LIKE 'nvme%!nvme_%+0x%'")
+[ "$ncall" -ge 512 ]; ok $? "NVMe maps name their caller too ($ncall, e.g. $(q "SELECT e.caller FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'nvme' AND e.kind = 'map' LIMIT 1"))"
 reads=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'nvme' AND e.kind = 'map' AND e.dir = 'from-device' AND e.len = 4096")
 writes=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.owner = 'nvme' AND e.kind = 'map' AND e.dir = 'to-device' AND e.len = 4096")
 [ "$reads" -ge 256 ]; ok $? "NVMe: 1 MiB of 4 KiB O_DIRECT reads, 4 KiB from-device maps ($reads)"
