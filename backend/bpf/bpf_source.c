@@ -210,8 +210,12 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 	if (!b->qlen) {
 		if (b->end && ktime() >= b->end)
 			return -ENODATA;
-		/* wait for the kernel a little: the caller loops */
-		rc = ring_buffer__poll(b->rb, 100);
+		/* wait for the kernel a little (the caller loops), then
+		 * take what came without a wakeup: the program wakes us
+		 * only for a large batch */
+		rc = ring_buffer__poll(b->rb, 50);
+		if (rc == 0)
+			rc = ring_buffer__consume(b->rb);
 		if (rc < 0 && rc != -EINTR) {
 			snprintf(src->err, sizeof(src->err),
 				 "reading the ring buffer: %s", strerror(-rc));
