@@ -1,0 +1,32 @@
+#!/bin/sh
+# bench-guest.sh STATIC-DMATOP [CACHE-DIR] - what tracing costs a real
+# driver: NVMe O_DIRECT reads in a Debian 6.12 guest (QEMU TCG), bare,
+# under ftrace of the dma:* events, under dmatop and under dmatop
+# recording. Prints the median of five interleaved rounds per mode (the
+# emulator is noisy: the best is shown too) and the ratio to bare;
+# asserts nothing about time.
+set -eu
+dmatop=$1
+cache=${2:-${TMPDIR:-/tmp}/dmatop-guest-cache}
+here=$(cd "$(dirname "$0")/../guest" && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+sh "$here/fetch-kernel.sh" 6.12 "$cache/6.12" >"$out/fetch.log" 2>&1 || {
+	cat "$out/fetch.log" >&2
+	exit 1
+}
+sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" "$here/overhead.sh" "$out" \
+	>/dev/null 2>&1 || true
+if ! grep -q "overhead done" "$out/scenario.log" 2>/dev/null; then
+	echo "bench-guest: the guest run did not finish; its console:" >&2
+	tail -20 "$out/console.log" >&2
+	exit 1
+fi
+# the Nth fastest of a mode's rounds: 1 the best, 3 the median of 5
+nth() { grep "^$1 " "$out/overhead.txt" | sort -n -k2 | sed -n "$2p" | cut -d' ' -f2; }
+echo "guest: 48 MiB of 4 KiB O_DIRECT NVMe reads, 5 rounds"
+for mode in bare ftrace dmatop dmatop-record; do
+	echo "$mode $(nth "$mode" 3) $(nth bare 3) $(nth "$mode" 1) $(nth bare 1)"
+done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
+	$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
