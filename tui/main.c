@@ -317,6 +317,17 @@ static int interactive(const char *attach, const char *replay, bool sim,
 			attach = name;
 		}
 		err = dm_provider_live(&p, attach, errbuf, sizeof(errbuf));
+		/* our own backend may not have published its first state
+		 * yet: give it 5 s while it lives */
+		for (int i = 0; err && child > 0 && i < 100; i++) {
+			if (waitpid(child, NULL, WNOHANG) == child) {
+				child = 0; /* it died: say why we failed */
+				break;
+			}
+			usleep(50000);
+			err = dm_provider_live(&p, attach, errbuf,
+					       sizeof(errbuf));
+		}
 	}
 	if (err) {
 		fprintf(stderr, "dmatop: %s\n", errbuf);
