@@ -261,15 +261,14 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 static pid_t session_backend(const char *scenario, uint64_t seed,
 			     const char *name)
 {
-	char sim[128], seedarg[64], namearg[96], seg[128];
+	char sim[128], seedarg[64], namearg[96];
 	pid_t pid;
-	int i, fd;
+	int fd;
 
 	snprintf(sim, sizeof(sim), "--sim=%s", scenario ? scenario : "mixed");
 	snprintf(seedarg, sizeof(seedarg), "--seed=%llu",
 		 (unsigned long long)seed);
 	snprintf(namearg, sizeof(namearg), "--name=%s", name);
-	snprintf(seg, sizeof(seg), "/dev/shm/dmatop-%s", name);
 	pid = fork();
 	if (pid == 0) {
 		/* its messages would scribble over the screen */
@@ -280,9 +279,7 @@ static pid_t session_backend(const char *scenario, uint64_t seed,
 		      namearg, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; pid > 0 && i < 100 && access(seg, F_OK); i++)
-		usleep(50000);
-	return pid;
+	return pid; /* the caller waits for its first state */
 }
 
 static int interactive(const char *attach, const char *replay, bool sim,
@@ -317,8 +314,8 @@ static int interactive(const char *attach, const char *replay, bool sim,
 			attach = name;
 		}
 		err = dm_provider_live(&p, attach, errbuf, sizeof(errbuf));
-		/* our own backend may not have published its first state
-		 * yet: give it 5 s while it lives */
+		/* our own backend may not have created its segment or
+		 * published its first state yet: give it 5 s while it lives */
 		for (int i = 0; err && child > 0 && i < 100; i++) {
 			if (waitpid(child, NULL, WNOHANG) == child) {
 				child = 0; /* it died: say why we failed */
