@@ -179,7 +179,7 @@ const struct dm_rule dm_rules[DM_R_COUNT] = {
 		"the driver synced past the end of a mapping" },
 	[DM_R_LX_SYNC_DIR] = { 0x00, 0, false, "linux-sync-wrong-direction",
 		{ "DMA address", "mapped direction", "synced direction" },
-		"the driver synced in a direction the mapping does not allow" },
+		"the driver synced with another direction than it mapped with" },
 	[DM_R_LX_FREE_UNALLOCATED] = { 0x03, 0, false, "linux-free-of-unallocated",
 		{ "CPU address", "size", NULL },
 		"the driver freed a coherent buffer it had freed already" },

@@ -24,8 +24,10 @@
 
 #include "verifier_int.h"
 
-static void report(struct dm_vrf *vrf, enum dm_rule_id rule, uint32_t a,
-		   uint64_t obj, uint64_t p2, uint64_t p3, uint64_t p4)
+/* A violation of rule on adapter a (or NONE); caller names who did it. */
+static void report_by(struct dm_vrf *vrf, enum dm_rule_id rule, uint32_t a,
+		      uint32_t caller, uint64_t obj, uint64_t p2, uint64_t p3,
+		      uint64_t p4)
 {
 	const struct dm_event *ev = vrf->ev;
 	struct dm_violation v = {
@@ -36,7 +38,7 @@ static void report(struct dm_vrf *vrf, enum dm_rule_id rule, uint32_t a,
 		.p = { dm_rules[rule].has_sub ? dm_rules[rule].sub : p2, p3,
 		       p4 },
 		.rule = rule,
-		.caller = ev->caller,
+		.caller = caller,
 	};
 
 	vrf->st.violations++;
@@ -44,6 +46,13 @@ static void report(struct dm_vrf *vrf, enum dm_rule_id rule, uint32_t a,
 		vrf->ad[a].violations++;
 	if (vrf->report)
 		vrf->report(vrf->ctx, &v);
+}
+
+/* ... by the caller of the event at hand */
+static void report(struct dm_vrf *vrf, enum dm_rule_id rule, uint32_t a,
+		   uint64_t obj, uint64_t p2, uint64_t p3, uint64_t p4)
+{
+	report_by(vrf, rule, a, vrf->ev->caller, obj, p2, p3, p4);
 }
 
 /* ---- page index of mapped registers ---- */
@@ -312,7 +321,13 @@ static int on_adapter_get(struct dm_vrf *vrf, const struct dm_event *ev)
 		return 0;
 	a = dm_hmap_get(&vrf->ad_by_handle, ev->adapter);
 	if (a != NONE && vrf->ad[a].live) {
-		vrf->ad[a].refs++;
+		if (vrf->rulesets & DM_RULES_HAL) {
+			vrf->ad[a].refs++;
+			return 0;
+		}
+		/* Linux: the device described again, another driver */
+		vrf->ad[a].owner = ev->caller;
+		vrf->ad[a].name = (uint32_t)ev->arg[2];
 		return 0;
 	}
 	a = dm_vrf_i_adapter_new(vrf, ev->adapter);
@@ -802,14 +817,13 @@ static int lx_map(struct dm_vrf *vrf, uint32_t a)
 		report(vrf, DM_R_LX_MAP_ERROR, a, ev->obj, ev->len, ev->dir, 0);
 		return 0;
 	}
-	if (!ev->len) {
+	/* reported, and still kept: its unmap is no second violation */
+	if (!ev->len)
 		report(vrf, DM_R_LX_ZERO_LENGTH, a, ev->obj, ev->dma, ev->va,
 		       0);
-		return 0;
-	}
 	/* dma-debug's rule: the first cache line of a mapping the CPU may
 	 * have to sync is held by one live mapping at a time */
-	if (ev->dir != DM_DIR_TO_DEVICE &&
+	if (ev->dir != DM_DIR_TO_DEVICE && ev->len &&
 	    !(ev->arg[0] & LX_ATTR_SKIP_CPU_SYNC)) {
 		line_end = (ev->va | (DM_CACHE_LINE - 1)) + 1;
 		hit = page_overlap(vrf, a, ev->va, line_end);
@@ -837,7 +851,7 @@ static int lx_map(struct dm_vrf *vrf, uint32_t a)
 		.len = ev->len > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->len,
 		.node = NONE
 	};
-	if (ev->dir != DM_DIR_TO_DEVICE && !hit &&
+	if (ev->dir != DM_DIR_TO_DEVICE && !hit && ev->len &&
 	    !(ev->arg[0] & LX_ATTR_SKIP_CPU_SYNC) &&
 	    dm_vrf_i_page_add(vrf, a, f, 0))
 		return -ENOMEM;
@@ -874,7 +888,6 @@ static void lx_sync(struct dm_vrf *vrf, uint32_t a)
 	const struct dm_event *ev = vrf->ev;
 	uint32_t f = dm_hmap_get(&vrf->file_by_base, ev->obj);
 	const struct dm_vfile *file;
-	bool cpu = ev->kind == DM_EV_SYNC_CPU;
 
 	if (f == NONE || vrf->files.v[f].adapter != a) {
 		lx_unknown(vrf, a, DM_R_LX_SYNC_UNMAPPED, ev->len);
@@ -884,10 +897,10 @@ static void lx_sync(struct dm_vrf *vrf, uint32_t a)
 	if (ev->len > file->reg[0].len)
 		report(vrf, DM_R_LX_SYNC_OUTSIDE, a, ev->obj, ev->obj,
 		       file->reg[0].len, ev->len);
-	else if (file->dir != DM_DIR_BIDI &&
-		 (ev->dir != file->dir ||
-		  (cpu && file->dir == DM_DIR_TO_DEVICE) ||
-		  (!cpu && file->dir == DM_DIR_FROM_DEVICE)))
+	else if (file->dir != DM_DIR_BIDI && ev->dir != file->dir)
+		/* dma-debug's rule: the direction it was mapped with. A
+		 * from-device buffer synced back to the device is how
+		 * drivers recycle receive buffers. */
 		report(vrf, DM_R_LX_SYNC_DIR, a, ev->obj, ev->obj, file->dir,
 		       ev->dir);
 }
@@ -896,12 +909,20 @@ static void lx_unbind(struct dm_vrf *vrf, uint32_t a)
 {
 	struct dm_vadapter *ad = &vrf->ad[a];
 
-	if (ad->files.count)
-		report(vrf, DM_R_LX_LEAK_MAPPINGS, a, 0, ad->handle,
-		       ad->files.count, vrf->files.v[ad->files.head].base);
-	if (ad->cbs.count)
-		report(vrf, DM_R_LX_LEAK_COHERENT, a, 0, ad->handle,
-		       ad->cbs.count, vrf->cbs.v[ad->cbs.head].va);
+	/* one report a kind, as dma-debug: how many, and the oldest with
+	 * who made it */
+	if (ad->files.count) {
+		const struct dm_vfile *f = &vrf->files.v[ad->files.head];
+
+		report_by(vrf, DM_R_LX_LEAK_MAPPINGS, a, f->caller, f->base,
+			  ad->handle, ad->files.count, f->base);
+	}
+	if (ad->cbs.count) {
+		const struct dm_vcb *c = &vrf->cbs.v[ad->cbs.head];
+
+		report_by(vrf, DM_R_LX_LEAK_COHERENT, a, c->caller, c->va,
+			  ad->handle, ad->cbs.count, c->va);
+	}
 	adapter_clear(vrf, a);
 	ad->bound = false;
 }

@@ -18,6 +18,7 @@ struct t {
 	struct dm_violation v[16];
 	int n;
 	uint64_t seq;
+	uint32_t caller; /* of the events fed */
 };
 
 static void collect(void *ctx, const struct dm_violation *v)
@@ -46,7 +47,8 @@ static void feed(struct t *t, uint16_t kind, uint64_t obj, uint64_t va,
 			       .va = va,
 			       .dma = dma,
 			       .len = len,
-			       .dir = dir };
+			       .dir = dir,
+			       .caller = t->caller };
 
 	dm_vrf_feed(t->vrf, &ev);
 }
@@ -133,6 +135,13 @@ int main(void)
 	expect(&t, "zero-length map", DM_R_LX_ZERO_LENGTH, DMA, PHYS, 0);
 
 	start(&t);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	map(&t, DMA, PHYS, 0, DM_DIR_FROM_DEVICE);
+	unmap(&t, DMA, 0, DM_DIR_FROM_DEVICE);
+	expect(&t, "a zero-length map and its unmap: the map alone",
+	       DM_R_LX_ZERO_LENGTH, DMA, PHYS, 0);
+
+	start(&t);
 	map(&t, UINT64_MAX, PHYS, 4096, DM_DIR_TO_DEVICE);
 	expect(&t, "a failed map", DM_R_LX_MAP_ERROR, 4096, DM_DIR_TO_DEVICE,
 	       0);
@@ -172,9 +181,9 @@ int main(void)
 
 	start(&t);
 	map(&t, DMA, PHYS, 4096, DM_DIR_TO_DEVICE);
-	feed(&t, DM_EV_SYNC_CPU, DMA, 0, DMA, 4096, DM_DIR_TO_DEVICE);
-	expect(&t, "sync for the CPU of a to-device mapping", DM_R_LX_SYNC_DIR,
-	       DMA, DM_DIR_TO_DEVICE, DM_DIR_TO_DEVICE);
+	feed(&t, DM_EV_SYNC_CPU, DMA, 0, DMA, 4096, DM_DIR_FROM_DEVICE);
+	expect(&t, "sync with another direction than mapped", DM_R_LX_SYNC_DIR,
+	       DMA, DM_DIR_TO_DEVICE, DM_DIR_FROM_DEVICE);
 
 	start(&t);
 	feed(&t, DM_EV_CB_ALLOC, 0xffff8880a000, 0xffff8880a000, DMA, 8192, 0);
@@ -199,6 +208,49 @@ int main(void)
 
 	start(&t);
 	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	t.caller = 41;
+	map(&t, DMA, PHYS, 4096, DM_DIR_FROM_DEVICE);
+	t.caller = 42;
+	feed(&t, DM_EV_CB_ALLOC, 0xffff8880a000, 0xffff8880a000, DMA + 4096,
+	     8192, 0);
+	map(&t, DMA + 0x10000, PHYS + 0x10000, 4096, DM_DIR_FROM_DEVICE);
+	t.caller = 0;
+	feed(&t, DM_EV_DRIVER_UNBIND, 0, 0, 0, 0, 0);
+	ok(t.n == 2 && t.v[0].caller == 41 && t.v[0].p[1] == 2 &&
+		   t.v[1].caller == 42,
+	   "a leak names who made the oldest object leaked, not the unbind");
+	dm_vrf_free(t.vrf);
+
+	start(&t);
+	{
+		struct dm_event get = { .kind = DM_EV_ADAPTER_GET,
+					.adapter = DEV,
+					.caller = 5,
+					.arg = { 0, 0, 7 } };
+
+		dm_vrf_feed(t.vrf, &get);
+		feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+		map(&t, DMA, PHYS, 4096, DM_DIR_FROM_DEVICE);
+		unmap(&t, DMA, 4096, DM_DIR_FROM_DEVICE);
+		feed(&t, DM_EV_DRIVER_UNBIND, 0, 0, 0, 0, 0);
+		get.caller = 9;
+		dm_vrf_feed(t.vrf, &get);
+		ok(dm_vrf_adapter(t.vrf, 0)->owner == 9 &&
+			   dm_vrf_adapter(t.vrf, 0)->name == 7 &&
+			   !dm_vrf_adapter(t.vrf, 1),
+		   "a device described again after unbind: the same adapter, "
+		   "its new driver");
+		unmap(&t, DMA + 0x10000, 4096, DM_DIR_FROM_DEVICE);
+		ok(t.n == 0,
+		   "... not watched again until the new driver binds");
+		feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+		unmap(&t, DMA + 0x20000, 4096, DM_DIR_FROM_DEVICE);
+		expect(&t, "... then watched", DM_R_LX_UNMAP_UNMAPPED,
+		       DMA + 0x20000, 4096, 0);
+	}
+
+	start(&t);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
 	map(&t, DMA, PHYS, 4096, DM_DIR_FROM_DEVICE);
 	unmap(&t, DMA, 4096, DM_DIR_FROM_DEVICE);
 	feed(&t, DM_EV_DRIVER_UNBIND, 0, 0, 0, 0, 0);
@@ -219,7 +271,11 @@ int main(void)
 	start(&t);
 	map(&t, DMA, PHYS, 4096, DM_DIR_FROM_DEVICE);
 	feed(&t, DM_EV_SYNC_DEVICE, DMA, 0, DMA, 4096, DM_DIR_FROM_DEVICE);
-	expect(&t, "sync for the device of a from-device mapping",
-	       DM_R_LX_SYNC_DIR, DMA, DM_DIR_FROM_DEVICE, DM_DIR_FROM_DEVICE);
+	quiet(&t, "a receive buffer synced back to the device");
+
+	start(&t);
+	map(&t, DMA, PHYS, 4096, DM_DIR_BIDI);
+	feed(&t, DM_EV_SYNC_DEVICE, DMA, 0, DMA, 4096, DM_DIR_TO_DEVICE);
+	quiet(&t, "a bidirectional mapping synced either way");
 	return done_testing();
 }

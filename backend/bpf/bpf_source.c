@@ -28,6 +28,7 @@
 #include "dmatrace.skel.h"
 #include "hmap.h"
 #include "ksyms.h"
+#include "uevent.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -45,7 +46,14 @@ struct bpf_src {
 	struct dm_event *q;
 	size_t qhead, qlen, qcap;
 	uint64_t seq, start, end;
-	struct dm_hmap named; /* device -> strtab id of its name */
+	struct bpf_dev {
+		uint64_t dev;  /* struct device * */
+		uint32_t name; /* strtab id */
+	} * devs;
+	size_t ndevs, capdevs;
+	int uevents;	      /* netlink socket, or -1 */
+	struct dm_hmap bound; /* device names bound since we started */
+	uint64_t uevents_lost;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -1 */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
@@ -161,41 +169,130 @@ static void reload_ksyms(struct bpf_src *b)
 		dm_hmap_clear(&b->callers);
 }
 
+/* Remember which name a device has: unbind messages name devices. */
+static int dev_named(struct bpf_src *b, uint64_t dev, uint32_t name)
+{
+	size_t i;
+
+	for (i = 0; i < b->ndevs; i++)
+		if (b->devs[i].dev == dev) {
+			b->devs[i].name = name;
+			return 0;
+		}
+	if (b->ndevs == b->capdevs) {
+		size_t cap = b->capdevs ? 2 * b->capdevs : 16;
+		struct bpf_dev *d = realloc(b->devs, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		b->devs = d;
+		b->capdevs = cap;
+	}
+	b->devs[b->ndevs++] = (struct bpf_dev){ dev, name };
+	return 0;
+}
+
+/*
+ * A device described: an adapter for the verifier. If its driver is
+ * still in probe(), or bound it since dmatop started, dmatop has seen
+ * everything the driver mapped on it, and says so with a bind event.
+ */
+static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
+{
+	char name[DMATRACE_NAME_LEN + 1];
+	uint32_t id = 0, drv = 0;
+	struct dm_event get = { .kind = DM_EV_ADAPTER_GET,
+				.adapter = d->dev,
+				.ts = ktime() - b->start };
+	int err;
+
+	snprintf(name, sizeof(name), "%.*s", DMATRACE_NAME_LEN, d->name);
+	dm_strtab_intern(b->src.strings, name, &id);
+	snprintf(name, sizeof(name), "%.*s", DMATRACE_NAME_LEN,
+		 d->driver[0] ? d->driver : "(no driver)");
+	dm_strtab_intern(b->src.strings, name, &drv);
+	get.caller = drv;
+	get.arg[0] = DM_DESC_MASTER | DM_DESC_SCATTER_GATHER |
+		     (d->coherent ? 0 : DM_DESC_NONCOHERENT);
+	get.arg[2] = id;
+	get.len = d->coherent_dma_mask;
+	reload_ksyms(b);
+	err = dev_named(b, d->dev, id);
+	if (!err)
+		err = queue(b, &get);
+	if (!err && d->driver[0] &&
+	    (d->probing || dm_hmap_get(&b->bound, id) != DM_HMAP_NONE)) {
+		get.kind = DM_EV_DRIVER_BIND;
+		err = queue(b, &get);
+	}
+	return err;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_src *b = ctx;
 	const struct dmatrace_record *r = data;
-	char name[2 * DMATRACE_NAME_LEN + 8];
-	uint32_t id = 0, drv = 0;
 
 	if (size < sizeof(*r))
 		return 0;
-	if (r->type == DMATRACE_DEVICE) {
-		struct dm_event get = { .kind = DM_EV_ADAPTER_GET,
-					.adapter = r->dev.dev,
-					.ts = ktime() - b->start };
-
-		snprintf(name, sizeof(name), "%.*s", DMATRACE_NAME_LEN,
-			 r->dev.name);
-		dm_strtab_intern(b->src.strings, name, &id);
-		snprintf(name, sizeof(name), "%.*s", DMATRACE_NAME_LEN,
-			 r->dev.driver[0] ? r->dev.driver : "(no driver)");
-		dm_strtab_intern(b->src.strings, name, &drv);
-		get.caller = drv;
-		get.arg[0] = DM_DESC_MASTER | DM_DESC_SCATTER_GATHER |
-			     (r->dev.coherent ? 0 : DM_DESC_NONCOHERENT);
-		get.arg[2] = id;
-		get.len = r->dev.coherent_dma_mask;
-		dm_hmap_put(&b->named, r->dev.dev, id);
-		reload_ksyms(b);
-		return queue(b, &get);
-	}
+	if (r->type == DMATRACE_DEVICE)
+		return on_device(b, &r->dev);
 	if (r->type == DMATRACE_EVENT) {
 		struct dm_event ev = r->ev;
 
 		ev.ts = ev.ts > b->start ? ev.ts - b->start : 0;
 		ev.caller = resolve_caller(b, r->stack);
 		return queue(b, &ev);
+	}
+	return 0;
+}
+
+/*
+ * Drivers bound and unbound. The kernel sends "unbind" after the
+ * driver's remove() and devres ran, so every unmap and free they did is
+ * already in the ring buffer: take those first, then the unbind.
+ */
+static int read_uevents(struct bpf_src *b)
+{
+	struct dm_uevent u;
+	uint32_t id;
+	size_t i;
+	int rc;
+
+	while (b->uevents >= 0 && (rc = dm_uevent_read(b->uevents, &u))) {
+		if (rc == -ENOBUFS) {
+			b->uevents_lost++;
+			continue;
+		}
+		if (rc < 0)
+			return 0; /* the leak check goes, tracing stays */
+		if (u.action == DM_UEVENT_OTHER ||
+		    dm_strtab_intern(b->src.strings, u.name, &id))
+			continue;
+		if (u.action == DM_UEVENT_BIND) {
+			if (dm_hmap_put(&b->bound, id, 1))
+				return -ENOMEM;
+			continue;
+		}
+		dm_hmap_del(&b->bound, id);
+		for (i = 0; i < b->ndevs; i++) {
+			struct dm_event ev = { .kind = DM_EV_DRIVER_UNBIND,
+					       .adapter = b->devs[i].dev };
+
+			if (b->devs[i].name != id)
+				continue;
+			rc = ring_buffer__consume(b->rb);
+			if (rc < 0)
+				return rc;
+			ev.ts = ktime() - b->start;
+			rc = queue(b, &ev);
+			if (rc)
+				return rc;
+			/* the next event describes the device again, with
+			 * whichever driver binds it next */
+			bpf_map_delete_elem(bpf_map__fd(b->skel->maps.seen),
+					    &b->devs[i].dev);
+		}
 	}
 	return 0;
 }
@@ -216,6 +313,8 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		rc = ring_buffer__poll(b->rb, 50);
 		if (rc == 0)
 			rc = ring_buffer__consume(b->rb);
+		if (rc >= 0)
+			rc = read_uevents(b);
 		if (rc < 0 && rc != -EINTR) {
 			snprintf(src->err, sizeof(src->err),
 				 "reading the ring buffer: %s", strerror(-rc));
@@ -261,7 +360,7 @@ static uint64_t bpf_lost(struct dm_src *src)
 		for (i = 0; i < ncpu; i++)
 			sum += v[i];
 	free(v);
-	return sum;
+	return sum + b->uevents_lost;
 }
 
 static const char *bpf_describe(struct dm_src *src)
@@ -279,8 +378,11 @@ static void bpf_close(struct dm_src *src)
 		bpf_link__destroy(b->links[i]);
 	dmatrace_bpf__destroy(b->skel);
 	dm_strtab_free(src->strings);
-	dm_hmap_fini(&b->named);
+	dm_hmap_fini(&b->bound);
 	dm_hmap_fini(&b->callers);
+	if (b->uevents >= 0)
+		close(b->uevents);
+	free(b->devs);
 	dm_ksyms_free(&b->ksyms);
 	if (b->kallsyms >= 0)
 		close(b->kallsyms);
@@ -358,15 +460,17 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		return -ENOENT;
 	}
 	b = calloc(1, sizeof(*b));
-	if (!b || dm_hmap_init(&b->named, 64) ||
+	if (!b || dm_hmap_init(&b->bound, 64) ||
 	    dm_hmap_init(&b->callers, 1024)) {
 		if (b)
-			dm_hmap_fini(&b->named);
+			dm_hmap_fini(&b->bound);
 		free(b);
 		btf__free(vmlinux);
 		return -ENOMEM;
 	}
 	b->src.ops = &bpf_ops;
+	/* without it there is no leak check at unbind, nothing else */
+	b->uevents = dm_uevent_open();
 	/* callers go unnamed (0) when it cannot be read */
 	b->kallsyms = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	b->src.strings = dm_strtab_new();

@@ -41,11 +41,18 @@ struct {
 	__type(value, __u64);
 } dropped SEC(".maps");
 
+/* per device: the driver it was last seen with, and the filters'
+ * verdict for that pairing */
+struct seen {
+	__u64 driver;
+	__u8 traced;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct seen);
 } seen SEC(".maps");
 
 /*
@@ -90,28 +97,53 @@ static __always_inline bool matches(const volatile char *want, const char *have)
 	return true;
 }
 
+/* struct device as built where devices can be non-coherent (arm64,
+ * riscv): x86 has no dma_coherent field, and every device is coherent */
+struct device___noncoherent {
+	bool dma_coherent : 1;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 coherent(struct device *dev)
+{
+	struct device___noncoherent *d = (void *)dev;
+
+	if (!bpf_core_field_exists(d->dma_coherent))
+		return 1;
+	return BPF_CORE_READ_BITFIELD_PROBED(d, dma_coherent);
+}
+
+/* Is the device's driver in the middle of probe()? Then dmatop sees
+ * every object the driver ever maps. */
+static __always_inline __u32 probing(struct device *dev)
+{
+	if (!bpf_core_field_exists(dev->links.status))
+		return 0;
+	return BPF_CORE_READ(dev, links.status) ==
+	       bpf_core_enum_value(enum dl_dev_state, DL_DEV_PROBING);
+}
+
 /*
- * Is this device traced? Decided the first time it shows up (its name
- * and driver against the filters) and remembered in `seen`: 1 traced,
- * 2 not. A traced device is described once, before its first event.
+ * Is this device traced? Decided when it first shows up with a driver
+ * (its name and driver against the filters) and remembered in `seen`
+ * until another driver binds it. A traced device is described, before
+ * its first event and again after each new driver.
  */
 static __always_inline bool wanted(struct device *dev)
 {
 	__u64 key = (__u64)dev;
+	struct device_driver *drv = BPF_CORE_READ(dev, driver);
+	struct seen *v = bpf_map_lookup_elem(&seen, &key), now;
 	struct dmatrace_record *r;
-	__u8 *v = bpf_map_lookup_elem(&seen, &key), verdict;
 	const char *name;
 	__u64 *mask;
 
-	if (v)
-		return *v == 1;
-	verdict = matches(only_device, BPF_CORE_READ(dev, kobj.name)) &&
-				  matches(only_driver,
-					  BPF_CORE_READ(dev, driver, name)) ?
-			  1 :
-			  2;
-	bpf_map_update_elem(&seen, &key, &verdict, BPF_ANY);
-	if (verdict != 1)
+	if (v && v->driver == (__u64)drv)
+		return v->traced;
+	now.driver = (__u64)drv;
+	now.traced = matches(only_device, BPF_CORE_READ(dev, kobj.name)) &&
+		     matches(only_driver, BPF_CORE_READ(drv, name));
+	bpf_map_update_elem(&seen, &key, &now, BPF_ANY);
+	if (!now.traced)
 		return false;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -122,9 +154,10 @@ static __always_inline bool wanted(struct device *dev)
 	r->type = DMATRACE_DEVICE;
 	r->cpu = bpf_get_smp_processor_id();
 	r->dev.dev = key;
+	r->dev.probing = probing(dev);
 	name = BPF_CORE_READ(dev, kobj.name);
 	bpf_probe_read_kernel_str(r->dev.name, sizeof(r->dev.name), name);
-	name = BPF_CORE_READ(dev, driver, name);
+	name = BPF_CORE_READ(drv, name);
 	if (name)
 		bpf_probe_read_kernel_str(r->dev.driver, sizeof(r->dev.driver),
 					  name);
@@ -133,6 +166,8 @@ static __always_inline bool wanted(struct device *dev)
 		bpf_probe_read_kernel(&r->dev.dma_mask, sizeof(r->dev.dma_mask),
 				      mask);
 	r->dev.coherent_dma_mask = BPF_CORE_READ(dev, coherent_dma_mask);
+	r->dev.coherent = coherent(dev);
+	r->dev.max_seg_size = BPF_CORE_READ(dev, dma_parms, max_segment_size);
 	bpf_ringbuf_submit(r, wakeup());
 	return true;
 }
@@ -295,6 +330,15 @@ int BPF_PROG(sync_device, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir)
 {
 	emit(ctx, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir, 0);
+	return 0;
+}
+
+/* where the IOMMU driver reports through report_iommu_fault() (AMD-Vi,
+ * ARM SMMU); obj is the device, as in the HAL's fault */
+SEC("tp_btf/io_page_fault")
+int BPF_PROG(io_page_fault, struct device *dev, unsigned long iova, int flags)
+{
+	emit(ctx, dev, DM_EV_IOMMU_FAULT, (__u64)dev, 0, iova, 0, 0, flags);
 	return 0;
 }
 

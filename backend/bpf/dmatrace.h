@@ -29,7 +29,9 @@ struct dmatrace_device {
 	uint64_t dev; /* struct device * */
 	uint64_t dma_mask, coherent_dma_mask;
 	uint32_t max_seg_size;
-	uint32_t coherent;		/* dev->dma_coherent */
+	uint32_t coherent; /* dev->dma_coherent */
+	uint32_t probing;  /* described from inside probe() */
+	uint32_t pad;
 	char name[DMATRACE_NAME_LEN];	/* dev_name() */
 	char driver[DMATRACE_NAME_LEN]; /* dev->driver->name */
 };

@@ -4,6 +4,10 @@
 # and an NVMe disk, run SCRIPT in the guest as root with DMATOP at
 # /dmatop, and bring back what SCRIPT leaves in /out (as a tarball on the
 # serial console) into OUTDIR. The serial log is OUTDIR/console.log.
+#
+# From the environment: GUEST_FILES (more files for /mod), GUEST_DEVICES
+# (more QEMU arguments), GUEST_MACHINE (default pc), GUEST_MEM (default
+# 1G), GUEST_APPEND (more kernel command line).
 set -eu
 kdir=$1
 dmatop=$2
@@ -17,11 +21,14 @@ mkdir -p "$out" "$work/root/bin" "$work/root/mod" "$work/root/out"
 
 cp /bin/busybox "$work/root/bin/busybox"
 for a in sh mount insmod rmmod ip ping dd sleep cat echo ls tar base64 \
-	 poweroff mkdir kill wait grep head tail sync date uname seq; do
+	 poweroff mkdir kill wait grep head tail sync date uname seq dmesg; do
 	ln -s busybox "$work/root/bin/$a"
 done
 cp "$dmatop" "$work/root/dmatop"
 cp "$script" "$work/root/scenario.sh"
+for f in ${GUEST_FILES:-}; do
+	cp "$f" "$work/root/mod/"
+done
 # modules, decompressed: busybox insmod wants plain .ko
 for m in e1000 e1000e nvme-auth nvme-core nvme nvme-keyring crc64-rocksoft \
 	 crc64 t10-pi crct10dif_common crc-t10dif; do
@@ -59,10 +66,12 @@ dd if=/dev/zero of="$work/disk.img" bs=1M count=16 2>/dev/null
 
 # RDRAND: without it the guest's random generator is ready only ~10 s
 # after boot, and early boots now and then die in get_random_u32
-timeout 600 qemu-system-x86_64 -accel tcg -machine pc -cpu qemu64,+rdrand \
-	-smp 2 -m 1G \
+# shellcheck disable=SC2086
+timeout 600 qemu-system-x86_64 -accel tcg -machine "${GUEST_MACHINE:-pc}" \
+	-cpu qemu64,+rdrand -smp 2 -m "${GUEST_MEM:-1G}" \
 	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
-	-append "console=ttyS0 panic=-1 quiet" \
+	-append "console=ttyS0 panic=-1 quiet ${GUEST_APPEND:-}" \
+	${GUEST_DEVICES:-} \
 	-nographic -no-reboot -monitor none \
 	-nic none \
 	-netdev hubport,id=h0,hubid=0 -device e1000,netdev=h0 \

@@ -49,6 +49,8 @@ for nic in 0000:00:03.0 0000:00:04.0; do
 	f=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'cb-free'")
 	[ "$a" -ge 2 ] && [ "$a" = "$f" ]
 	ok $? "$nic: descriptor rings allocated at link up and freed at link down ($a/$f)"
+	b=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind IN ('driver-bind', 'driver-unbind')")
+	[ "$b" = 2 ]; ok $? "$nic: watched from its driver's probe to its unbind ($b)"
 	rx=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'map' AND e.dir = 'from-device' AND e.len BETWEEN 1500 AND 2048")
 	[ "$rx" -ge 200 ]; ok $? "$nic: receive buffers mapped from the device, packet-sized ($rx)"
 done

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Planted bugs: a test module (tests/kmod), built here against the Debian
+# 6.12 kernel's headers, binds QEMU's edu device once per DMA API misuse.
+# dmatop, in the guest, must name each misuse with its rule, on the edu
+# device, at the module's function that committed it, and nothing else.
+#
+#   tests/guest/t-planted.sh STATIC-DMATOP [CACHE-DIR]
+set -u
+dmatop=$1
+cache=${2:-${TMPDIR:-/tmp}/dmatop-guest-cache}
+here=$(cd "$(dirname "$0")" && pwd)
+n=0
+failed=0
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+	return "$1"
+}
+q() { sqlite3 "$out/rec.db" "$1"; }
+
+for tool in qemu-system-x86_64 busybox cpio sqlite3 make gcc pahole; do
+	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
+done
+out=$(mktemp -d)
+[ -n "${KEEP:-}" ] && echo "# keeping $out"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
+
+sh "$here/fetch-kernel.sh" 6.12 "$cache/6.12" headers >"$out/fetch.log" 2>&1
+ok $? "a Debian 6.12 kernel and its headers fetched" ||
+	sed 's/^/# /' "$out/fetch.log"
+mkdir -p "$out/kmod"
+cp "$here/../kmod/dmatop_edu.c" "$here/../kmod/Kbuild" "$out/kmod/"
+make -C "$cache/6.12/build" M="$out/kmod" modules >"$out/kmod.log" 2>&1
+ok $? "the test module builds against those headers" ||
+	tail -20 "$out/kmod.log" | sed 's/^/# /'
+
+# the edu device's DMA engine drives 28 address bits: RAM below 256 MiB
+export GUEST_FILES="$out/kmod/dmatop_edu.ko" GUEST_DEVICES="-device edu" \
+	GUEST_MEM=240M
+sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" "$here/planted.sh" "$out" >/dev/null 2>&1
+if ! grep -q "dmatop exit" "$out/scenario.log" 2>/dev/null; then
+	echo "# the guest did not finish; its console, then one retry:"
+	tail -20 "$out/console.log" 2>/dev/null | sed 's/^/# /'
+	find "$out" -mindepth 1 -maxdepth 1 ! -name kmod -exec rm -rf {} +
+	sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" "$here/planted.sh" "$out" >/dev/null 2>&1
+fi
+grep -q "dmatop exit 3" "$out/scenario.log" 2>/dev/null
+ok $? "dmatop ran in the guest through nine loads of the module, exit 3 (violations found)" ||
+	{ tail -20 "$out/console.log"; cat "$out/scenario.log"; } 2>/dev/null | sed 's/^/# /'
+! grep -q "failed" "$out/scenario.log" 2>/dev/null
+ok $? "every load of the module bound the device" ||
+	sed 's/^/# /' "$out/scenario.log" "$out/dmesg.log" 2>/dev/null
+sed 's/^/# /' "$out/dmatop.err" 2>/dev/null
+[ "$(q 'PRAGMA integrity_check')" = ok ]; ok $? "its recording came out sound"
+! grep -q -E "WARNING|BUG:|Oops" "$out/dmesg.log" 2>/dev/null
+ok $? "the guest kernel itself warned of nothing" ||
+	grep -A8 -E "WARNING|BUG:|Oops" "$out/dmesg.log" | sed 's/^/# /'
+
+edu=$(q "SELECT name FROM adapters WHERE owner = 'dmatop_edu' LIMIT 1")
+[ "$(q "SELECT count(*) FROM adapters WHERE owner = 'dmatop_edu'")" = 1 ]
+ok $? "the edu device is one adapter across nine drivers bound ($edu)"
+binds=$(q "SELECT count(*) FROM events WHERE kind = 'driver-bind'")
+unbinds=$(q "SELECT count(*) FROM events WHERE kind = 'driver-unbind'")
+[ "$binds" = 9 ] && [ "$unbinds" = 9 ]
+ok $? "nine binds and nine unbinds seen ($binds, $unbinds)"
+
+# one misuse a load: rule, then the function that commits it
+while read -r bug rule fn; do
+	got=$(q "SELECT rule || ' ' || adapter_name || ' ' || caller FROM violations WHERE caller LIKE 'dmatop_edu!$fn+0x%' AND rule = '$rule'")
+	[ "$(printf '%s\n' "$got" | grep -c .)" = 1 ] && [ "${got#* }" != "$got" ] &&
+		[ "$(echo "$got" | cut -d' ' -f2)" = "$edu" ]
+	ok $? "bug=$bug: $got"
+done <<'EOT'
+double_unmap linux-unmap-of-unmapped edu_bug_double_unmap
+unmap_size linux-unmap-size-mismatch edu_bug_unmap_size
+unmap_direction linux-unmap-direction-mismatch edu_bug_unmap_direction
+sync_unmapped linux-sync-of-unmapped edu_bug_sync_unmapped
+free_unallocated linux-free-of-unallocated edu_bug_free_unallocated
+leak linux-mappings-leaked-at-unbind edu_bug_leak
+leak linux-coherent-leaked-at-unbind edu_bug_leak
+overlap linux-overlapping-mapping edu_bug_overlap
+zero_length linux-zero-length-map edu_bug_zero_length
+EOT
+total=$(q "SELECT count(*) FROM violation")
+[ "$total" = 9 ]; ok $? "nothing else is reported: 9 violations in all ($total)" ||
+	q "SELECT rule, adapter_name, caller FROM violations" | sed 's/^/# /'
+clean=$(q "SELECT count(*) FROM events WHERE caller LIKE 'dmatop_edu!edu_clean_rx%+0x%'")
+[ "$clean" -ge 36 ]; ok $? "the clean receive path ran on every load and unload, unflagged ($clean events)"
+[ "$(q "SELECT count(*) FROM violations WHERE caller LIKE '%edu_clean_rx%' OR caller LIKE '%edu_probe%' OR caller LIKE '%edu_remove%'")" = 0 ]
+ok $? "... and so did the coherent ring, allocated in probe and freed in remove"
+
+echo "1..$n"
+[ "$failed" = 0 ]
