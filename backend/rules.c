@@ -190,7 +190,7 @@ const struct dm_rule dm_rules[DM_R_COUNT] = {
 		{ "device", "outstanding coherent buffers", "first CPU address" },
 		"the driver unbound from its device with coherent buffers left" },
 	[DM_R_LX_DMA_AFTER_UNMAP] = { 0x26, 0, false, "linux-dma-after-unmap",
-		{ "device", "faulting address", "ns since it was unmapped" },
+		{ "bytes mapped", "faulting address", "ns since it was unmapped" },
 		"the device accessed an IOVA its driver had unmapped" },
 };
 /* clang-format on */

@@ -765,13 +765,13 @@ static void gone_add(struct dm_vrf *vrf, uint32_t a, uint64_t obj, uint64_t len,
 		     uint32_t dir)
 {
 	vrf->gone[vrf->ngone++ % DM_VRF_GONE] =
-		(struct dm_vgone){ obj, len, vrf->ev->ts, a, dir };
+		(struct dm_vgone){ obj, len, vrf->ev->ts,
+				   a,	dir, vrf->ev->caller };
 }
 
-/* The latest gone object of adapter a at obj (or holding addr, when
- * inside), NULL if none. */
+/* The latest gone object of adapter a at obj, NULL if none. */
 static const struct dm_vgone *gone_find(const struct dm_vrf *vrf, uint32_t a,
-					uint64_t addr, bool inside)
+					uint64_t obj)
 {
 	uint32_t n = vrf->ngone < DM_VRF_GONE ? vrf->ngone : DM_VRF_GONE, i;
 
@@ -779,9 +779,27 @@ static const struct dm_vgone *gone_find(const struct dm_vrf *vrf, uint32_t a,
 		const struct dm_vgone *g =
 			&vrf->gone[(vrf->ngone - 1 - i) % DM_VRF_GONE];
 
-		if (g->adapter == a &&
-		    (g->obj == addr ||
-		     (inside && addr >= g->obj && addr - g->obj < g->len)))
+		if (g->adapter == a && g->obj == obj)
+			return g;
+	}
+	return NULL;
+}
+
+/* The latest gone mapping of adapter a whose pages hold addr: an IOMMU
+ * maps, and reports faults at, page granularity. */
+static const struct dm_vgone *gone_page(const struct dm_vrf *vrf, uint32_t a,
+					uint64_t addr)
+{
+	uint32_t n = vrf->ngone < DM_VRF_GONE ? vrf->ngone : DM_VRF_GONE, i;
+
+	for (i = 0; i < n; i++) {
+		const struct dm_vgone *g =
+			&vrf->gone[(vrf->ngone - 1 - i) % DM_VRF_GONE];
+		uint64_t first = g->obj & ~(uint64_t)(DM_PAGE_SIZE - 1);
+		uint64_t last = (g->obj + (g->len ? g->len - 1 : 0)) |
+				(DM_PAGE_SIZE - 1);
+
+		if (g->adapter == a && addr >= first && addr <= last)
 			return g;
 	}
 	return NULL;
@@ -794,7 +812,7 @@ static void lx_unknown(struct dm_vrf *vrf, uint32_t a, enum dm_rule_id rule,
 		       uint64_t p3)
 {
 	const struct dm_event *ev = vrf->ev;
-	const struct dm_vgone *g = gone_find(vrf, a, ev->obj, false);
+	const struct dm_vgone *g = gone_find(vrf, a, ev->obj);
 
 	if (g || vrf->ad[a].bound)
 		report(vrf, rule, a, ev->obj, ev->obj, p3,
@@ -972,11 +990,14 @@ static int linux_event(struct dm_vrf *vrf, uint32_t a)
 		lx_unbind(vrf, a);
 		return 0;
 	case DM_EV_IOMMU_FAULT: {
-		const struct dm_vgone *g = gone_find(vrf, a, ev->dma, true);
+		const struct dm_vgone *g = gone_page(vrf, a, ev->dma);
 
+		/* named after who unmapped it; the recording's
+		 * after_unmap view adds who mapped it */
 		if (g)
-			report(vrf, DM_R_LX_DMA_AFTER_UNMAP, a, g->obj,
-			       vrf->ad[a].handle, ev->dma, ev->ts - g->ts);
+			report_by(vrf, DM_R_LX_DMA_AFTER_UNMAP, a, g->caller,
+				  g->obj, g->len, ev->dma,
+				  ev->ts > g->ts ? ev->ts - g->ts : 0);
 		else
 			report(vrf, DM_R_IOMMU_FAULT, a, ev->dma, ev->obj,
 			       ev->dma, ev->arg[0]);

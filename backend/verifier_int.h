@@ -24,6 +24,7 @@
 struct dm_vgone {
 	uint64_t obj, len, ts; /* DMA address (or CPU address), bytes, ns */
 	uint32_t adapter, dir;
+	uint32_t caller; /* who unmapped or freed it */
 };
 
 struct pnode {

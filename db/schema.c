@@ -122,6 +122,17 @@ static const char schema_sql[] =
 	"CREATE VIEW outstanding AS SELECT l.* FROM lifetimes l\n"
 	"  WHERE l.end_seq IS NULL AND NOT EXISTS (SELECT 1 FROM releases r\n"
 	"  WHERE r.adapter = l.adapter AND r.seq > l.seq);\n"
+	/* DMA after unmap: the fault, the mapping it hit and who mapped
+	 * it (the violation names who unmapped it) */
+	"CREATE VIEW after_unmap AS SELECT v.seq, v.ts, v.adapter,\n"
+	"  v.adapter_name AS device, v.object AS dma, v.p2 AS bytes,\n"
+	"  v.p3 AS fault_address, v.p4 AS ns_since_unmap, m.dir,\n"
+	"  m.seq AS map_seq, m.caller AS mapped_by, v.caller AS unmapped_by\n"
+	"  FROM violations v LEFT JOIN events m ON m.seq = (\n"
+	"    SELECT max(e.seq) FROM event e JOIN adapter a ON a.id = e.adapter\n"
+	"    WHERE a.handle = v.adapter AND e.kind = 11 AND e.obj = v.object\n"
+	"    AND e.seq < v.seq)\n"
+	"  WHERE v.rule = 'linux-dma-after-unmap';\n"
 	"CREATE VIEW adapter_summary AS SELECT a.handle AS adapter,\n"
 	"  n.text AS name, o.text AS owner, count(e.seq) AS events,\n"
 	"  sum(e.kind = 11) AS maps,\n"

@@ -27,6 +27,7 @@ if [ -d $T/events/dma ]; then
 	missing=
 	for tp in $(echo "$attached" | tr ',' ' '); do
 		[ -d $T/events/dma/$tp ] || [ -d $T/events/swiotlb/$tp ] ||
+			[ -d $T/events/iommu/$tp ] ||
 			missing="$missing $tp"
 	done
 	is "$missing" "" "every tracepoint it attached is in tracefs"

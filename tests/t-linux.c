@@ -261,7 +261,21 @@ int main(void)
 	unmap(&t, DMA, 4096, DM_DIR_FROM_DEVICE);
 	feed(&t, DM_EV_IOMMU_FAULT, DEV, 0, DMA + 0x40, 0, 0);
 	expect(&t, "the device writes to an IOVA unmapped 1 us ago",
-	       DM_R_LX_DMA_AFTER_UNMAP, DEV, DMA + 0x40, 1000);
+	       DM_R_LX_DMA_AFTER_UNMAP, 4096, DMA + 0x40, 1000);
+
+	start(&t);
+	map(&t, DMA + 0x28, PHYS, 4096, DM_DIR_FROM_DEVICE);
+	t.caller = 77;
+	unmap(&t, DMA + 0x28, 4096, DM_DIR_FROM_DEVICE);
+	t.caller = 0;
+	feed(&t, DM_EV_IOMMU_FAULT, DEV, 0, DMA, 0, 0);
+	feed(&t, DM_EV_IOMMU_FAULT, DEV, 0, DMA + 0x2000, 0, 0);
+	ok(t.n == 2 && t.v[0].rule == DM_R_LX_DMA_AFTER_UNMAP &&
+		   t.v[0].obj == DMA + 0x28 && t.v[0].caller == 77 &&
+		   t.v[1].rule == DM_R_IOMMU_FAULT,
+	   "a fault at the page an unmapped buffer began in is after unmap, "
+	   "named after who unmapped it; a page past its end is not");
+	dm_vrf_free(t.vrf);
 
 	start(&t);
 	feed(&t, DM_EV_IOMMU_FAULT, DEV, 0, DMA + 0x40, 0, 0);

@@ -27,6 +27,7 @@
 #include "dmatrace.h"
 #include "dmatrace.skel.h"
 #include "hmap.h"
+#include "kmsg.h"
 #include "ksyms.h"
 #include "uevent.h"
 
@@ -54,6 +55,9 @@ struct bpf_src {
 	int uevents;	      /* netlink socket, or -1 */
 	struct dm_hmap bound; /* device names bound since we started */
 	uint64_t uevents_lost;
+	int kmsg;	    /* /dev/kmsg for IOMMU faults only logged, or -1 */
+	uint64_t kmsg_lost; /* faults overwritten or on unseen devices */
+	uint64_t last_ts;   /* of the last event queued */
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -1 */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
@@ -99,6 +103,7 @@ static int queue(struct bpf_src *b, const struct dm_event *ev)
 	}
 	b->q[b->qhead + b->qlen] = *ev;
 	b->q[b->qhead + b->qlen].seq = ++b->seq;
+	b->last_ts = ev->ts;
 	b->qlen++;
 	return 0;
 }
@@ -297,6 +302,63 @@ static int read_uevents(struct bpf_src *b)
 	return 0;
 }
 
+/* The device named name, 0 if it never showed up. */
+static uint64_t dev_by_name(const struct bpf_src *b, const char *name)
+{
+	const char *have;
+	size_t i;
+
+	for (i = 0; i < b->ndevs; i++) {
+		have = dm_strtab_get(b->src.strings, b->devs[i].name);
+		if (have && !strcmp(have, name))
+			return b->devs[i].dev;
+	}
+	return 0;
+}
+
+/*
+ * IOMMU faults the kernel only logged (VT-d). The fault comes after the
+ * unmap it may reveal, which is in the ring buffer already: drain it
+ * first. The log's clock is the scheduler's, close to the tracepoints'
+ * monotonic one; the time is kept between the last event and now.
+ */
+static int read_kmsg(struct bpf_src *b)
+{
+	struct dm_kmsg_fault f;
+	int rc;
+
+	while (b->kmsg >= 0 && (rc = dm_kmsg_read(b->kmsg, &f))) {
+		struct dm_event ev = { .kind = DM_EV_IOMMU_FAULT };
+		uint64_t now = ktime() - b->start;
+
+		if (rc == -EPIPE) {
+			b->kmsg_lost++;
+			continue;
+		}
+		if (rc < 0)
+			return 0; /* faults go unseen, tracing stays */
+		ev.adapter = ev.obj = dev_by_name(b, f.dev);
+		if (!ev.adapter) {
+			b->kmsg_lost++;
+			continue;
+		}
+		rc = ring_buffer__consume(b->rb);
+		if (rc < 0)
+			return rc;
+		ev.ts = f.ts_ns > b->start ? f.ts_ns - b->start : 0;
+		ev.ts = ev.ts < b->last_ts ? b->last_ts :
+			ev.ts > now	   ? now :
+					     ev.ts;
+		ev.dma = f.addr;
+		ev.arg[0] = f.reason;
+		ev.dir = f.write ? DM_DIR_FROM_DEVICE : DM_DIR_TO_DEVICE;
+		rc = queue(b, &ev);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		    void *ctx)
 {
@@ -315,6 +377,8 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 			rc = ring_buffer__consume(b->rb);
 		if (rc >= 0)
 			rc = read_uevents(b);
+		if (rc >= 0)
+			rc = read_kmsg(b);
 		if (rc < 0 && rc != -EINTR) {
 			snprintf(src->err, sizeof(src->err),
 				 "reading the ring buffer: %s", strerror(-rc));
@@ -360,7 +424,7 @@ static uint64_t bpf_lost(struct dm_src *src)
 		for (i = 0; i < ncpu; i++)
 			sum += v[i];
 	free(v);
-	return sum + b->uevents_lost;
+	return sum + b->uevents_lost + b->kmsg_lost;
 }
 
 static const char *bpf_describe(struct dm_src *src)
@@ -382,6 +446,8 @@ static void bpf_close(struct dm_src *src)
 	dm_hmap_fini(&b->callers);
 	if (b->uevents >= 0)
 		close(b->uevents);
+	if (b->kmsg >= 0)
+		close(b->kmsg);
 	free(b->devs);
 	dm_ksyms_free(&b->ksyms);
 	if (b->kallsyms >= 0)
@@ -471,6 +537,8 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	b->src.ops = &bpf_ops;
 	/* without it there is no leak check at unbind, nothing else */
 	b->uevents = dm_uevent_open();
+	/* readable only while privileged: opened now, read after */
+	b->kmsg = dm_kmsg_open();
 	/* callers go unnamed (0) when it cannot be read */
 	b->kallsyms = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	b->src.strings = dm_strtab_new();
