@@ -94,9 +94,18 @@ enum dm_event_kind {
 	/* system DMA controller: arg[0] = controller, arg[1] = channel */
 	DM_EV_SYSDMA_START = 30,
 	DM_EV_SYSDMA_DONE = 31, /* completed or cancelled */
-	/* events the source lost: arg[0] = how many */
+	/* events the source lost: arg[0] = how many; from the kernel,
+	 * tid = the CPU and arg[1] = what: DM_LOST_* */
 	DM_EV_LOST = 32,
 	DM_EV_KIND_MAX
+};
+
+/* DM_EV_LOST arg[1]: what the kernel source lost */
+enum dm_lost_what {
+	DM_LOST_EVENTS = 0,	/* the ring buffer was full */
+	DM_LOST_UEVENTS = 1,	/* bind/unbind messages: the socket overflowed */
+	DM_LOST_KMSG = 2,	/* kernel log records, overwritten unread */
+	DM_LOST_FAULTS = 3,	/* IOMMU faults on a device never seen */
 };
 
 /* DM_EV_ADAPTER_GET arg[0]: the DEVICE_DESCRIPTION, packed */

@@ -946,6 +946,24 @@ static void lx_unbind(struct dm_vrf *vrf, uint32_t a)
 }
 
 /*
+ * Events were lost: any of them may have mapped, unmapped or freed
+ * anything. What dmatop knew is no ground for a report any more: live
+ * objects become ones from before (their unmap is counted, not
+ * checked), recently gone ones are forgotten, and no device is watched
+ * from its bind. Reports resume on what comes after.
+ */
+static void lx_forget(struct dm_vrf *vrf)
+{
+	uint32_t a;
+
+	for (a = 0; a < vrf->nad; a++) {
+		adapter_clear(vrf, a);
+		vrf->ad[a].bound = false;
+	}
+	vrf->ngone = 0;
+}
+
+/*
  * Linux events. A streaming mapping is a map register file of one
  * register keyed by its DMA address; a coherent buffer keyed by its CPU
  * address. dmatop usually starts after drivers have mapped buffers: an
@@ -1029,6 +1047,8 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 		return 0;
 	case DM_EV_LOST:
 		vrf->st.lost += ev->arg[0];
+		if (!(vrf->rulesets & DM_RULES_HAL))
+			lx_forget(vrf);
 		return 0;
 	case DM_EV_MAPREG_GUARD:
 		if (ev->arg[0])

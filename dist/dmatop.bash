@@ -58,6 +58,10 @@ _dmatop()
 		COMPREPLY=($(compgen -W "$(ls /sys/bus/*/devices 2>/dev/null)" -- "$cur"))
 		return
 		;;
+	--ring-size)
+		COMPREPLY=($(compgen -W "64K 1M 16M 64M" -- "$cur"))
+		return
+		;;
 	--seed | --duration | --speed)
 		return
 		;;
@@ -67,7 +71,7 @@ _dmatop()
 	COMPREPLY=($(compgen -W '--sim --sim= --seed= --duration= --record=
 		--replay= --at= --batch --dump --dump= --json --backend --name=
 		--group= --speed= --attach --attach= --screen= --size= --device=
-		--driver=
+		--driver= --ring-size=
 		--list-scenarios --help --version' -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 }

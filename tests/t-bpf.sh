@@ -57,6 +57,11 @@ is "$?" 0 "--driver and --device load as in-kernel filters"
 is "$?" 1 "a driver name too long for the filter is refused"
 "$DMATOP" --sim=ndis --batch --driver=nvme >/dev/null 2>"$TMP/err"
 is "$?" 2 "--driver with --sim is a usage error"
+"$DMATOP" --batch --duration=1 --ring-size=64K >/dev/null 2>"$TMP/err"
+is "$?" 0 "--ring-size=64K loads a 64 KiB ring buffer"
+"$DMATOP" --batch --duration=1 --ring-size=5000 >/dev/null 2>"$TMP/err"
+is "$?" 2 "--ring-size that is no power of two is a usage error"
+grep -q "power of two" "$TMP/err"; ok $? "... saying what it takes"
 
 setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$DMATOP" --batch --duration=1 >/dev/null 2>"$TMP/err"

@@ -278,6 +278,27 @@ int main(void)
 	dm_vrf_free(t.vrf);
 
 	start(&t);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	map(&t, DMA, PHYS, 4096, DM_DIR_FROM_DEVICE);
+	map(&t, DMA + 0x10000, PHYS + 0x10000, 4096, DM_DIR_FROM_DEVICE);
+	unmap(&t, DMA + 0x10000, 4096, DM_DIR_FROM_DEVICE);
+	{
+		struct dm_event lost = { .seq = ++t.seq,
+					 .kind = DM_EV_LOST,
+					 .arg = { 3 } };
+
+		dm_vrf_feed(t.vrf, &lost);
+	}
+	unmap(&t, DMA, 2048, DM_DIR_FROM_DEVICE);
+	unmap(&t, DMA + 0x10000, 4096, DM_DIR_FROM_DEVICE);
+	unmap(&t, DMA + 0x20000, 4096, DM_DIR_FROM_DEVICE);
+	ok(dm_vrf_stats(t.vrf)->lost == 3 &&
+		   dm_vrf_stats(t.vrf)->untracked == 3,
+	   "after lost events, what dmatop knew is no ground for a report: "
+	   "3 unmaps counted");
+	quiet(&t, "... none flagged");
+
+	start(&t);
 	feed(&t, DM_EV_IOMMU_FAULT, DEV, 0, DMA + 0x40, 0, 0);
 	expect(&t, "a fault at an IOVA never mapped", DM_R_IOMMU_FAULT, DEV,
 	       DMA + 0x40, 0);

@@ -82,6 +82,8 @@ static void usage(FILE *out)
 		"  --size=COLSxROWS    the terminal --screen lays out for (100x30)\n"
 		"  --device=NAME       tracing the kernel: only this device (dev_name)\n"
 		"  --driver=NAME       tracing the kernel: only this driver's devices\n"
+		"  --ring-size=SIZE    tracing the kernel: the ring buffer, a power of\n"
+		"                      two from 4K (suffix K or M; default 16M)\n"
 		"  --list-scenarios    list the simulated scenarios\n"
 		"\n"
 		"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
@@ -153,6 +155,7 @@ static const char *record_path(const char *arg, char *buf, size_t len)
 /* The eBPF source: real DMA of the running kernel. Messages name what is
  * missing and how to get it. */
 static const char *only_device, *only_driver;
+static uint32_t ring_bytes;
 
 static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 		    size_t len)
@@ -160,7 +163,8 @@ static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 #ifdef HAVE_BPF
 	struct dm_bpf_opts o = { .duration_ns = duration,
 				 .device = only_device,
-				 .driver = only_driver };
+				 .driver = only_driver,
+				 .ring_bytes = ring_bytes };
 	int err = dm_bpf_open(src, &o, errbuf, len);
 
 	if (!err)
@@ -380,7 +384,8 @@ int main(int argc, char **argv)
 		OPT_SCREEN,
 		OPT_SIZE,
 		OPT_DEVICE,
-		OPT_DRIVER
+		OPT_DRIVER,
+		OPT_RING_SIZE
 	};
 	static const struct option opts[] = {
 		{ "sim", optional_argument, NULL, OPT_SIM },
@@ -404,6 +409,7 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "driver", required_argument, NULL, OPT_DRIVER },
+		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dm_batch_opts bo = { .rulesets = DM_RULES_HAL,
@@ -507,6 +513,27 @@ int main(int argc, char **argv)
 		case OPT_DRIVER:
 			only_driver = optarg;
 			break;
+		case OPT_RING_SIZE: {
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (*end == 'K' || *end == 'k')
+				v <<= 10, end++;
+			else if (*end == 'M' || *end == 'm')
+				v <<= 20, end++;
+			if (errno || end == optarg || *end || v < 4096 ||
+			    v > (1ull << 30) || (v & (v - 1))) {
+				fprintf(stderr,
+					"dmatop: --ring-size=%s: give a power of "
+					"two from 4K to 1024M, such as 64K or "
+					"16M\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			ring_bytes = (uint32_t)v;
+			break;
+		}
 		case OPT_GROUP:
 			group = optarg;
 			break;
@@ -570,10 +597,11 @@ int main(int argc, char **argv)
 
 		if (!backend && (speed >= 0 || group))
 			bad = "--speed and --group go with --backend";
-		else if ((only_device || only_driver) &&
+		else if ((only_device || only_driver || ring_bytes) &&
 			 (sim || replay || attach))
-			bad = "--device and --driver filter the kernel's "
-			      "events: not with --sim, --replay or --attach";
+			bad = "--device, --driver and --ring-size are for "
+			      "tracing the kernel: not with --sim, --replay or "
+			      "--attach";
 		else if (backend && (bo.json || bo.dump || bo.at || screen))
 			bad = "--backend publishes; --json, --dump, --at and "
 			      "--screen are for viewers";

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,26 +55,44 @@ struct bpf_src {
 	size_t ndevs, capdevs;
 	int uevents;	      /* netlink socket, or -1 */
 	struct dm_hmap bound; /* device names bound since we started */
-	uint64_t uevents_lost;
-	int kmsg;	    /* /dev/kmsg for IOMMU faults only logged, or -1 */
-	uint64_t kmsg_lost; /* faults overwritten or on unseen devices */
-	uint64_t last_ts;   /* of the last event queued */
+	int kmsg;	  /* /dev/kmsg for IOMMU faults only logged, or -1 */
+	uint64_t last_ts; /* of the last event queued */
+	uint64_t *drops;  /* per CPU, the kernel's count when last read; then
+			    as many again to read into */
+	int ncpu;
+	uint64_t lost; /* all of it, as handed out in DM_EV_LOST */
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -1 */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
-	char attached[512];
+	char attached[640];
+	bool functions; /* fentry/fexit: the kernel has no dma:* events */
 	char desc[600];
 	int err;
 };
 
 static char libbpf_msg[512];
+static bool libbpf_verbose;
 
-/* libbpf talks through here: keep its last words for our message */
+/*
+ * libbpf talks through here. Its first warning names what failed (the
+ * program, the relocation); the rest is its own unwinding. Keep that one
+ * for our message; DMATOP_BPF_LOG=1 in the environment shows it all,
+ * the verifier's log included.
+ */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 		      va_list ap)
 {
-	if (level != LIBBPF_DEBUG)
+	va_list copy;
+
+	if (libbpf_verbose) {
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	if (level != LIBBPF_DEBUG && !libbpf_msg[0]) {
 		vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+		libbpf_msg[strcspn(libbpf_msg, "\n")] = 0;
+	}
 	return 0;
 }
 
@@ -106,6 +125,19 @@ static int queue(struct bpf_src *b, const struct dm_event *ev)
 	b->last_ts = ev->ts;
 	b->qlen++;
 	return 0;
+}
+
+/* Hand out a loss: counted, and in the stream where it happened. */
+static int lose(struct bpf_src *b, uint32_t cpu, enum dm_lost_what what,
+		uint64_t n)
+{
+	struct dm_event ev = { .kind = DM_EV_LOST,
+			       .ts = ktime() - b->start,
+			       .tid = cpu,
+			       .arg = { n, what } };
+
+	b->lost += n;
+	return queue(b, &ev);
 }
 
 #define API_FRAME (DM_HMAP_NONE - 1)
@@ -237,9 +269,19 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_src *b = ctx;
 	const struct dmatrace_record *r = data;
+	int err;
 
 	if (size < sizeof(*r))
 		return 0;
+	/* records this CPU lost since its last one go in the stream here,
+	 * where they would have been */
+	if (r->cpu < (uint32_t)b->ncpu && r->drops > b->drops[r->cpu]) {
+		err = lose(b, r->cpu, DM_LOST_EVENTS,
+			   r->drops - b->drops[r->cpu]);
+		if (err)
+			return err;
+		b->drops[r->cpu] = r->drops;
+	}
 	if (r->type == DMATRACE_DEVICE)
 		return on_device(b, &r->dev);
 	if (r->type == DMATRACE_EVENT) {
@@ -266,7 +308,9 @@ static int read_uevents(struct bpf_src *b)
 
 	while (b->uevents >= 0 && (rc = dm_uevent_read(b->uevents, &u))) {
 		if (rc == -ENOBUFS) {
-			b->uevents_lost++;
+			rc = lose(b, UINT32_MAX, DM_LOST_UEVENTS, 1);
+			if (rc)
+				return rc;
 			continue;
 		}
 		if (rc < 0)
@@ -332,14 +376,18 @@ static int read_kmsg(struct bpf_src *b)
 		uint64_t now = ktime() - b->start;
 
 		if (rc == -EPIPE) {
-			b->kmsg_lost++;
+			rc = lose(b, UINT32_MAX, DM_LOST_KMSG, 1);
+			if (rc)
+				return rc;
 			continue;
 		}
 		if (rc < 0)
 			return 0; /* faults go unseen, tracing stays */
 		ev.adapter = ev.obj = dev_by_name(b, f.dev);
 		if (!ev.adapter) {
-			b->kmsg_lost++;
+			rc = lose(b, UINT32_MAX, DM_LOST_FAULTS, 1);
+			if (rc)
+				return rc;
 			continue;
 		}
 		rc = ring_buffer__consume(b->rb);
@@ -355,6 +403,29 @@ static int read_kmsg(struct bpf_src *b)
 		rc = queue(b, &ev);
 		if (rc)
 			return rc;
+	}
+	return 0;
+}
+
+/* The program counts, per CPU, records the ring buffer had no room for;
+ * the CPU's next record says so (on_record). Losses no record has
+ * followed yet are handed out from the counters. */
+static int read_drops(struct bpf_src *b)
+{
+	uint64_t *v = b->drops + b->ncpu; /* the second half: scratch */
+	uint32_t zero = 0;
+	int i, err;
+
+	if (b->ncpu <= 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped), &zero, v))
+		return 0;
+	for (i = 0; i < b->ncpu; i++) {
+		if (v[i] <= b->drops[i])
+			continue;
+		err = lose(b, (uint32_t)i, DM_LOST_EVENTS, v[i] - b->drops[i]);
+		if (err)
+			return err;
+		b->drops[i] = v[i];
 	}
 	return 0;
 }
@@ -379,6 +450,8 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 			rc = read_uevents(b);
 		if (rc >= 0)
 			rc = read_kmsg(b);
+		if (rc >= 0)
+			rc = read_drops(b);
 		if (rc < 0 && rc != -EINTR) {
 			snprintf(src->err, sizeof(src->err),
 				 "reading the ring buffer: %s", strerror(-rc));
@@ -411,20 +484,7 @@ static int bpf_seek(struct dm_src *src, uint64_t seq)
 
 static uint64_t bpf_lost(struct dm_src *src)
 {
-	struct bpf_src *b = (struct bpf_src *)src;
-	int ncpu = libbpf_num_possible_cpus(), i;
-	uint64_t *v, sum = 0;
-	uint32_t zero = 0;
-
-	if (ncpu <= 0)
-		return 0;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (v &&
-	    !bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped), &zero, v))
-		for (i = 0; i < ncpu; i++)
-			sum += v[i];
-	free(v);
-	return sum + b->uevents_lost + b->kmsg_lost;
+	return ((struct bpf_src *)src)->lost;
 }
 
 static const char *bpf_describe(struct dm_src *src)
@@ -448,6 +508,7 @@ static void bpf_close(struct dm_src *src)
 		close(b->uevents);
 	if (b->kmsg >= 0)
 		close(b->kmsg);
+	free(b->drops);
 	free(b->devs);
 	dm_ksyms_free(&b->ksyms);
 	if (b->kallsyms >= 0)
@@ -490,12 +551,84 @@ static const char *missing_caps(void)
 				  "";
 }
 
+/* Before 6.5 every bpf() command, map lookups included, needed CAP_BPF
+ * when unprivileged BPF is disabled (Debian's default). */
+static bool maps_need_cap_bpf(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+	char c = '0';
+	FILE *f;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+	    major > 6 || (major == 6 && minor >= 5))
+		return false;
+	f = fopen("/proc/sys/kernel/unprivileged_bpf_disabled", "r");
+	if (f) {
+		if (fscanf(f, " %c", &c) != 1)
+			c = '1';
+		fclose(f);
+	}
+	return c != '0';
+}
+
 int dm_bpf_drop_capabilities(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2] = { 0 };
 
+	if (maps_need_cap_bpf())
+		d[CAP_BPF / 32].effective = d[CAP_BPF / 32].permitted =
+			1u << (CAP_BPF % 32);
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/* "tp_btf/dma_map_page" -> "dma_map_page"; fentry/fexit keep theirs:
+ * "fexit:dma_map_page_attrs" */
+static const char *attach_name(const struct bpf_program *prog)
+{
+	static char buf[96];
+	const char *sec = bpf_program__section_name(prog);
+	const char *slash = strchr(sec, '/');
+
+	if (!slash || !strncmp(sec, "tp_btf/", 7))
+		return slash ? slash + 1 : sec;
+	snprintf(buf, sizeof(buf), "%.*s:%s", (int)(slash - sec), sec,
+		 slash + 1);
+	return buf;
+}
+
+/*
+ * Pick what this kernel offers: each tracepoint that exists; and where
+ * the dma:* tracepoints are missing altogether (before 6.12), the DMA
+ * API's functions that its BTF knows, through fentry/fexit.
+ */
+static void choose_programs(struct bpf_src *b, const struct btf *vmlinux)
+{
+	struct bpf_program *prog;
+	char name[128];
+
+	b->functions = btf__find_by_name_kind(vmlinux, "btf_trace_dma_map_page",
+					      BTF_KIND_TYPEDEF) < 0 &&
+		       btf__find_by_name_kind(vmlinux, "btf_trace_dma_map_phys",
+					      BTF_KIND_TYPEDEF) < 0;
+	bpf_object__for_each_program(prog, b->skel->obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+		const char *fn = strchr(sec, '/') + 1;
+		bool load;
+
+		if (!strncmp(sec, "tp_btf/", 7)) {
+			snprintf(name, sizeof(name), "btf_trace_%s", fn);
+			load = btf__find_by_name_kind(vmlinux, name,
+						      BTF_KIND_TYPEDEF) >= 0;
+		} else {
+			load = b->functions &&
+			       btf__find_by_name_kind(vmlinux, fn,
+						      BTF_KIND_FUNC) >= 0;
+		}
+		bpf_program__set_autoload(prog, load);
+	}
 }
 
 int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
@@ -516,6 +649,7 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 			 need);
 		return -EPERM;
 	}
+	libbpf_verbose = getenv("DMATOP_BPF_LOG") != NULL;
 	libbpf_set_print(libbpf_log);
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
@@ -565,16 +699,27 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	if (o->driver)
 		memcpy((char *)b->skel->rodata->only_driver, o->driver,
 		       strlen(o->driver) + 1);
-	/* only the tracepoints this kernel has */
-	bpf_object__for_each_program(prog, b->skel->obj)
-	{
-		const char *tp = bpf_program__section_name(prog) + 7;
-		char type[128];
-
-		snprintf(type, sizeof(type), "btf_trace_%s", tp);
-		if (btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) < 0)
-			bpf_program__set_autoload(prog, false);
+	if (o->ring_bytes) {
+		if (o->ring_bytes < 4096 ||
+		    (o->ring_bytes & (o->ring_bytes - 1))) {
+			err = -EINVAL;
+			snprintf(errbuf, len,
+				 "--ring-size takes a power of two from 4K "
+				 "(4096 bytes) up");
+			goto err;
+		}
+		bpf_map__set_max_entries(b->skel->maps.events, o->ring_bytes);
+		b->skel->rodata->wakeup_bytes = o->ring_bytes / 64;
 	}
+	b->ncpu = libbpf_num_possible_cpus();
+	b->drops = calloc(b->ncpu > 0 ? 2 * (size_t)b->ncpu : 1,
+			  sizeof(*b->drops));
+	if (!b->drops) {
+		err = -ENOMEM;
+		snprintf(errbuf, len, "%s", strerror(ENOMEM));
+		goto err;
+	}
+	choose_programs(b, vmlinux);
 	err = dmatrace_bpf__load(b->skel);
 	if (err) {
 		snprintf(
@@ -588,7 +733,8 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		struct bpf_link *link;
 		size_t at = strlen(b->attached);
 
-		if (!bpf_program__autoload(prog) || b->nlinks == 32)
+		if (!bpf_program__autoload(prog) ||
+		    b->nlinks == (int)(sizeof(b->links) / sizeof(*b->links)))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -600,14 +746,14 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		}
 		b->links[b->nlinks++] = link;
 		snprintf(b->attached + at, sizeof(b->attached) - at, "%s%s",
-			 at ? "," : "", bpf_program__section_name(prog) + 7);
+			 at ? "," : "", attach_name(prog));
 	}
 	if (!b->nlinks) {
 		err = -ENOENT;
 		snprintf(errbuf, len,
-			 "this kernel has none of the dma:* tracepoints "
-			 "(Linux 6.12 or later has them); use --sim or "
-			 "--replay");
+			 "this kernel has neither the dma:* tracepoints (Linux "
+			 "6.12 and later) nor DMA API functions in its BTF to "
+			 "attach to (5.9 and later); use --sim or --replay");
 		goto err;
 	}
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
@@ -620,7 +766,8 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	}
 	b->start = ktime();
 	b->end = o->duration_ns ? b->start + o->duration_ns : 0;
-	snprintf(b->desc, sizeof(b->desc), "bpf: %d tracepoints", b->nlinks);
+	snprintf(b->desc, sizeof(b->desc), "bpf: %d %s", b->nlinks,
+		 b->functions ? "functions" : "tracepoints");
 	btf__free(vmlinux);
 	*out = &b->src;
 	return 0;

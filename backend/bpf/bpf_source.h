@@ -14,6 +14,8 @@ struct dm_bpf_opts {
 	uint64_t duration_ns; /* 0: until closed */
 	const char *device;   /* only this device (dev_name), or NULL */
 	const char *driver;   /* only this driver's devices, or NULL */
+	uint32_t ring_bytes;  /* the ring buffer: 0 for 16 MiB, else a power
+				 of two from 4 KiB */
 };
 
 /*
@@ -26,7 +28,9 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		size_t len);
 /* The attach points in use, comma-separated. */
 const char *dm_bpf_attached(struct dm_src *src);
-/* Drop every capability (after attaching, nothing needs them). */
+/* Drop every capability: after attaching nothing needs them, except
+ * that before Linux 6.5, with unprivileged BPF disabled, reading the
+ * drop counters does: there CAP_BPF stays. */
 int dm_bpf_drop_capabilities(void);
 
 #endif

@@ -25,13 +25,19 @@ typedef __u64 uint64_t;
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define EIO 5
+
+/* set before load: a ring buffer's worth of bytes that wakes the
+ * reader early (see wakeup()) */
+const volatile __u64 wakeup_bytes = (16 << 20) / 64;
+
 /* in-kernel filtering, set before load: "" = every device or driver */
 const volatile char only_device[DMATRACE_NAME_LEN] = "";
 const volatile char only_driver[DMATRACE_NAME_LEN] = "";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* see WAKEUP_BYTES */
+	__uint(max_entries, 16 << 20); /* the loader may change it */
 } events SEC(".maps");
 
 struct {
@@ -60,11 +66,10 @@ struct {
  * switch per DMA call; user space polls every 50 ms anyway, so only a
  * batch that has built up (a 64th of the ring) wakes it early.
  */
-#define WAKEUP_BYTES ((16 << 20) / 64)
 
 static __always_inline __u64 wakeup(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ?
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
 }
@@ -76,6 +81,14 @@ static __always_inline void drop(void)
 
 	if (n)
 		(*n)++;
+}
+
+static __always_inline __u64 drops(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&dropped, &zero);
+
+	return n ? *n : 0;
 }
 
 /* Does a kernel string equal a filter (the filter "" matches all)? */
@@ -153,6 +166,7 @@ static __always_inline bool wanted(struct device *dev)
 	__builtin_memset(r, 0, sizeof(*r));
 	r->type = DMATRACE_DEVICE;
 	r->cpu = bpf_get_smp_processor_id();
+	r->drops = drops();
 	r->dev.dev = key;
 	r->dev.probing = probing(dev);
 	name = BPF_CORE_READ(dev, kobj.name);
@@ -188,6 +202,7 @@ static __always_inline void emit(void *ctx, struct device *dev, __u16 kind,
 	__builtin_memset(r, 0, sizeof(*r));
 	r->type = DMATRACE_EVENT;
 	r->cpu = bpf_get_smp_processor_id();
+	r->drops = drops();
 	r->ev.ts = bpf_ktime_get_ns();
 	r->ev.adapter = (__u64)dev;
 	r->ev.kind = kind;
@@ -346,5 +361,141 @@ SEC("tp_btf/swiotlb_bounced")
 int BPF_PROG(bounced, struct device *dev, dma_addr_t dma, size_t size)
 {
 	emit(ctx, dev, DM_EV_BOUNCE, dma, 0, dma, size, 0, 0);
+	return 0;
+}
+
+/*
+ * Kernels before 6.12 (5.9 and on) have no dma:* tracepoints: the same
+ * events from the DMA API's exported functions, fexit where the result
+ * matters (the address or buffer handed out), fentry elsewhere. The
+ * loader enables these only where the tracepoints are missing.
+ */
+
+/* The physical address of (page, offset): the tracepoints give it, the
+ * functions give a struct page. x86's vmemmap_base says where the page
+ * array starts; elsewhere the page array's own offsets stand in, which
+ * keep overlaps and adjacency as they are. */
+extern const void vmemmap_base __ksym __weak;
+
+static __always_inline __u64 page_phys(struct page *page, __u64 offset)
+{
+	__u64 base = 0, addr = 0, size = bpf_core_type_size(struct page);
+
+	if (&vmemmap_base)
+		bpf_probe_read_kernel(&base, sizeof(base), &vmemmap_base);
+	/* copied through a helper, the verifier's typed pointer becomes a
+	 * number it lets us do arithmetic on */
+	bpf_probe_read_kernel(&addr, sizeof(addr), &page);
+	return (addr - base) / (size ? size : 64) * 4096 + offset;
+}
+
+SEC("fexit/dma_map_page_attrs")
+int BPF_PROG(fx_map_page, struct device *dev, struct page *page, size_t offset,
+	     size_t size, enum dma_data_direction dir, unsigned long attrs,
+	     dma_addr_t ret)
+{
+	emit(ctx, dev, DM_EV_MAP, ret, page_phys(page, offset), ret, size, dir,
+	     attrs);
+	return 0;
+}
+
+SEC("fexit/dma_map_resource")
+int BPF_PROG(fx_map_resource, struct device *dev, phys_addr_t phys, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
+{
+	emit(ctx, dev, DM_EV_MAP, ret, phys, ret, size, dir, attrs);
+	return 0;
+}
+
+SEC("fentry/dma_unmap_page_attrs")
+int BPF_PROG(fe_unmap_page, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("fentry/dma_unmap_resource")
+int BPF_PROG(fe_unmap_resource, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	return 0;
+}
+
+SEC("fexit/dma_alloc_attrs")
+int BPF_PROG(fx_alloc, struct device *dev, size_t size, dma_addr_t *handle,
+	     gfp_t gfp, unsigned long attrs, void *ret)
+{
+	dma_addr_t dma = 0;
+
+	if (!ret)
+		return 0; /* a failed allocation hands out nothing */
+	bpf_probe_read_kernel(&dma, sizeof(dma), handle);
+	emit(ctx, dev, DM_EV_CB_ALLOC, (__u64)ret, (__u64)ret, dma, size,
+	     DM_DIR_BIDI, attrs);
+	return 0;
+}
+
+SEC("fentry/dma_free_attrs")
+int BPF_PROG(fe_free, struct device *dev, size_t size, void *virt,
+	     dma_addr_t dma, unsigned long attrs)
+{
+	if (virt) /* dma_free_attrs() ignores NULL, as the tracepoint */
+		emit(ctx, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma,
+		     size, DM_DIR_BIDI, attrs);
+	return 0;
+}
+
+SEC("fexit/dma_map_sg_attrs")
+int BPF_PROG(fx_map_sg, struct device *dev, struct scatterlist *sgl, int nents,
+	     enum dma_data_direction dir, unsigned long attrs, unsigned int ret)
+{
+	if (ret)
+		emit(ctx, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ret, nents, dir,
+		     attrs);
+	else
+		emit(ctx, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, -EIO, nents, dir,
+		     attrs);
+	return 0;
+}
+
+SEC("fexit/dma_map_sgtable")
+int BPF_PROG(fx_map_sgtable, struct device *dev, struct sg_table *sgt,
+	     enum dma_data_direction dir, unsigned long attrs, int ret)
+{
+	struct scatterlist *sgl = BPF_CORE_READ(sgt, sgl);
+	int nents = BPF_CORE_READ(sgt, orig_nents);
+
+	if (!ret)
+		emit(ctx, dev, DM_EV_SG_MAP, (__u64)sgl, 0,
+		     BPF_CORE_READ(sgt, nents), nents, dir, attrs);
+	else
+		emit(ctx, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, ret, nents, dir,
+		     attrs);
+	return 0;
+}
+
+SEC("fentry/dma_unmap_sg_attrs")
+int BPF_PROG(fe_unmap_sg, struct device *dev, struct scatterlist *sgl,
+	     int nents, enum dma_data_direction dir, unsigned long attrs)
+{
+	emit(ctx, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir, attrs);
+	return 0;
+}
+
+SEC("fentry/dma_sync_single_for_cpu")
+int BPF_PROG(fe_sync_cpu, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir)
+{
+	emit(ctx, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
+	return 0;
+}
+
+SEC("fentry/dma_sync_single_for_device")
+int BPF_PROG(fe_sync_device, struct device *dev, dma_addr_t dma, size_t size,
+	     enum dma_data_direction dir)
+{
+	emit(ctx, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir, 0);
 	return 0;
 }

@@ -2,13 +2,19 @@
 # In the guest: a driver lifecycle under dmatop. dmatop starts first, so
 # it sees the NICs probe; then link up, traffic, disk I/O, link down and
 # unload.
-insmod /mod/nvme-auth.ko 2>/dev/null
-insmod /mod/nvme-keyring.ko 2>/dev/null
-insmod /mod/nvme-core.ko
-insmod /mod/nvme.ko
+# nvme and what it needs, in order: 6.1 and 6.12 differ
+for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi \
+	nvme-auth nvme-keyring nvme-core nvme; do
+	[ -f /mod/$m.ko ] && insmod /mod/$m.ko
+done
 sleep 1
 /dmatop --batch --duration=25 --record=/out/rec.db --json >/out/dmatop.json 2>/out/dmatop.err &
 pid=$!
+# and beside it one whose ring buffer is far too small: it must count
+# what it loses, not lose it silently
+/dmatop --batch --duration=24 --ring-size=4K --record=/out/small.db --json \
+	>/out/small.json 2>/out/small.err &
+small=$!
 sleep 4
 insmod /mod/e1000.ko
 sleep 1
@@ -22,5 +28,7 @@ dd if=/dev/zero of=/dev/nvme0n1 bs=4096 count=256 oflag=direct 2>/dev/null
 ip link set eth0 down
 ip link set eth1 down
 rmmod e1000
+wait $small
+echo "small ring exit $?"
 wait $pid
 echo "dmatop exit $?"
