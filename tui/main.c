@@ -419,7 +419,7 @@ int main(int argc, char **argv)
 	bool backend = false, seed_given = false;
 	double speed = -1;
 	uint64_t seed = 1, duration = 0;
-	bool sim = false, batch = false;
+	bool sim = false, batch = false, traced = false;
 	struct dm_src *src;
 	char errbuf[256], record_buf[4096];
 	double secs;
@@ -702,6 +702,13 @@ int main(int argc, char **argv)
 		}
 		bo.rulesets = DM_RULES_LINUX;
 		bo.detail = "kernel";
+		traced = true;
+#ifdef HAVE_BPF
+		if (dm_bpf_drop_capabilities())
+			fprintf(stderr,
+				"dmatop: could not drop capabilities: %s\n",
+				strerror(errno));
+#endif
 	}
 	{
 		/* a cancelled CI job still gets its violations, its figures
@@ -713,6 +720,20 @@ int main(int argc, char **argv)
 		bo.stop = &stop;
 	}
 	status = dm_batch_run(src, &bo, stdout, stderr);
+#ifdef HAVE_BPF
+	if (traced) {
+		uint64_t runs, ns;
+
+		/* what tracing cost the kernel, where it keeps count */
+		dm_bpf_runtime(src, &runs, &ns);
+		if (runs)
+			fprintf(stderr,
+				"dmatop: BPF programs ran %llu times, %llu ns "
+				"each\n",
+				(unsigned long long)runs,
+				(unsigned long long)(ns / runs));
+	}
+#endif
 	dm_src_close(src);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "dmatop: writing the output failed: %s\n",

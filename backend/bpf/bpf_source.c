@@ -527,6 +527,26 @@ static const struct dm_src_ops bpf_ops = {
 	.close = bpf_close,
 };
 
+void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns)
+{
+	struct bpf_src *b = (struct bpf_src *)src;
+	struct bpf_program *prog;
+
+	*runs = *ns = 0;
+	bpf_object__for_each_program(prog, b->skel->obj)
+	{
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		if (bpf_program__fd(prog) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info,
+					    &len)) {
+			*runs += info.run_cnt;
+			*ns += info.run_time_ns;
+		}
+	}
+}
+
 const char *dm_bpf_attached(struct dm_src *src)
 {
 	return ((struct bpf_src *)src)->attached;

@@ -26,6 +26,9 @@ struct dm_bpf_opts {
  */
 int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		size_t len);
+/* The programs' run count and run time in ns, summed; both 0 unless
+ * the kernel keeps them (sysctl kernel.bpf_stats_enabled=1). */
+void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns);
 /* The attach points in use, comma-separated. */
 const char *dm_bpf_attached(struct dm_src *src);
 /* Drop every capability: after attaching nothing needs them, except

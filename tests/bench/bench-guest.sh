@@ -1,13 +1,23 @@
 #!/bin/sh
 # bench-guest.sh STATIC-DMATOP [CACHE-DIR] - what tracing costs a real
 # driver: NVMe O_DIRECT reads in a Debian 6.12 guest (QEMU TCG), bare,
-# under ftrace of the dma:* events, under dmatop and under dmatop
-# recording. Prints the median of five interleaved rounds per mode (the
-# emulator is noisy: the best is shown too) and the ratio to bare;
-# asserts nothing about time.
+# under ftrace of the dma:* events, under a bare BPF counter, under
+# dmatop and under dmatop recording. Prints the median of five
+# interleaved rounds per mode (the emulator is noisy: the best is shown
+# too) and the ratio to bare, then the BPF run time per event of dmatop's
+# programs next to the counter's; asserts nothing about time.
+#
+# The counter is tests/bench/dmacount beside STATIC-DMATOP in the same
+# (static) build: make tests/bench/dmacount there first.
 set -eu
 dmatop=$1
 cache=${2:-${TMPDIR:-/tmp}/dmatop-guest-cache}
+counter=$(dirname "$dmatop")/tests/bench/dmacount
+[ -x "$counter" ] || {
+	echo "bench-guest: build $counter first (make tests/bench/dmacount)" >&2
+	exit 1
+}
+export GUEST_FILES="$counter"
 here=$(cd "$(dirname "$0")/../guest" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -26,7 +36,16 @@ fi
 # the Nth fastest of a mode's rounds: 1 the best, 3 the median of 5
 nth() { grep "^$1 " "$out/overhead.txt" | sort -n -k2 | sed -n "$2p" | cut -d' ' -f2; }
 echo "guest: 48 MiB of 4 KiB O_DIRECT NVMe reads, 5 rounds"
-for mode in bare ftrace dmatop dmatop-record; do
+for mode in bare ftrace counter dmatop dmatop-record; do
 	echo "$mode $(nth "$mode" 3) $(nth bare 3) $(nth "$mode" 1) $(nth bare 1)"
 done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
 	$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
+# median run time per event over the rounds, from bpf_stats
+ns() { grep "^$1 ns " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] + 0 }'; }
+c=$(ns counter)
+echo "BPF run time per event (kernel.bpf_stats_enabled), median of 5:"
+for mode in counter dmatop dmatop-record; do
+	echo "$mode $(ns "$mode") $c"
+done | awk '{ printf "  %-14s %6d ns  %.2fx the counter\n", $1, $2, $3 ? $2 / $3 : 0 }'
+lost=$(grep -c "[1-9][0-9]* lost" "$out/dmatop.err" || true)
+echo "dmatop runs that lost events: $lost of $(grep -c " lost" "$out/dmatop.err" || true)"

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmacount.bpf.c - the overhead benchmark's baseline: the least a BPF
+ * tracer of the dma:* map and unmap events can do, count them per CPU.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} count SEC(".maps");
+
+static __always_inline void one(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&count, &zero);
+
+	if (n)
+		(*n)++;
+}
+
+SEC("tp_btf/dma_map_page")
+int BPF_PROG(map_page)
+{
+	one();
+	return 0;
+}
+
+SEC("tp_btf/dma_unmap_page")
+int BPF_PROG(unmap_page)
+{
+	one();
+	return 0;
+}
+
+SEC("tp_btf/dma_map_phys")
+int BPF_PROG(map_phys)
+{
+	one();
+	return 0;
+}
+
+SEC("tp_btf/dma_unmap_phys")
+int BPF_PROG(unmap_phys)
+{
+	one();
+	return 0;
+}
