@@ -69,7 +69,8 @@ int main(void)
 		uint32_t len = sizeof(info);
 
 		if (bpf_program__fd(prog) >= 0 &&
-		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len)) {
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info,
+					    &len)) {
 			runs += info.run_cnt;
 			ns += info.run_time_ns;
 		}
