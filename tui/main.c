@@ -726,12 +726,21 @@ int main(int argc, char **argv)
 
 		/* what tracing cost the kernel, where it keeps count */
 		dm_bpf_runtime(src, &runs, &ns);
+		uint64_t read, walked, wrong;
+
 		if (runs)
 			fprintf(stderr,
 				"dmatop: BPF programs ran %llu times, %llu ns "
 				"each\n",
 				(unsigned long long)runs,
 				(unsigned long long)(ns / runs));
+		dm_bpf_callers(src, &read, &walked, &wrong);
+		fprintf(stderr,
+			"dmatop: callers: %llu read from the calibrated stack "
+			"word, %llu by walking the stack, %llu calibration "
+			"corrections\n",
+			(unsigned long long)read, (unsigned long long)walked,
+			(unsigned long long)wrong);
 	}
 #endif
 	dm_src_close(src);

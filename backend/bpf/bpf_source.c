@@ -61,6 +61,10 @@ struct bpf_src {
 			    as many again to read into */
 	int ncpu;
 	uint64_t lost; /* all of it, as handed out in DM_EV_LOST */
+	/* calibration (see calibrate()): per program, the frames map's
+	 * value and how often no word was found */
+	uint32_t *slot_at, *slot_fails, nslots;
+	uint64_t ra_read, walked, ra_mismatch;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -1 */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
@@ -142,25 +146,57 @@ static int lose(struct bpf_src *b, uint32_t cpu, enum dm_lost_what what,
 
 #define API_FRAME (DM_HMAP_NONE - 1)
 
+enum frame_kind { DRIVER_FRAME, TRACING_FRAME, DMA_API_FRAME };
+
 /* Frames of the tracing machinery and of the DMA API itself: the call
  * a driver developer wants named is the first frame below them. */
-static bool api_frame(const struct dm_ksyms *ks, const struct dm_ksym *s)
+static enum frame_kind frame_kind(const struct dm_ksyms *ks,
+				  const struct dm_ksym *s)
 {
-	static const char *const prefix[] = {
-		"bpf_",	      "__bpf_",		"___bpf_",    "__traceiter_",
-		"trace_",     "perf_",		"dma_",	      "__dma_",
-		"dmam_",      "debug_dma_",	"iommu_dma_", "swiotlb_",
+	static const char *const tracing[] = {
+		"bpf_", "__bpf_", "___bpf_", "__traceiter_", "trace_", "perf_",
+	};
+	static const char *const api[] = {
+		"dma_",	      "__dma_",		"dmam_",
+		"debug_dma_", "iommu_dma_",	"swiotlb_",
 		"__swiotlb_", "arch_sync_dma_", "arch_dma_",
 	};
 	const char *name = ks->text + s->name;
 	size_t i;
 
 	if (s->mod && !strcmp(ks->text + s->mod, "bpf"))
-		return true; /* programs and trampolines */
-	for (i = 0; i < sizeof(prefix) / sizeof(*prefix); i++)
-		if (!strncmp(name, prefix[i], strlen(prefix[i])))
-			return true;
-	return false;
+		return TRACING_FRAME; /* programs and trampolines */
+	for (i = 0; i < sizeof(tracing) / sizeof(*tracing); i++)
+		if (!strncmp(name, tracing[i], strlen(tracing[i])))
+			return TRACING_FRAME;
+	for (i = 0; i < sizeof(api) / sizeof(*api); i++)
+		if (!strncmp(name, api[i], strlen(api[i])))
+			return DMA_API_FRAME;
+	return DRIVER_FRAME;
+}
+
+/* The strtab id naming a return address: 0 if it names no symbol,
+ * API_FRAME inside the tracing machinery or the DMA API. Cached. */
+static uint32_t name_frame(struct bpf_src *b, uint64_t ra)
+{
+	uint32_t id = dm_hmap_get(&b->callers, ra);
+	const struct dm_ksym *s;
+	char buf[160];
+
+	if (id != DM_HMAP_NONE)
+		return id;
+	s = dm_ksyms_find(&b->ksyms, ra);
+	if (!s)
+		return 0;
+	if (frame_kind(&b->ksyms, s) != DRIVER_FRAME) {
+		dm_hmap_put(&b->callers, ra, API_FRAME);
+		return API_FRAME;
+	}
+	dm_ksyms_format(&b->ksyms, ra, buf, sizeof(buf));
+	if (dm_strtab_intern(b->src.strings, buf, &id))
+		return 0;
+	dm_hmap_put(&b->callers, ra, id);
+	return id;
 }
 
 /* The strtab id naming the driver's call among the return addresses, 0
@@ -168,34 +204,85 @@ static bool api_frame(const struct dm_ksyms *ks, const struct dm_ksym *s)
  * API in the frames kept). */
 static uint32_t resolve_caller(struct bpf_src *b, const uint64_t *stack)
 {
-	char buf[160];
 	uint32_t id;
 	int i;
 
 	if (!b->ksyms.n)
 		return 0;
 	for (i = 0; i < DMATRACE_STACK && stack[i]; i++) {
-		const struct dm_ksym *s;
-
-		id = dm_hmap_get(&b->callers, stack[i]);
-		if (id == API_FRAME)
-			continue;
-		if (id != DM_HMAP_NONE)
+		id = name_frame(b, stack[i]);
+		if (id != API_FRAME)
 			return id;
-		s = dm_ksyms_find(&b->ksyms, stack[i]);
-		if (!s)
-			return 0;
-		if (api_frame(&b->ksyms, s)) {
-			dm_hmap_put(&b->callers, stack[i], API_FRAME);
-			continue;
-		}
-		dm_ksyms_format(&b->ksyms, stack[i], buf, sizeof(buf));
-		if (dm_strtab_intern(b->src.strings, buf, &id))
-			return 0;
-		dm_hmap_put(&b->callers, stack[i], id);
-		return id;
 	}
 	return 0;
+}
+
+/*
+ * A return address read where calibration put it. Inside the DMA API
+ * (a wrapper called the traced function) it names nothing: the program
+ * walks the stack for that address from now on.
+ */
+static uint32_t resolve_ra(struct bpf_src *b, uint64_t ra)
+{
+	uint8_t one = 1;
+	uint32_t id;
+
+	if (!b->ksyms.n)
+		return 0;
+	b->ra_read++;
+	id = name_frame(b, ra);
+	if (id == API_FRAME) {
+		bpf_map_update_elem(bpf_map__fd(b->skel->maps.inner), &ra, &one,
+				    BPF_ANY);
+		return 0;
+	}
+	return id;
+}
+
+/*
+ * Calibration: which word above the program's context holds the return
+ * address into the caller of the traced DMA API function? The frames in
+ * between are the same every time for a program, whoever calls, so it
+ * is always the same word; a check walk now and then confirms it.
+ */
+static void calibrate(struct bpf_src *b, const struct dmatrace_frames *f)
+{
+	const struct dm_ksym *s = NULL;
+	uint32_t at = 0, now, w;
+	int j = 0;
+
+	if (f->slot >= b->nslots || !b->ksyms.n)
+		return;
+	now = b->slot_at[f->slot];
+	for (; j < DMATRACE_STACK && f->stack[j]; j++) {
+		s = dm_ksyms_find(&b->ksyms, f->stack[j]);
+		if (!s || frame_kind(&b->ksyms, s) != TRACING_FRAME)
+			break;
+	}
+	/* the first frame past the tracing is the traced API function
+	 * (the tracepoint's, or under fentry its return address): the
+	 * word wanted is its caller's */
+	if (s && j < DMATRACE_STACK && f->stack[j] &&
+	    frame_kind(&b->ksyms, s) == DMA_API_FRAME)
+		j++;
+	for (w = 0; j < DMATRACE_STACK && f->stack[j] && w < DMATRACE_WINDOW;
+	     w++)
+		if (f->window[w] == f->stack[j]) {
+			at = w + 1;
+			break;
+		}
+	if (!at) {
+		/* a stack cut short (an interrupt stack ends within the
+		 * window) proves nothing against a word already found */
+		if (now || ++b->slot_fails[f->slot] < 8)
+			return;
+		at = DMATRACE_WALK; /* no fixed word here: always walk */
+	} else if (now && now != at) {
+		b->ra_mismatch++;
+	}
+	if (at != now && !bpf_map_update_elem(bpf_map__fd(b->skel->maps.frames),
+					      &f->slot, &at, BPF_ANY))
+		b->slot_at[f->slot] = at;
 }
 
 /* A new device usually means a driver module just loaded: read the
@@ -271,6 +358,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct dmatrace_record *r = data;
 	int err;
 
+	if (size >= sizeof(struct dmatrace_frames) &&
+	    r->type == DMATRACE_FRAMES) {
+		calibrate(b, data);
+		return 0;
+	}
 	if (size < sizeof(*r))
 		return 0;
 	/* records this CPU lost since its last one go in the stream here,
@@ -284,11 +376,16 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (r->type == DMATRACE_DEVICE)
 		return on_device(b, &r->dev);
-	if (r->type == DMATRACE_EVENT) {
+	if (r->type == DMATRACE_EVENT || r->type == DMATRACE_EVENT_RA) {
 		struct dm_event ev = r->ev;
 
 		ev.ts = ev.ts > b->start ? ev.ts - b->start : 0;
-		ev.caller = resolve_caller(b, r->stack);
+		if (r->type == DMATRACE_EVENT_RA) {
+			ev.caller = resolve_ra(b, r->stack[0]);
+		} else {
+			b->walked++;
+			ev.caller = resolve_caller(b, r->stack);
+		}
 		return queue(b, &ev);
 	}
 	return 0;
@@ -509,6 +606,8 @@ static void bpf_close(struct dm_src *src)
 	if (b->kmsg >= 0)
 		close(b->kmsg);
 	free(b->drops);
+	free(b->slot_at);
+	free(b->slot_fails);
 	free(b->devs);
 	dm_ksyms_free(&b->ksyms);
 	if (b->kallsyms >= 0)
@@ -545,6 +644,16 @@ void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns)
 			*ns += info.run_time_ns;
 		}
 	}
+}
+
+void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
+		    uint64_t *mismatches)
+{
+	struct bpf_src *b = (struct bpf_src *)src;
+
+	*read = b->ra_read;
+	*walked = b->walked;
+	*mismatches = b->ra_mismatch;
 }
 
 const char *dm_bpf_attached(struct dm_src *src)
@@ -735,6 +844,14 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	b->drops = calloc(b->ncpu > 0 ? 2 * (size_t)b->ncpu : 1,
 			  sizeof(*b->drops));
 	if (!b->drops) {
+		err = -ENOMEM;
+		snprintf(errbuf, len, "%s", strerror(ENOMEM));
+		goto err;
+	}
+	b->nslots = bpf_map__max_entries(b->skel->maps.frames);
+	b->slot_at = calloc(b->nslots, sizeof(*b->slot_at));
+	b->slot_fails = calloc(b->nslots, sizeof(*b->slot_fails));
+	if (!b->slot_at || !b->slot_fails) {
 		err = -ENOMEM;
 		snprintf(errbuf, len, "%s", strerror(ENOMEM));
 		goto err;

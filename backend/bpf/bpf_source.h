@@ -29,6 +29,11 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 /* The programs' run count and run time in ns, summed; both 0 unless
  * the kernel keeps them (sysctl kernel.bpf_stats_enabled=1). */
 void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns);
+/* How the events' callers were found: read at the calibrated stack
+ * word, or by walking the stack; and how often a check walk found the
+ * calibrated word wrong. */
+void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
+		    uint64_t *mismatches);
 /* The attach points in use, comma-separated. */
 const char *dm_bpf_attached(struct dm_src *src);
 /* Drop every capability: after attaching nothing needs them, except

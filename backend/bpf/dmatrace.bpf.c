@@ -35,6 +35,72 @@ const volatile __u64 wakeup_bytes = (16 << 20) / 64;
 const volatile char only_device[DMATRACE_NAME_LEN] = "";
 const volatile char only_driver[DMATRACE_NAME_LEN] = "";
 
+/* each program's slot in the frames map */
+enum slot {
+	S_map_phys,
+	S_map_page,
+	S_map_resource,
+	S_unmap_phys,
+	S_unmap_page,
+	S_unmap_resource,
+	S_alloc,
+	S_alloc_pages,
+	S_free_,
+	S_free_pages,
+	S_map_sg,
+	S_map_sg_err,
+	S_unmap_sg,
+	S_sync_cpu,
+	S_sync_device,
+	S_io_page_fault,
+	S_bounced,
+	S_fx_map_page,
+	S_fx_map_resource,
+	S_fe_unmap_page,
+	S_fe_unmap_resource,
+	S_fx_alloc,
+	S_fe_free,
+	S_fx_map_sg,
+	S_fx_map_sgtable,
+	S_fe_unmap_sg,
+	S_fe_sync_cpu,
+	S_fe_sync_device,
+	S_COUNT
+};
+
+/*
+ * Where each program finds the driver's return address: a walk of the
+ * kernel stack costs microseconds an event, but the frames between a
+ * program's context and the DMA API's caller are the same every time.
+ * Per program: 0 calibrate (walk, and send the stack words for user
+ * space to find the address in), n the address is word n - 1 above the
+ * context, DMATRACE_WALK always walk.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, S_COUNT);
+	__type(key, __u32);
+	__type(value, __u32);
+} frames SEC(".maps");
+
+/* events per program and CPU, for the check walk every
+ * DMATRACE_CHECK_EVERY */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, S_COUNT);
+	__type(key, __u32);
+	__type(value, __u32);
+} nevents SEC(".maps");
+
+/* return addresses inside the DMA API itself (a wrapper called the
+ * traced function): their events walk, to get past the wrapper */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} inner SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* the loader may change it */
@@ -186,11 +252,65 @@ static __always_inline bool wanted(struct device *dev)
 	return true;
 }
 
-static __always_inline void emit(void *ctx, struct device *dev, __u16 kind,
-				 __u64 obj, __u64 va, __u64 dma, __u64 len,
-				 __u8 dir, __u64 arg0)
+/*
+ * Who called: stack[0] the return address read where calibration found
+ * it (DMATRACE_EVENT_RA), or the walked stack (DMATRACE_EVENT), and
+ * then, when calibrating or checking, the stack words for user space.
+ */
+static __always_inline void caller(void *ctx, __u32 slot,
+				   struct dmatrace_record *r, bool *send)
+{
+	__u32 *at = bpf_map_lookup_elem(&frames, &slot);
+	__u32 *n = bpf_map_lookup_elem(&nevents, &slot);
+	__u64 base = 0, ra = 0;
+	bool check = false;
+
+	*send = false;
+	if (n)
+		check = ++*n % DMATRACE_CHECK_EVERY == 0;
+	/* through a helper, the context pointer becomes a plain number */
+	bpf_probe_read_kernel(&base, sizeof(base), &ctx);
+	if (at && *at && *at != DMATRACE_WALK && !check &&
+	    !bpf_probe_read_kernel(&ra, sizeof(ra),
+				   (void *)(base + (__u64)(*at - 1) * 8)) &&
+	    !bpf_map_lookup_elem(&inner, &ra)) {
+		r->type = DMATRACE_EVENT_RA;
+		r->stack[0] = ra;
+		return;
+	}
+	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
+	*send = at && *at != DMATRACE_WALK && (!*at || check);
+}
+
+static __always_inline void send_frames(void *ctx, __u32 slot,
+					const struct dmatrace_record *r)
+{
+	struct dmatrace_frames *f;
+	__u64 base = 0;
+	int i;
+
+	f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);
+	if (!f)
+		return; /* calibration waits for the next event */
+	f->type = DMATRACE_FRAMES;
+	f->slot = slot;
+	__builtin_memcpy(f->stack, r->stack, sizeof(f->stack));
+	bpf_probe_read_kernel(&base, sizeof(base), &ctx);
+	/* in pieces: the stack may end within the window (an interrupt
+	 * stack), and a read past its end fails whole */
+	for (i = 0; i < DMATRACE_WINDOW; i += 16)
+		if (bpf_probe_read_kernel(&f->window[i], 16 * 8,
+					  (void *)(base + i * 8)))
+			__builtin_memset(&f->window[i], 0, 16 * 8);
+	bpf_ringbuf_submit(f, wakeup());
+}
+
+static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
+				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
+				 __u64 len, __u8 dir, __u64 arg0)
 {
 	struct dmatrace_record *r;
+	bool frames_too;
 
 	if (!wanted(dev))
 		return;
@@ -214,9 +334,11 @@ static __always_inline void emit(void *ctx, struct device *dev, __u16 kind,
 	r->ev.arg[0] = arg0;
 	r->ev.arg[1] = bpf_get_current_pid_tgid() >> 32;
 	r->ev.tid = r->cpu;
-	/* who called: user space skips the tracing and DMA API frames and
-	 * names the first one left through /proc/kallsyms */
-	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
+	/* user space names the caller through /proc/kallsyms */
+	caller(ctx, slot, r, &frames_too);
+	/* reserved after the event, so read after it */
+	if (frames_too)
+		send_frames(ctx, slot, r);
 	bpf_ringbuf_submit(r, wakeup());
 }
 
@@ -225,7 +347,7 @@ SEC("tp_btf/dma_map_phys")
 int BPF_PROG(map_phys, struct device *dev, phys_addr_t phys, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	emit(ctx, S_map_phys, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -233,7 +355,7 @@ SEC("tp_btf/dma_map_page")
 int BPF_PROG(map_page, struct device *dev, phys_addr_t phys, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	emit(ctx, S_map_page, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
 	return 0;
 }
 
@@ -241,7 +363,8 @@ SEC("tp_btf/dma_map_resource")
 int BPF_PROG(map_resource, struct device *dev, phys_addr_t phys, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	emit(ctx, S_map_resource, dev, DM_EV_MAP, dma, phys, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -249,7 +372,8 @@ SEC("tp_btf/dma_unmap_phys")
 int BPF_PROG(unmap_phys, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, S_unmap_phys, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -257,7 +381,8 @@ SEC("tp_btf/dma_unmap_page")
 int BPF_PROG(unmap_page, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, S_unmap_page, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -265,7 +390,8 @@ SEC("tp_btf/dma_unmap_resource")
 int BPF_PROG(unmap_resource, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, S_unmap_resource, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -274,8 +400,8 @@ SEC("tp_btf/dma_alloc")
 int BPF_PROG(alloc, struct device *dev, void *virt, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
-	     attrs);
+	emit(ctx, S_alloc, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma,
+	     size, dir, attrs);
 	return 0;
 }
 
@@ -284,8 +410,8 @@ int BPF_PROG(alloc_pages, struct device *dev, void *virt, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, gfp_t gfp,
 	     unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma, size, dir,
-	     attrs);
+	emit(ctx, S_alloc_pages, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt,
+	     dma, size, dir, attrs);
 	return 0;
 }
 
@@ -293,8 +419,8 @@ SEC("tp_btf/dma_free")
 int BPF_PROG(free_, struct device *dev, void *virt, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
-	     attrs);
+	emit(ctx, S_free_, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma,
+	     size, dir, attrs);
 	return 0;
 }
 
@@ -302,8 +428,8 @@ SEC("tp_btf/dma_free_pages")
 int BPF_PROG(free_pages, struct device *dev, void *virt, dma_addr_t dma,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma, size, dir,
-	     attrs);
+	emit(ctx, S_free_pages, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt,
+	     dma, size, dir, attrs);
 	return 0;
 }
 
@@ -312,7 +438,8 @@ SEC("tp_btf/dma_map_sg")
 int BPF_PROG(map_sg, struct device *dev, struct scatterlist *sgl, int nents,
 	     int ents, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ents, nents, dir, attrs);
+	emit(ctx, S_map_sg, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ents, nents, dir,
+	     attrs);
 	return 0;
 }
 
@@ -320,7 +447,8 @@ SEC("tp_btf/dma_map_sg_err")
 int BPF_PROG(map_sg_err, struct device *dev, struct scatterlist *sgl, int nents,
 	     int err, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, err, nents, dir, attrs);
+	emit(ctx, S_map_sg_err, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, err, nents,
+	     dir, attrs);
 	return 0;
 }
 
@@ -328,7 +456,8 @@ SEC("tp_btf/dma_unmap_sg")
 int BPF_PROG(unmap_sg, struct device *dev, struct scatterlist *sgl, int nents,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir, attrs);
+	emit(ctx, S_unmap_sg, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir,
+	     attrs);
 	return 0;
 }
 
@@ -336,7 +465,7 @@ SEC("tp_btf/dma_sync_single_for_cpu")
 int BPF_PROG(sync_cpu, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir)
 {
-	emit(ctx, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
+	emit(ctx, S_sync_cpu, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
 	return 0;
 }
 
@@ -344,7 +473,8 @@ SEC("tp_btf/dma_sync_single_for_device")
 int BPF_PROG(sync_device, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir)
 {
-	emit(ctx, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir, 0);
+	emit(ctx, S_sync_device, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir,
+	     0);
 	return 0;
 }
 
@@ -353,14 +483,15 @@ int BPF_PROG(sync_device, struct device *dev, dma_addr_t dma, size_t size,
 SEC("tp_btf/io_page_fault")
 int BPF_PROG(io_page_fault, struct device *dev, unsigned long iova, int flags)
 {
-	emit(ctx, dev, DM_EV_IOMMU_FAULT, (__u64)dev, 0, iova, 0, 0, flags);
+	emit(ctx, S_io_page_fault, dev, DM_EV_IOMMU_FAULT, (__u64)dev, 0, iova,
+	     0, 0, flags);
 	return 0;
 }
 
 SEC("tp_btf/swiotlb_bounced")
 int BPF_PROG(bounced, struct device *dev, dma_addr_t dma, size_t size)
 {
-	emit(ctx, dev, DM_EV_BOUNCE, dma, 0, dma, size, 0, 0);
+	emit(ctx, S_bounced, dev, DM_EV_BOUNCE, dma, 0, dma, size, 0, 0);
 	return 0;
 }
 
@@ -394,8 +525,8 @@ int BPF_PROG(fx_map_page, struct device *dev, struct page *page, size_t offset,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs,
 	     dma_addr_t ret)
 {
-	emit(ctx, dev, DM_EV_MAP, ret, page_phys(page, offset), ret, size, dir,
-	     attrs);
+	emit(ctx, S_fx_map_page, dev, DM_EV_MAP, ret, page_phys(page, offset),
+	     ret, size, dir, attrs);
 	return 0;
 }
 
@@ -403,7 +534,8 @@ SEC("fexit/dma_map_resource")
 int BPF_PROG(fx_map_resource, struct device *dev, phys_addr_t phys, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
 {
-	emit(ctx, dev, DM_EV_MAP, ret, phys, ret, size, dir, attrs);
+	emit(ctx, S_fx_map_resource, dev, DM_EV_MAP, ret, phys, ret, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -411,7 +543,8 @@ SEC("fentry/dma_unmap_page_attrs")
 int BPF_PROG(fe_unmap_page, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, S_fe_unmap_page, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -419,7 +552,8 @@ SEC("fentry/dma_unmap_resource")
 int BPF_PROG(fe_unmap_resource, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_UNMAP, dma, 0, dma, size, dir, attrs);
+	emit(ctx, S_fe_unmap_resource, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
+	     attrs);
 	return 0;
 }
 
@@ -432,8 +566,8 @@ int BPF_PROG(fx_alloc, struct device *dev, size_t size, dma_addr_t *handle,
 	if (!ret)
 		return 0; /* a failed allocation hands out nothing */
 	bpf_probe_read_kernel(&dma, sizeof(dma), handle);
-	emit(ctx, dev, DM_EV_CB_ALLOC, (__u64)ret, (__u64)ret, dma, size,
-	     DM_DIR_BIDI, attrs);
+	emit(ctx, S_fx_alloc, dev, DM_EV_CB_ALLOC, (__u64)ret, (__u64)ret, dma,
+	     size, DM_DIR_BIDI, attrs);
 	return 0;
 }
 
@@ -442,8 +576,8 @@ int BPF_PROG(fe_free, struct device *dev, size_t size, void *virt,
 	     dma_addr_t dma, unsigned long attrs)
 {
 	if (virt) /* dma_free_attrs() ignores NULL, as the tracepoint */
-		emit(ctx, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma,
-		     size, DM_DIR_BIDI, attrs);
+		emit(ctx, S_fe_free, dev, DM_EV_CB_FREE, (__u64)virt,
+		     (__u64)virt, dma, size, DM_DIR_BIDI, attrs);
 	return 0;
 }
 
@@ -452,11 +586,11 @@ int BPF_PROG(fx_map_sg, struct device *dev, struct scatterlist *sgl, int nents,
 	     enum dma_data_direction dir, unsigned long attrs, unsigned int ret)
 {
 	if (ret)
-		emit(ctx, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ret, nents, dir,
-		     attrs);
+		emit(ctx, S_fx_map_sg, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ret,
+		     nents, dir, attrs);
 	else
-		emit(ctx, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, -EIO, nents, dir,
-		     attrs);
+		emit(ctx, S_fx_map_sg, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0,
+		     -EIO, nents, dir, attrs);
 	return 0;
 }
 
@@ -468,11 +602,11 @@ int BPF_PROG(fx_map_sgtable, struct device *dev, struct sg_table *sgt,
 	int nents = BPF_CORE_READ(sgt, orig_nents);
 
 	if (!ret)
-		emit(ctx, dev, DM_EV_SG_MAP, (__u64)sgl, 0,
+		emit(ctx, S_fx_map_sgtable, dev, DM_EV_SG_MAP, (__u64)sgl, 0,
 		     BPF_CORE_READ(sgt, nents), nents, dir, attrs);
 	else
-		emit(ctx, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, ret, nents, dir,
-		     attrs);
+		emit(ctx, S_fx_map_sgtable, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0,
+		     ret, nents, dir, attrs);
 	return 0;
 }
 
@@ -480,7 +614,8 @@ SEC("fentry/dma_unmap_sg_attrs")
 int BPF_PROG(fe_unmap_sg, struct device *dev, struct scatterlist *sgl,
 	     int nents, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir, attrs);
+	emit(ctx, S_fe_unmap_sg, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents,
+	     dir, attrs);
 	return 0;
 }
 
@@ -488,7 +623,8 @@ SEC("fentry/dma_sync_single_for_cpu")
 int BPF_PROG(fe_sync_cpu, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir)
 {
-	emit(ctx, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
+	emit(ctx, S_fe_sync_cpu, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir,
+	     0);
 	return 0;
 }
 
@@ -496,6 +632,7 @@ SEC("fentry/dma_sync_single_for_device")
 int BPF_PROG(fe_sync_device, struct device *dev, dma_addr_t dma, size_t size,
 	     enum dma_data_direction dir)
 {
-	emit(ctx, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir, 0);
+	emit(ctx, S_fe_sync_device, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size,
+	     dir, 0);
 	return 0;
 }

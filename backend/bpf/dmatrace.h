@@ -20,9 +20,20 @@
  * own, then the driver's call */
 #define DMATRACE_STACK 8
 
+/* words of kernel stack above a program's context sent to calibrate */
+#define DMATRACE_WINDOW 128
+/* a frames map value past any offset: do not calibrate, always walk */
+#define DMATRACE_WALK 0xffffffffu
+/* one event in this many per CPU and program walks the stack anyway, to
+ * check the calibration */
+#define DMATRACE_CHECK_EVERY 512
+
 enum dmatrace_type {
-	DMATRACE_EVENT = 1,
+	DMATRACE_EVENT = 1, /* stack: the kernel stack, walked */
 	DMATRACE_DEVICE = 2,
+	DMATRACE_EVENT_RA = 3, /* stack[0]: the caller's return address,
+				  read where calibration found it */
+	DMATRACE_FRAMES = 4,   /* struct dmatrace_frames */
 };
 
 struct dmatrace_device {
@@ -46,6 +57,19 @@ struct dmatrace_record {
 		struct dmatrace_device dev;
 	};
 	uint64_t stack[DMATRACE_STACK]; /* events: kernel return addresses */
+};
+
+/*
+ * Follows an event whose stack was walked, for calibration: the walked
+ * return addresses and the stack words from the program's context up.
+ * Where the driver's return address is among those words, every later
+ * event of the program reads it there instead of walking the stack.
+ */
+struct dmatrace_frames {
+	uint32_t type; /* DMATRACE_FRAMES */
+	uint32_t slot; /* the program */
+	uint64_t stack[DMATRACE_STACK];
+	uint64_t window[DMATRACE_WINDOW];
 };
 
 #endif

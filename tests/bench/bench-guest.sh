@@ -20,7 +20,8 @@ counter=$(dirname "$dmatop")/tests/bench/dmacount
 export GUEST_FILES="$counter"
 here=$(cd "$(dirname "$0")/../guest" && pwd)
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
+[ -n "${KEEP:-}" ] && echo "# keeping $out"
 
 sh "$here/fetch-kernel.sh" 6.12 "$cache/6.12" >"$out/fetch.log" 2>&1 || {
 	cat "$out/fetch.log" >&2

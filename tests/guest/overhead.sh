@@ -25,10 +25,18 @@ load() {
 	done
 	echo "$1 $(($(cs) - t0))" >>/out/overhead.txt
 }
+# a few I/Os before measuring: dmatop's programs walk the kernel stack
+# for the caller until it has calibrated where to read it (its first
+# poll, 50 ms); the measured reads are the steady state
+warm_up() {
+	dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null
+	sleep 1
+}
 under_dmatop() {
 	/dmatop --batch --duration=600 "$@" >/dev/null 2>/tmp/dmatop.err &
 	pid=$!
 	sleep 3
+	warm_up
 	load "$mode"
 	kill -INT $pid
 	wait $pid
@@ -40,6 +48,7 @@ under_counter() {
 	/mod/dmacount >/tmp/count.txt 2>&1 &
 	pid=$!
 	sleep 2
+	warm_up
 	load counter
 	kill -INT $pid
 	wait $pid
