@@ -123,6 +123,16 @@ fa=$(q "SELECT fault_address >= (dma & ~4095) AND fault_address < dma + bytes FR
 us=$(q "SELECT ns_since_unmap / 1000 FROM after_unmap")
 [ "${us:-0}" -ge 50000 ] && [ "${us:-0}" -le 5000000 ]
 ok $? "the fault came $us us after the unmap (the engine starts from a 100 ms timer)"
+# the query dmatop-queries(7) shows for this, as it is printed there
+sql=$(awk '/^\.\\" kernel-query after-unmap/ { on = 1; next }
+	on && /^\.EX/ { next } on && /^\.EE/ { exit }
+	on { gsub(/\\\(aq/, "\047"); gsub(/\\-/, "-"); print }' "$here/../../man/dmatop-queries.7")
+got=$(q "$sql")
+case $got in
+"$edu|"*"|4096|from-device|dmatop_edu!edu_bug_after_unmap+0x"*"|dmatop_edu!edu_bug_after_unmap+0x"*"|$us") r=0 ;;
+*) r=1 ;;
+esac
+ok $r "the page's query shows it: $got"
 [ "$(q "SELECT count(*) FROM violation")" = 1 ]; ok $? "and nothing else is reported" ||
 	q "SELECT rule, adapter_name, caller FROM violations" | sed 's/^/# /'
 
