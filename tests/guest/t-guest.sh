@@ -10,34 +10,13 @@ set -u
 dmatop=$1
 cache=${2:-${TMPDIR:-/tmp}/dmatop-guest-cache}
 v=${3:-6.12}
-here=$(cd "$(dirname "$0")" && pwd)
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-	return "$1"
-}
-q() { sqlite3 "$out/rec.db" "$1"; }
+. "$(dirname "$0")/lib.sh"
+need qemu-system-x86_64 busybox cpio sqlite3
 
-for tool in qemu-system-x86_64 busybox cpio sqlite3; do
-	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
-done
-out=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
-[ -n "${KEEP:-}" ] && echo "# keeping $out"
-
-sh "$here/fetch-kernel.sh" "$v" "$cache/$v" >"$out/fetch.log" 2>&1
+sh "$here/fetch-kernel.sh" "$v" "$cache/$v" >"$work/fetch.log" 2>&1
 ok $? "a Debian $v kernel fetched ($(cat "$cache/$v/release" 2>/dev/null))" ||
-	sed 's/^/# /' "$out/fetch.log"
-sh "$here/run-guest.sh" "$cache/$v" "$dmatop" "$here/lifecycle.sh" "$out" >/dev/null 2>&1
-if ! grep -q "dmatop exit" "$out/scenario.log" 2>/dev/null; then
-	# the scenario never finished: an emulator hiccup at boot gets one retry
-	echo "# the guest did not finish; its console, then one retry:"
-	tail -20 "$out/console.log" 2>/dev/null | sed 's/^/# /'
-	rm -rf "${out:?}"/*
-	sh "$here/run-guest.sh" "$cache/$v" "$dmatop" "$here/lifecycle.sh" "$out" >/dev/null 2>&1
-fi
+	sed 's/^/# /' "$work/fetch.log"
+boot "$cache/$v" "$here/lifecycle.sh" "$work/boot"
 grep -q "dmatop exit 0" "$out/scenario.log" 2>/dev/null
 ok $? "dmatop ran in the guest through the whole lifecycle, exit 0" ||
 	tail -20 "$out/console.log" 2>/dev/null | sed 's/^/# /'

@@ -8,42 +8,22 @@
 set -u
 dmatop=$1
 cache=${2:-${TMPDIR:-/tmp}/dmatop-guest-cache}
-here=$(cd "$(dirname "$0")" && pwd)
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-	return "$1"
-}
-q() { sqlite3 "$out/rec.db" "$1"; }
+. "$(dirname "$0")/lib.sh"
+need qemu-system-x86_64 busybox cpio sqlite3 make gcc pahole
 
-for tool in qemu-system-x86_64 busybox cpio sqlite3 make gcc pahole; do
-	command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 0; }
-done
-out=$(mktemp -d)
-[ -n "${KEEP:-}" ] && echo "# keeping $out"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
-
-sh "$here/fetch-kernel.sh" 6.12 "$cache/6.12" headers >"$out/fetch.log" 2>&1
+sh "$here/fetch-kernel.sh" 6.12 "$cache/6.12" headers >"$work/fetch.log" 2>&1
 ok $? "a Debian 6.12 kernel and its headers fetched" ||
-	sed 's/^/# /' "$out/fetch.log"
-mkdir -p "$out/kmod"
-cp "$here/../kmod/dmatop_edu.c" "$here/../kmod/Kbuild" "$out/kmod/"
-make -C "$cache/6.12/build" M="$out/kmod" modules >"$out/kmod.log" 2>&1
+	sed 's/^/# /' "$work/fetch.log"
+mkdir -p "$work/kmod"
+cp "$here/../kmod/dmatop_edu.c" "$here/../kmod/Kbuild" "$work/kmod/"
+make -C "$cache/6.12/build" M="$work/kmod" modules >"$work/kmod.log" 2>&1
 ok $? "the test module builds against those headers" ||
-	tail -20 "$out/kmod.log" | sed 's/^/# /'
+	tail -20 "$work/kmod.log" | sed 's/^/# /'
 
 # the edu device's DMA engine drives 28 address bits: RAM below 256 MiB
-export GUEST_FILES="$out/kmod/dmatop_edu.ko" GUEST_DEVICES="-device edu" \
+export GUEST_FILES="$work/kmod/dmatop_edu.ko" GUEST_DEVICES="-device edu" \
 	GUEST_MEM=240M
-sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" "$here/planted.sh" "$out" >/dev/null 2>&1
-if ! grep -q "dmatop exit" "$out/scenario.log" 2>/dev/null; then
-	echo "# the guest did not finish; its console, then one retry:"
-	tail -20 "$out/console.log" 2>/dev/null | sed 's/^/# /'
-	find "$out" -mindepth 1 -maxdepth 1 ! -name kmod -exec rm -rf {} +
-	sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" "$here/planted.sh" "$out" >/dev/null 2>&1
-fi
+boot "$cache/6.12" "$here/planted.sh" "$work/planted"
 grep -q "dmatop exit 3" "$out/scenario.log" 2>/dev/null
 ok $? "dmatop ran in the guest through nine loads of the module, exit 3 (violations found)" ||
 	{ tail -20 "$out/console.log"; cat "$out/scenario.log"; } 2>/dev/null | sed 's/^/# /'
@@ -90,20 +70,9 @@ clean=$(q "SELECT count(*) FROM events WHERE caller LIKE 'dmatop_edu!edu_clean_r
 ok $? "... and so did the coherent ring, allocated in probe and freed in remove"
 
 # DMA after unmap, caught in the act: q35 with an Intel IOMMU
-boot_after_unmap() {
-	GUEST_MACHINE=q35 GUEST_DEVICES="-device intel-iommu -device edu" \
-		GUEST_APPEND="intel_iommu=on iommu.strict=1" \
-		sh "$here/run-guest.sh" "$cache/6.12" "$dmatop" \
-		"$here/after-unmap.sh" "$out/iommu" >/dev/null 2>&1
-}
-boot_after_unmap
-if ! grep -q "dmatop exit" "$out/iommu/scenario.log" 2>/dev/null; then
-	echo "# the IOMMU guest did not finish; its console, then one retry:"
-	tail -20 "$out/iommu/console.log" 2>/dev/null | sed 's/^/# /'
-	rm -rf "$out/iommu"
-	boot_after_unmap
-fi
-out=$out/iommu
+GUEST_MACHINE=q35 GUEST_DEVICES="-device intel-iommu -device edu" \
+	GUEST_APPEND="intel_iommu=on iommu.strict=1" \
+	boot "$cache/6.12" "$here/after-unmap.sh" "$work/iommu"
 grep -q "dmatop exit 3" "$out/scenario.log" 2>/dev/null
 ok $? "behind an IOMMU: dmatop ran, exit 3 (violations found)" ||
 	{ tail -20 "$out/console.log"; cat "$out/scenario.log"; } 2>/dev/null | sed 's/^/# /'
