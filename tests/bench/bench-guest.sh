@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench-guest.sh STATIC-DMATOP [CACHE-DIR] - what tracing costs a real
-# driver: NVMe O_DIRECT reads in a Debian 6.12 guest (QEMU TCG), bare,
+# driver: NVMe O_DIRECT reads and an HTTP fetch across two e1000 NICs in
+# a Debian 6.12 guest (QEMU TCG), bare,
 # under ftrace of the dma:* events, under a bare BPF counter, under
 # dmatop and under dmatop recording. Prints the median of five
 # interleaved rounds per mode (the emulator is noisy: the best is shown
@@ -35,12 +36,18 @@ if ! grep -q "overhead done" "$out/scenario.log" 2>/dev/null; then
 	exit 1
 fi
 # the Nth fastest of a mode's rounds: 1 the best, 3 the median of 5
-nth() { grep "^$1 " "$out/overhead.txt" | sort -n -k2 | sed -n "$2p" | cut -d' ' -f2; }
-echo "guest: 48 MiB of 4 KiB O_DIRECT NVMe reads, 5 rounds"
-for mode in bare ftrace counter dmatop dmatop-record; do
-	echo "$mode $(nth "$mode" 3) $(nth bare 3) $(nth "$mode" 1) $(nth bare 1)"
-done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
-	$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
+nth() { grep "^$1 $2 " "$out/overhead.txt" | sort -n -k3 | sed -n "$3p" | cut -d' ' -f3; }
+for load in disk net; do
+	if [ $load = disk ]; then
+		echo "guest: 48 MiB of 4 KiB O_DIRECT NVMe reads, 5 rounds"
+	else
+		echo "guest: a 64 MiB HTTP fetch across two e1000 NICs, 5 rounds"
+	fi
+	for mode in bare ftrace counter dmatop dmatop-record; do
+		echo "$mode $(nth $mode $load 3) $(nth bare $load 3) $(nth $mode $load 1) $(nth bare $load 1)"
+	done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
+		$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
+done
 # median run time per event over the rounds, from bpf_stats
 ns() { grep "^$1 ns " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] + 0 }'; }
 c=$(ns counter)

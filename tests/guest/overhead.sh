@@ -1,15 +1,32 @@
 #!/bin/sh
-# In the guest: what tracing costs a driver. 16 MiB of 4 KiB O_DIRECT
-# NVMe reads, three times per round, bare, under the kernel's own ftrace
-# of the dma:* events, under a bare BPF counter (/mod/dmacount), under
-# dmatop, and under dmatop recording; rounds interleave the modes so
-# that drift in the emulator hits them alike. Prints "MODE CENTISECONDS"
-# lines into /out/overhead.txt, and the BPF programs' run time per event
-# ("MODE ns N") into /out/bpfstats.txt.
+# In the guest: what tracing costs a driver. A disk workload, 16 MiB of
+# 4 KiB O_DIRECT NVMe reads three times, and a network one, a 64 MiB
+# file fetched over HTTP from the second NIC (moved into a network
+# namespace of its own, so that the bytes cross both e1000s and the
+# QEMU hub between them), each per round bare, under the kernel's own
+# ftrace of the dma:* events, under a bare BPF counter (/mod/dmacount),
+# under dmatop, and under dmatop recording; rounds interleave the modes
+# so that drift in the emulator hits them alike. Prints "MODE disk|net
+# CENTISECONDS" lines into /out/overhead.txt, and the BPF programs' run
+# time per event ("MODE ns N") into /out/bpfstats.txt.
 for m in nvme-auth nvme-keyring nvme-core nvme; do
 	[ -f /mod/$m.ko ] && insmod /mod/$m.ko
 done
+insmod /mod/e1000.ko
 sleep 1
+unshare -n sleep 100000 &
+peer=$!
+sleep 1
+ip link set eth1 netns $peer
+nsenter -t $peer -n ip addr add 192.0.2.2/24 dev eth1
+nsenter -t $peer -n ip link set eth1 up
+ip addr add 192.0.2.1/24 dev eth0
+ip link set eth0 up
+mkdir -p /tmp/www
+dd if=/dev/zero of=/tmp/www/file bs=1M count=64 2>/dev/null
+nsenter -t $peer -n httpd -p 192.0.2.2:80 -h /tmp/www
+sleep 3
+wget -q -O /dev/null http://192.0.2.2/file || echo "no network path"
 # the kernel times every BPF program run from here on: the same cost
 # for the counter and for dmatop
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
@@ -23,13 +40,17 @@ load() {
 	for pass in 1 2 3; do
 		dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=4096 iflag=direct 2>/dev/null
 	done
-	echo "$1 $(($(cs) - t0))" >>/out/overhead.txt
+	echo "$1 disk $(($(cs) - t0))" >>/out/overhead.txt
+	t0=$(cs)
+	wget -q -O /dev/null http://192.0.2.2/file
+	echo "$1 net $(($(cs) - t0))" >>/out/overhead.txt
 }
 # a few I/Os before measuring: dmatop's programs walk the kernel stack
 # for the caller until it has calibrated where to read it (its first
 # poll, 50 ms); the measured reads are the steady state
 warm_up() {
 	dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=64 iflag=direct 2>/dev/null
+	ping -c 5 -i 0.1 192.0.2.2 >/dev/null 2>&1
 	sleep 1
 }
 under_dmatop() {

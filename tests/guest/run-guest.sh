@@ -21,7 +21,8 @@ mkdir -p "$out" "$work/root/bin" "$work/root/mod" "$work/root/out"
 
 cp /bin/busybox "$work/root/bin/busybox"
 for a in sh mount insmod rmmod ip ping dd sleep cat echo ls tar base64 \
-	 poweroff mkdir kill wait grep head tail sync date uname seq dmesg; do
+	 poweroff mkdir kill wait grep head tail sync date uname seq dmesg \
+	 unshare nsenter httpd wget; do
 	ln -s busybox "$work/root/bin/$a"
 done
 cp "$dmatop" "$work/root/dmatop"
