@@ -336,10 +336,19 @@ static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
 		 d->driver[0] ? d->driver : "(no driver)");
 	dm_strtab_intern(b->src.strings, name, &drv);
 	get.caller = drv;
-	get.arg[0] = DM_DESC_MASTER | DM_DESC_SCATTER_GATHER |
-		     (d->coherent ? 0 : DM_DESC_NONCOHERENT);
+	/* the device in the terms of a DEVICE_DESCRIPTION, for the !dma
+	 * views: the bus, the address width its mask allows, coherence,
+	 * an IOMMU, and the longest segment it takes (64 KiB unless its
+	 * driver said otherwise) */
+	get.arg[0] =
+		DM_DESC_MASTER | DM_DESC_SCATTER_GATHER |
+		(d->dma_mask > 0xffffffffull ? DM_DESC_DMA64 : DM_DESC_DMA32) |
+		(d->coherent ? 0 : DM_DESC_NONCOHERENT) |
+		(d->iommu ? DM_DESC_IOMMU : 0) |
+		DM_DESC_PACK(0, strncmp(d->bus, "pci", sizeof(d->bus)) ? 0 : 5,
+			     d->dma_mask > 0xffffffffull ? 3 : 2, 0);
 	get.arg[2] = id;
-	get.len = d->coherent_dma_mask;
+	get.len = d->max_seg_size ? d->max_seg_size : 65536;
 	reload_ksyms(b);
 	err = dev_named(b, d->dev, id);
 	if (!err)

@@ -248,6 +248,10 @@ static __always_inline bool wanted(struct device *dev)
 	r->dev.coherent_dma_mask = BPF_CORE_READ(dev, coherent_dma_mask);
 	r->dev.coherent = coherent(dev);
 	r->dev.max_seg_size = BPF_CORE_READ(dev, dma_parms, max_segment_size);
+	r->dev.iommu = BPF_CORE_READ(dev, iommu_group) != NULL;
+	name = BPF_CORE_READ(dev, bus, name);
+	if (name)
+		bpf_probe_read_kernel_str(r->dev.bus, sizeof(r->dev.bus), name);
 	bpf_ringbuf_submit(r, wakeup());
 	return true;
 }

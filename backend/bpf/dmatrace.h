@@ -42,7 +42,8 @@ struct dmatrace_device {
 	uint32_t max_seg_size;
 	uint32_t coherent; /* dev->dma_coherent */
 	uint32_t probing;  /* described from inside probe() */
-	uint32_t pad;
+	uint32_t iommu;	   /* in an IOMMU group: its DMA goes through one */
+	char bus[16];	   /* dev->bus->name: "pci", "platform", ... */
 	char name[DMATRACE_NAME_LEN];	/* dev_name() */
 	char driver[DMATRACE_NAME_LEN]; /* dev->driver->name */
 };

@@ -33,6 +33,14 @@ fi
 nics=$(q "SELECT count(*) FROM adapters WHERE owner = 'e1000'")
 [ "$nics" = 2 ]; ok $? "both e1000 NICs appear as adapters, named by driver ($nics)"
 [ "$(q "SELECT count(*) FROM adapters WHERE owner = 'nvme'")" = 1 ]; ok $? "... and the NVMe controller"
+h=$(q "SELECT printf('%x', handle) FROM adapters WHERE owner = 'nvme'")
+d=$("$dmatop" --replay="$out/rec.db" --batch --dump="$h,0x10" 2>/dev/null)
+echo "$d" | grep -q "InterfaceType: *PCIBus" &&
+	echo "$d" | grep -q "Dma64BitAddresses: *TRUE" &&
+	echo "$d" | grep -q "BehindIommu: *FALSE" &&
+	echo "$d" | grep -q "MaximumLength: *ffffffff"
+ok $? "the NVMe controller described from the kernel: PCI, 64-bit, no IOMMU, the segment size its driver set" ||
+	echo "$d" | sed 's/^/# /'
 for nic in 0000:00:03.0 0000:00:04.0; do
 	a=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'cb-alloc'")
 	f=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'cb-free'")

@@ -89,6 +89,12 @@ esac
 ok $r "reported as DMA after unmap on the edu device, naming the mapping and who mapped and unmapped it: $au"
 fa=$(q "SELECT fault_address >= (dma & ~4095) AND fault_address < dma + bytes FROM after_unmap")
 [ "$fa" = 1 ]; ok $? "the faulting address lies in the unmapped buffer's pages"
+h=$(q "SELECT printf('%x', handle) FROM adapters WHERE owner = 'dmatop_edu'")
+d=$("$dmatop" --replay="$out/rec.db" --batch --dump="$h,0x10" 2>/dev/null)
+echo "$d" | grep -q "BehindIommu: *TRUE" &&
+	echo "$d" | grep -q "Dma32BitAddresses: *TRUE"
+ok $? "the edu device is described as behind the IOMMU, with its 28-bit mask under 64 bits" ||
+	echo "$d" | sed 's/^/# /'
 us=$(q "SELECT ns_since_unmap / 1000 FROM after_unmap")
 [ "${us:-0}" -ge 50000 ] && [ "${us:-0}" -le 5000000 ]
 ok $? "the fault came $us us after the unmap (the engine starts from a 100 ms timer)"
