@@ -30,6 +30,7 @@ else
 	ok $? "6.12: it attached the dma_map_page layout"
 fi
 
+grep -q "50 packets received" "$out/ping.log"; ok $? "50 pings of 1000 bytes from one NIC to the other, all answered"
 nics=$(q "SELECT count(*) FROM adapters WHERE owner = 'e1000'")
 [ "$nics" = 2 ]; ok $? "both e1000 NICs appear as adapters, named by driver ($nics)"
 [ "$(q "SELECT count(*) FROM adapters WHERE owner = 'nvme'")" = 1 ]; ok $? "... and the NVMe controller"
@@ -48,6 +49,8 @@ for nic in 0000:00:03.0 0000:00:04.0; do
 	ok $? "$nic: descriptor rings allocated at link up and freed at link down ($a/$f)"
 	b=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind IN ('driver-bind', 'driver-unbind')")
 	[ "$b" = 2 ]; ok $? "$nic: watched from its driver's probe to its unbind ($b)"
+	tx=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'map' AND e.dir = 'to-device' AND e.len BETWEEN 1000 AND 1100")
+	[ "$tx" -ge 45 ]; ok $? "$nic: echo frames of 1042 bytes mapped to the device, transmitted ($tx)"
 	rx=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'map' AND e.dir = 'from-device' AND e.len BETWEEN 1500 AND 2048")
 	[ "$rx" -ge 200 ]; ok $? "$nic: receive buffers mapped from the device, packet-sized ($rx)"
 done
