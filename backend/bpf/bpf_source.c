@@ -60,7 +60,8 @@ struct bpf_src {
 	uint64_t *drops;  /* per CPU, the kernel's count when last read; then
 			    as many again to read into */
 	int ncpu;
-	uint64_t lost; /* all of it, as handed out in DM_EV_LOST */
+	uint64_t lost;	     /* all of it, as handed out in DM_EV_LOST */
+	uint64_t drops_seen; /* the kernel's total the last record carried */
 	/* calibration (see calibrate()): per program, the frames map's
 	 * value and how often no word was found */
 	uint32_t *slot_at, *slot_fails, nslots;
@@ -142,6 +143,29 @@ static int lose(struct bpf_src *b, uint32_t cpu, enum dm_lost_what what,
 
 	b->lost += n;
 	return queue(b, &ev);
+}
+
+/* The program counts, per CPU, records the ring buffer had no room for;
+ * the next record says that there were some (on_record), and losses no
+ * record has followed yet are found at each poll. */
+static int read_drops(struct bpf_src *b)
+{
+	uint64_t *v = b->drops + b->ncpu; /* the second half: scratch */
+	uint32_t zero = 0;
+	int i, err;
+
+	if (b->ncpu <= 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped), &zero, v))
+		return 0;
+	for (i = 0; i < b->ncpu; i++) {
+		if (v[i] <= b->drops[i])
+			continue;
+		err = lose(b, (uint32_t)i, DM_LOST_EVENTS, v[i] - b->drops[i]);
+		if (err)
+			return err;
+		b->drops[i] = v[i];
+	}
+	return 0;
 }
 
 #define API_FRAME (DM_HMAP_NONE - 1)
@@ -374,14 +398,14 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (size < sizeof(*r))
 		return 0;
-	/* records this CPU lost since its last one go in the stream here,
-	 * where they would have been */
-	if (r->cpu < (uint32_t)b->ncpu && r->drops > b->drops[r->cpu]) {
-		err = lose(b, r->cpu, DM_LOST_EVENTS,
-			   r->drops - b->drops[r->cpu]);
+	/* records lost before this one was reserved go in the stream
+	 * here, each CPU's as one event, before anything that may depend
+	 * on them */
+	if (r->drops > b->drops_seen) {
+		err = read_drops(b);
 		if (err)
 			return err;
-		b->drops[r->cpu] = r->drops;
+		b->drops_seen = r->drops;
 	}
 	if (r->type == DMATRACE_DEVICE)
 		return on_device(b, &r->dev);
@@ -509,29 +533,6 @@ static int read_kmsg(struct bpf_src *b)
 		rc = queue(b, &ev);
 		if (rc)
 			return rc;
-	}
-	return 0;
-}
-
-/* The program counts, per CPU, records the ring buffer had no room for;
- * the CPU's next record says so (on_record). Losses no record has
- * followed yet are handed out from the counters. */
-static int read_drops(struct bpf_src *b)
-{
-	uint64_t *v = b->drops + b->ncpu; /* the second half: scratch */
-	uint32_t zero = 0;
-	int i, err;
-
-	if (b->ncpu <= 0 ||
-	    bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped), &zero, v))
-		return 0;
-	for (i = 0; i < b->ncpu; i++) {
-		if (v[i] <= b->drops[i])
-			continue;
-		err = lose(b, (uint32_t)i, DM_LOST_EVENTS, v[i] - b->drops[i]);
-		if (err)
-			return err;
-		b->drops[i] = v[i];
 	}
 	return 0;
 }

@@ -113,6 +113,16 @@ struct {
 	__type(value, __u64);
 } dropped SEC(".maps");
 
+/* all CPUs' losses together: a record carries the total when it was
+ * reserved, so a loss on one CPU is known before any later record of
+ * another (an unmap of a lost map, say) is checked */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped_all SEC(".maps");
+
 /* per device: the driver it was last seen with, and the filters'
  * verdict for that pairing */
 struct seen {
@@ -147,12 +157,16 @@ static __always_inline void drop(void)
 
 	if (n)
 		(*n)++;
+	/* after the CPU's own count: whoever sees the total sees it */
+	n = bpf_map_lookup_elem(&dropped_all, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline __u64 drops(void)
 {
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&dropped, &zero);
+	__u64 *n = bpf_map_lookup_elem(&dropped_all, &zero);
 
 	return n ? *n : 0;
 }

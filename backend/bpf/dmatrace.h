@@ -51,8 +51,8 @@ struct dmatrace_device {
 struct dmatrace_record {
 	uint32_t type; /* enum dmatrace_type */
 	uint32_t cpu;
-	uint64_t drops; /* this CPU's records lost so far: the ones lost
-			   since its previous record came just before */
+	uint64_t drops; /* records lost so far, all CPUs: the ones lost
+			   since the previous record came before this one */
 	union {
 		struct dm_event ev;
 		struct dmatrace_device dev;

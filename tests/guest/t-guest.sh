@@ -72,7 +72,9 @@ ok $? "callers: most read from the calibrated stack word, no calibration correct
 
 
 # the 4 KiB ring that ran beside it
-grep -q "small ring exit 0" "$out/scenario.log"; ok $? "a second dmatop with a 4 KiB ring ran beside it, exit 0"
+grep -q "small ring exit 0" "$out/scenario.log"; ok $? "a second dmatop with a 4 KiB ring ran beside it, exit 0" ||
+	{ grep "small ring exit" "$out/scenario.log"; tail -n 3 "$out/small.err"
+	  sqlite3 "$out/small.db" "SELECT rule, adapter_name, caller FROM violations LIMIT 5"; } 2>&1 | sed 's/^/# /'
 s() { sqlite3 "$out/small.db" "$1"; }
 lost=$(s "SELECT sum(arg0) FROM event WHERE kind = 32 AND arg1 = 0")
 cpus=$(s "SELECT group_concat(DISTINCT tid) FROM event WHERE kind = 32 AND arg1 = 0")
