@@ -63,6 +63,22 @@ is "$?" 0 "--ring-size=64K loads a 64 KiB ring buffer"
 is "$?" 2 "--ring-size that is no power of two is a usage error"
 grep -q "power of two" "$TMP/err"; ok $? "... saying what it takes"
 
+"$DMATOP" --batch --duration=1 >/dev/null 2>"$TMP/err"
+n=$(grep -c -e "unseen" -e "unnamed" -e "no leak check" "$TMP/err")
+is "$n" 0 "as root nothing is left out"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon \
+	--ambient-caps=+bpf,+perfmon "$DMATOP" --batch --duration=1 \
+	>/dev/null 2>"$TMP/err"
+is "$?" 0 "another user with CAP_BPF and CAP_PERFMON traces"
+grep -q "callers unnamed (/proc/kallsyms shows no addresses; CAP_SYSLOG or root shows them)" "$TMP/err"
+ok $? "... and is told its callers go unnamed, and why"
+if [ "$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null)" = 1 ]; then
+	grep -q "Intel VT-d faults unseen (/dev/kmsg)" "$TMP/err"
+	ok $? "... and that the kernel log is closed to it"
+else
+	ok 0 "# SKIP the kernel log is open to every user here"
+fi
+
 setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$DMATOP" --batch --duration=1 >/dev/null 2>"$TMP/err"
 is "$?" 1 "without privileges: exit 1"

@@ -167,8 +167,11 @@ static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 				 .ring_bytes = ring_bytes };
 	int err = dm_bpf_open(src, &o, errbuf, len);
 
-	if (!err)
+	if (!err) {
 		fprintf(stderr, "dmatop: tracing %s\n", dm_bpf_attached(*src));
+		if (*dm_bpf_caveats(*src))
+			fprintf(stderr, "dmatop: %s\n", dm_bpf_caveats(*src));
+	}
 	return err;
 #else
 	snprintf(errbuf, len,

@@ -67,10 +67,11 @@ struct bpf_src {
 	uint32_t *slot_at, *slot_fails, nslots;
 	uint64_t ra_read, walked, ra_mismatch;
 	struct dm_ksyms ksyms;
-	int kallsyms;		/* fd opened while privileged, or -1 */
+	int kallsyms;		/* fd opened while privileged, or -errno */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
 	char attached[640];
-	bool functions; /* fentry/fexit: the kernel has no dma:* events */
+	char caveats[400]; /* what this user or kernel leaves out */
+	bool functions;	   /* fentry/fexit: the kernel has no dma:* events */
 	char desc[600];
 	int err;
 };
@@ -722,6 +723,46 @@ int dm_bpf_drop_capabilities(void)
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
+static void caveat(struct bpf_src *b, const char *what, int err)
+{
+	size_t at = strlen(b->caveats);
+
+	snprintf(b->caveats + at, sizeof(b->caveats) - at, "%s%s: %s",
+		 at ? "; " : "", what, strerror(-err));
+}
+
+/*
+ * Say what the kernel channels this user cannot open leave out. Without
+ * addresses in /proc/kallsyms (CAP_SYSLOG, or root, shows them) no
+ * caller can be named: the programs then spare themselves the stack.
+ */
+static void note_caveats(struct bpf_src *b)
+{
+	uint32_t none = DMATRACE_NONE, slot;
+
+	if (b->uevents < 0)
+		caveat(b, "no leak check at unbind (the uevent socket)",
+		       b->uevents);
+	if (b->kmsg < 0)
+		caveat(b, "Intel VT-d faults unseen (/dev/kmsg)", b->kmsg);
+	reload_ksyms(b);
+	if (b->ksyms.n)
+		return;
+	caveat(b,
+	       "callers unnamed (/proc/kallsyms shows no addresses; "
+	       "CAP_SYSLOG or root shows them)",
+	       b->kallsyms < 0 ? b->kallsyms : -EPERM);
+	for (slot = 0; slot < b->nslots; slot++)
+		if (!bpf_map_update_elem(bpf_map__fd(b->skel->maps.frames),
+					 &slot, &none, BPF_ANY))
+			b->slot_at[slot] = none;
+}
+
+const char *dm_bpf_caveats(struct dm_src *src)
+{
+	return ((struct bpf_src *)src)->caveats;
+}
+
 /* "tp_btf/dma_map_page" -> "dma_map_page"; fentry/fexit keep theirs:
  * "fexit:dma_map_page_attrs" */
 static const char *attach_name(const struct bpf_program *prog)
@@ -814,6 +855,8 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	b->kmsg = dm_kmsg_open();
 	/* callers go unnamed (0) when it cannot be read */
 	b->kallsyms = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	if (b->kallsyms < 0)
+		b->kallsyms = -errno;
 	b->src.strings = dm_strtab_new();
 	b->skel = dmatrace_bpf__open();
 	if (!b->src.strings || !b->skel) {
@@ -903,6 +946,7 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 			 "attach to (5.9 and later); use --sim or --replay");
 		goto err;
 	}
+	note_caveats(b);
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
 				 b, NULL);
 	if (!b->rb) {

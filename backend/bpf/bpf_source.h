@@ -34,6 +34,10 @@ void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns);
  * calibrated word wrong. */
 void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
 		    uint64_t *mismatches);
+/* What this user or kernel leaves out, in words ("" if nothing): no
+ * leak check without the uevent socket, no VT-d faults without
+ * /dev/kmsg, no callers without addresses in /proc/kallsyms. */
+const char *dm_bpf_caveats(struct dm_src *src);
 /* The attach points in use, comma-separated. */
 const char *dm_bpf_attached(struct dm_src *src);
 /* Drop every capability: after attaching nothing needs them, except

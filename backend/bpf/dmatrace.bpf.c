@@ -284,11 +284,13 @@ static __always_inline void caller(void *ctx, __u32 slot,
 	bool check = false;
 
 	*send = false;
+	if (at && *at == DMATRACE_NONE)
+		return;
 	if (n)
 		check = ++*n % DMATRACE_CHECK_EVERY == 0;
 	/* through a helper, the context pointer becomes a plain number */
 	bpf_probe_read_kernel(&base, sizeof(base), &ctx);
-	if (at && *at && *at != DMATRACE_WALK && !check &&
+	if (at && *at && *at < DMATRACE_NONE && !check &&
 	    !bpf_probe_read_kernel(&ra, sizeof(ra),
 				   (void *)(base + (__u64)(*at - 1) * 8)) &&
 	    !bpf_map_lookup_elem(&inner, &ra)) {
@@ -297,7 +299,7 @@ static __always_inline void caller(void *ctx, __u32 slot,
 		return;
 	}
 	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
-	*send = at && *at != DMATRACE_WALK && (!*at || check);
+	*send = at && *at < DMATRACE_NONE && (!*at || check);
 }
 
 static __always_inline void send_frames(void *ctx, __u32 slot,

@@ -22,8 +22,10 @@
 
 /* words of kernel stack above a program's context sent to calibrate */
 #define DMATRACE_WINDOW 128
-/* a frames map value past any offset: do not calibrate, always walk */
+/* frames map values past any offset: do not calibrate, always walk;
+ * take no caller at all (user space cannot name one) */
 #define DMATRACE_WALK 0xffffffffu
+#define DMATRACE_NONE 0xfffffffeu
 /* one event in this many per CPU and program walks the stack anyway, to
  * check the calibration */
 #define DMATRACE_CHECK_EVERY 512
