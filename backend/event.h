@@ -95,7 +95,8 @@ enum dm_event_kind {
 	DM_EV_SYSDMA_START = 30,
 	DM_EV_SYSDMA_DONE = 31, /* completed or cancelled */
 	/* events the source lost: arg[0] = how many; from the kernel,
-	 * tid = the CPU and arg[1] = what: DM_LOST_* */
+	 * tid = the CPU and arg[1] = what: DM_LOST_*; from a replay gap,
+	 * arg[1..2] = the first and last sequence number lost (from 1) */
 	DM_EV_LOST = 32,
 	DM_EV_KIND_MAX
 };

@@ -769,37 +769,24 @@ static void gone_add(struct dm_vrf *vrf, uint32_t a, uint64_t obj, uint64_t len,
 				   a,	dir, vrf->ev->caller };
 }
 
-/* The latest gone object of adapter a at obj, NULL if none. */
+/* The latest gone object of adapter a at addr, NULL if none; with
+ * pages, the latest whose pages hold addr: an IOMMU maps, and reports
+ * faults at, page granularity. */
 static const struct dm_vgone *gone_find(const struct dm_vrf *vrf, uint32_t a,
-					uint64_t obj)
+					uint64_t addr, bool pages)
 {
 	uint32_t n = vrf->ngone < DM_VRF_GONE ? vrf->ngone : DM_VRF_GONE, i;
+	const uint64_t in_page = DM_PAGE_SIZE - 1;
 
 	for (i = 0; i < n; i++) {
 		const struct dm_vgone *g =
 			&vrf->gone[(vrf->ngone - 1 - i) % DM_VRF_GONE];
+		uint64_t last = g->obj + (g->len ? g->len - 1 : 0);
 
-		if (g->adapter == a && g->obj == obj)
-			return g;
-	}
-	return NULL;
-}
-
-/* The latest gone mapping of adapter a whose pages hold addr: an IOMMU
- * maps, and reports faults at, page granularity. */
-static const struct dm_vgone *gone_page(const struct dm_vrf *vrf, uint32_t a,
-					uint64_t addr)
-{
-	uint32_t n = vrf->ngone < DM_VRF_GONE ? vrf->ngone : DM_VRF_GONE, i;
-
-	for (i = 0; i < n; i++) {
-		const struct dm_vgone *g =
-			&vrf->gone[(vrf->ngone - 1 - i) % DM_VRF_GONE];
-		uint64_t first = g->obj & ~(uint64_t)(DM_PAGE_SIZE - 1);
-		uint64_t last = (g->obj + (g->len ? g->len - 1 : 0)) |
-				(DM_PAGE_SIZE - 1);
-
-		if (g->adapter == a && addr >= first && addr <= last)
+		if (g->adapter == a &&
+		    (pages ? addr >= (g->obj & ~in_page) &&
+				     addr <= (last | in_page) :
+			     g->obj == addr))
 			return g;
 	}
 	return NULL;
@@ -812,7 +799,7 @@ static void lx_unknown(struct dm_vrf *vrf, uint32_t a, enum dm_rule_id rule,
 		       uint64_t p3)
 {
 	const struct dm_event *ev = vrf->ev;
-	const struct dm_vgone *g = gone_find(vrf, a, ev->obj);
+	const struct dm_vgone *g = gone_find(vrf, a, ev->obj, false);
 
 	if (g || vrf->ad[a].bound)
 		report(vrf, rule, a, ev->obj, ev->obj, p3,
@@ -1008,7 +995,7 @@ static int linux_event(struct dm_vrf *vrf, uint32_t a)
 		lx_unbind(vrf, a);
 		return 0;
 	case DM_EV_IOMMU_FAULT: {
-		const struct dm_vgone *g = gone_page(vrf, a, ev->dma);
+		const struct dm_vgone *g = gone_find(vrf, a, ev->dma, true);
 
 		/* named after who unmapped it; the recording's
 		 * after_unmap view adds who mapped it */
@@ -1047,7 +1034,11 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 		return 0;
 	case DM_EV_LOST:
 		vrf->st.lost += ev->arg[0];
-		if (!(vrf->rulesets & DM_RULES_HAL))
+		/* lost events of the stream, not a side channel's record
+		 * (a log line, a bind message): those leave the objects
+		 * known as they are */
+		if (!(vrf->rulesets & DM_RULES_HAL) &&
+		    ev->arg[1] == DM_LOST_EVENTS)
 			lx_forget(vrf);
 		return 0;
 	case DM_EV_MAPREG_GUARD:

@@ -299,6 +299,21 @@ int main(void)
 	quiet(&t, "... none flagged");
 
 	start(&t);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	map(&t, DMA, PHYS, 4096, DM_DIR_FROM_DEVICE);
+	{
+		struct dm_event lost = { .seq = ++t.seq,
+					 .kind = DM_EV_LOST,
+					 .tid = UINT32_MAX,
+					 .arg = { 1, DM_LOST_KMSG } };
+
+		dm_vrf_feed(t.vrf, &lost);
+	}
+	unmap(&t, DMA, 2048, DM_DIR_FROM_DEVICE);
+	expect(&t, "a kernel log record lost leaves the mappings known",
+	       DM_R_LX_UNMAP_SIZE, DMA, 4096, 2048);
+
+	start(&t);
 	feed(&t, DM_EV_IOMMU_FAULT, DEV, 0, DMA + 0x40, 0, 0);
 	expect(&t, "a fault at an IOVA never mapped", DM_R_IOMMU_FAULT, DEV,
 	       DMA + 0x40, 0);

@@ -288,15 +288,18 @@ static __always_inline void caller(void *ctx, __u32 slot,
 		return;
 	if (n)
 		check = ++*n % DMATRACE_CHECK_EVERY == 0;
-	/* through a helper, the context pointer becomes a plain number */
-	bpf_probe_read_kernel(&base, sizeof(base), &ctx);
-	if (at && *at && *at < DMATRACE_NONE && !check &&
-	    !bpf_probe_read_kernel(&ra, sizeof(ra),
-				   (void *)(base + (__u64)(*at - 1) * 8)) &&
-	    !bpf_map_lookup_elem(&inner, &ra)) {
-		r->type = DMATRACE_EVENT_RA;
-		r->stack[0] = ra;
-		return;
+	if (at && *at && *at < DMATRACE_NONE && !check) {
+		/* through a helper, the context pointer becomes a plain
+		 * number */
+		bpf_probe_read_kernel(&base, sizeof(base), &ctx);
+		if (!bpf_probe_read_kernel(
+			    &ra, sizeof(ra),
+			    (void *)(base + (__u64)(*at - 1) * 8)) &&
+		    !bpf_map_lookup_elem(&inner, &ra)) {
+			r->type = DMATRACE_EVENT_RA;
+			r->stack[0] = ra;
+			return;
+		}
 	}
 	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
 	*send = at && *at < DMATRACE_NONE && (!*at || check);

@@ -66,8 +66,10 @@ total=$(q "SELECT count(*) FROM violation")
 	q "SELECT rule, adapter_name, caller FROM violations" | sed 's/^/# /'
 clean=$(q "SELECT count(*) FROM events WHERE caller LIKE 'dmatop_edu!edu_clean_rx%+0x%'")
 [ "$clean" -ge 36 ]; ok $? "the clean receive path ran on every load and unload, unflagged ($clean events)"
-[ "$(q "SELECT count(*) FROM violations WHERE caller LIKE '%edu_clean_rx%' OR caller LIKE '%edu_probe%' OR caller LIKE '%edu_remove%'")" = 0 ]
-ok $? "... and so did the coherent ring, allocated in probe and freed in remove"
+ring=$(q "SELECT count(*) FROM events WHERE kind = 'cb-alloc' AND caller LIKE 'dmatop_edu!edu_probe+0x%'")/$(q "SELECT count(*) FROM events WHERE kind = 'cb-free' AND caller LIKE 'dmatop_edu!edu_remove+0x%'")
+[ "$ring" = 9/9 ] &&
+	[ "$(q "SELECT count(*) FROM violations WHERE caller LIKE '%edu_clean_rx%' OR caller LIKE '%edu_probe%' OR caller LIKE '%edu_remove%'")" = 0 ]
+ok $? "... and so did the coherent ring, allocated in probe and freed in remove on every load ($ring)"
 
 # DMA after unmap, caught in the act: q35 with an Intel IOMMU
 GUEST_MACHINE=q35 GUEST_DEVICES="-device intel-iommu -device edu" \
