@@ -60,14 +60,15 @@ struct bpf_src {
 	uint64_t *drops;  /* per CPU, the kernel's count when last read; then
 			    as many again to read into */
 	int ncpu;
-	uint64_t lost;	     /* all of it, as handed out in DM_EV_LOST */
-	uint64_t drops_seen; /* the kernel's total the last record carried */
+	uint64_t lost;	    /* all of it, as handed out in DM_EV_LOST */
+	uint64_t drops_out; /* of the kernel's total, handed out so far */
 	/* calibration (see calibrate()): per program, the frames map's
 	 * value and how often no word was found */
 	uint32_t *slot_at, *slot_fails, nslots;
 	uint64_t ra_read, walked, ra_mismatch;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -errno */
+	bool ksyms_stale;	/* a driver bound since the read */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
 	char attached[640];
 	char caveats[400]; /* what this user or kernel leaves out */
@@ -138,7 +139,7 @@ static int lose(struct bpf_src *b, uint32_t cpu, enum dm_lost_what what,
 		uint64_t n)
 {
 	struct dm_event ev = { .kind = DM_EV_LOST,
-			       .ts = ktime() - b->start,
+			       .ts = b->last_ts,
 			       .tid = cpu,
 			       .arg = { n, what } };
 
@@ -146,25 +147,45 @@ static int lose(struct bpf_src *b, uint32_t cpu, enum dm_lost_what what,
 	return queue(b, &ev);
 }
 
-/* The program counts, per CPU, records the ring buffer had no room for;
- * the next record says that there were some (on_record), and losses no
- * record has followed yet are found at each poll. */
-static int read_drops(struct bpf_src *b)
+/* All CPUs' losses so far, as the program counts them; 0 if unread. */
+static uint64_t drops_total(const struct bpf_src *b)
+{
+	uint64_t v = 0;
+	uint32_t zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped_all), &zero, &v);
+	return v;
+}
+
+/*
+ * The program counts, per CPU, records the ring buffer had no room for,
+ * and all CPUs' total, which every record carries. Losses go into the
+ * stream, as one event a CPU, where the total says they happened: up to
+ * total, no further, since a CPU's counter may already hold losses that
+ * happened after the record at hand (placed before it, they would
+ * forget what came between).
+ */
+static int read_drops(struct bpf_src *b, uint64_t total)
 {
 	uint64_t *v = b->drops + b->ncpu; /* the second half: scratch */
 	uint32_t zero = 0;
 	int i, err;
 
-	if (b->ncpu <= 0 ||
+	if (total <= b->drops_out || b->ncpu <= 0 ||
 	    bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped), &zero, v))
 		return 0;
-	for (i = 0; i < b->ncpu; i++) {
+	for (i = 0; i < b->ncpu && total > b->drops_out; i++) {
+		uint64_t n = v[i] - b->drops[i];
+
 		if (v[i] <= b->drops[i])
 			continue;
-		err = lose(b, (uint32_t)i, DM_LOST_EVENTS, v[i] - b->drops[i]);
+		if (n > total - b->drops_out)
+			n = total - b->drops_out;
+		err = lose(b, (uint32_t)i, DM_LOST_EVENTS, n);
 		if (err)
 			return err;
-		b->drops[i] = v[i];
+		b->drops[i] += n;
+		b->drops_out += n;
 	}
 	return 0;
 }
@@ -200,6 +221,21 @@ static enum frame_kind frame_kind(const struct dm_ksyms *ks,
 	return DRIVER_FRAME;
 }
 
+/*
+ * The symbols, read again when a driver bound since the last read (its
+ * module may have just loaded), and not before a caller needs them:
+ * once for a burst of binds, and not at all for the devices of drivers
+ * bound before dmatop started (a read takes tens of ms).
+ */
+static const struct dm_ksyms *ksyms(struct bpf_src *b)
+{
+	if (b->ksyms_stale && b->kallsyms >= 0 &&
+	    dm_ksyms_load_fd(&b->ksyms, b->kallsyms) == 0)
+		dm_hmap_clear(&b->callers);
+	b->ksyms_stale = false;
+	return &b->ksyms;
+}
+
 /* The strtab id naming a return address: 0 if it names no symbol,
  * API_FRAME inside the tracing machinery or the DMA API. Cached. */
 static uint32_t name_frame(struct bpf_src *b, uint64_t ra)
@@ -232,7 +268,7 @@ static uint32_t resolve_caller(struct bpf_src *b, const uint64_t *stack)
 	uint32_t id;
 	int i;
 
-	if (!b->ksyms.n)
+	if (!ksyms(b)->n)
 		return 0;
 	for (i = 0; i < DMATRACE_STACK && stack[i]; i++) {
 		id = name_frame(b, stack[i]);
@@ -252,7 +288,7 @@ static uint32_t resolve_ra(struct bpf_src *b, uint64_t ra)
 	uint8_t one = 1;
 	uint32_t id;
 
-	if (!b->ksyms.n)
+	if (!ksyms(b)->n)
 		return 0;
 	b->ra_read++;
 	id = name_frame(b, ra);
@@ -276,7 +312,7 @@ static void calibrate(struct bpf_src *b, const struct dmatrace_frames *f)
 	uint32_t at = 0, now, w;
 	int j = 0;
 
-	if (f->slot >= b->nslots || !b->ksyms.n)
+	if (f->slot >= b->nslots || !ksyms(b)->n)
 		return;
 	now = b->slot_at[f->slot];
 	for (; j < DMATRACE_STACK && f->stack[j]; j++) {
@@ -310,12 +346,13 @@ static void calibrate(struct bpf_src *b, const struct dmatrace_frames *f)
 		b->slot_at[f->slot] = at;
 }
 
-/* A new device usually means a driver module just loaded: read the
- * symbols again so that its addresses resolve. */
-static void reload_ksyms(struct bpf_src *b)
+/* The first device from index i on named name (a strtab id): its
+ * index, or ndevs if none. */
+static size_t dev_named_from(const struct bpf_src *b, uint32_t name, size_t i)
 {
-	if (b->kallsyms >= 0 && dm_ksyms_load_fd(&b->ksyms, b->kallsyms) == 0)
-		dm_hmap_clear(&b->callers);
+	while (i < b->ndevs && b->devs[i].name != name)
+		i++;
+	return i;
 }
 
 /* Remember which name a device has: unbind messages name devices. */
@@ -374,7 +411,6 @@ static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
 			     d->dma_mask > 0xffffffffull ? 3 : 2, 0);
 	get.arg[2] = id;
 	get.len = d->max_seg_size ? d->max_seg_size : 65536;
-	reload_ksyms(b);
 	err = dev_named(b, d->dev, id);
 	if (!err)
 		err = queue(b, &get);
@@ -382,6 +418,9 @@ static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
 	    (d->probing || dm_hmap_get(&b->bound, id) != DM_HMAP_NONE)) {
 		get.kind = DM_EV_DRIVER_BIND;
 		err = queue(b, &get);
+		/* a driver bound since dmatop started may be a module
+		 * loaded since its symbols were read */
+		b->ksyms_stale = true;
 	}
 	return err;
 }
@@ -402,12 +441,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	/* records lost before this one was reserved go in the stream
 	 * here, each CPU's as one event, before anything that may depend
 	 * on them */
-	if (r->drops > b->drops_seen) {
-		err = read_drops(b);
-		if (err)
-			return err;
-		b->drops_seen = r->drops;
-	}
+	err = read_drops(b, r->drops);
+	if (err)
+		return err;
 	if (r->type == DMATRACE_DEVICE)
 		return on_device(b, &r->dev);
 	if (r->type == DMATRACE_EVENT || r->type == DMATRACE_EVENT_RA) {
@@ -455,12 +491,11 @@ static int read_uevents(struct bpf_src *b)
 			continue;
 		}
 		dm_hmap_del(&b->bound, id);
-		for (i = 0; i < b->ndevs; i++) {
+		for (i = dev_named_from(b, id, 0); i < b->ndevs;
+		     i = dev_named_from(b, id, i + 1)) {
 			struct dm_event ev = { .kind = DM_EV_DRIVER_UNBIND,
 					       .adapter = b->devs[i].dev };
 
-			if (b->devs[i].name != id)
-				continue;
 			rc = ring_buffer__consume(b->rb);
 			if (rc < 0)
 				return rc;
@@ -477,20 +512,6 @@ static int read_uevents(struct bpf_src *b)
 	return 0;
 }
 
-/* The device named name, 0 if it never showed up. */
-static uint64_t dev_by_name(const struct bpf_src *b, const char *name)
-{
-	const char *have;
-	size_t i;
-
-	for (i = 0; i < b->ndevs; i++) {
-		have = dm_strtab_get(b->src.strings, b->devs[i].name);
-		if (have && !strcmp(have, name))
-			return b->devs[i].dev;
-	}
-	return 0;
-}
-
 /*
  * IOMMU faults the kernel only logged (VT-d). The fault comes after the
  * unmap it may reveal, which is in the ring buffer already: drain it
@@ -500,6 +521,8 @@ static uint64_t dev_by_name(const struct bpf_src *b, const char *name)
 static int read_kmsg(struct bpf_src *b)
 {
 	struct dm_kmsg_fault f;
+	uint32_t id;
+	size_t i;
 	int rc;
 
 	while (b->kmsg >= 0 && (rc = dm_kmsg_read(b->kmsg, &f))) {
@@ -514,7 +537,10 @@ static int read_kmsg(struct bpf_src *b)
 		}
 		if (rc < 0)
 			return 0; /* faults go unseen, tracing stays */
-		ev.adapter = ev.obj = dev_by_name(b, f.dev);
+		if (dm_strtab_intern(b->src.strings, f.dev, &id))
+			return -ENOMEM;
+		i = dev_named_from(b, id, 0);
+		ev.adapter = ev.obj = i < b->ndevs ? b->devs[i].dev : 0;
 		if (!ev.adapter) {
 			rc = lose(b, UINT32_MAX, DM_LOST_FAULTS, 1);
 			if (rc)
@@ -542,12 +568,16 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		    void *ctx)
 {
 	struct bpf_src *b = (struct bpf_src *)src;
+	uint64_t lost_before;
 	size_t n = 0;
 	int rc;
 
 	if (!b->qlen) {
 		if (b->end && ktime() >= b->end)
 			return -ENODATA;
+		/* losses counted before the drain come before whatever
+		 * the drain leaves in the ring */
+		lost_before = drops_total(b);
 		/* wait for the kernel a little (the caller loops), then
 		 * take what came without a wakeup: the program wakes us
 		 * only for a large batch */
@@ -559,7 +589,7 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		if (rc >= 0)
 			rc = read_kmsg(b);
 		if (rc >= 0)
-			rc = read_drops(b);
+			rc = read_drops(b, lost_before);
 		if (rc < 0 && rc != -EINTR) {
 			snprintf(src->err, sizeof(src->err),
 				 "reading the ring buffer: %s", strerror(-rc));
@@ -745,8 +775,8 @@ static void note_caveats(struct bpf_src *b)
 		       b->uevents);
 	if (b->kmsg < 0)
 		caveat(b, "Intel VT-d faults unseen (/dev/kmsg)", b->kmsg);
-	reload_ksyms(b);
-	if (b->ksyms.n)
+	b->ksyms_stale = true;
+	if (ksyms(b)->n)
 		return;
 	caveat(b,
 	       "callers unnamed (/proc/kallsyms shows no addresses; "
