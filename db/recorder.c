@@ -82,6 +82,7 @@ struct dm_rec {
 	_Atomic int error;
 	char errmsg[256];
 	pthread_mutex_t lock;
+	pthread_cond_t wake; /* the writer's: a quarter of the ring, or stop */
 	struct meta *mhead, **mtail;
 	_Atomic uint64_t written, dropped, gaps, violations, checkpoints;
 	bool block;
@@ -411,10 +412,49 @@ static bool meta_pending(struct dm_rec *rec)
 	return any;
 }
 
+/*
+ * The writer commits what built up every WRITE_MS, or as soon as a
+ * quarter of the ring is full: a wakeup per event, or a poll every
+ * millisecond, would cost the traced system more than the writing.
+ */
+#define WRITE_MS 100
+
+static bool writer_due(struct dm_rec *rec)
+{
+	return atomic_load(&rec->stop) ||
+	       atomic_load_explicit(&rec->head, memory_order_acquire) -
+			       atomic_load_explicit(&rec->tail,
+						    memory_order_relaxed) >=
+		       (rec->mask + 1) / 4;
+}
+
+static void writer_wait(struct dm_rec *rec)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += WRITE_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&rec->lock);
+	while (!writer_due(rec) &&
+	       pthread_cond_timedwait(&rec->wake, &rec->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&rec->lock);
+}
+
+/* Wake the writer early; under the lock, so that it cannot be between
+ * its check and its wait. */
+static void writer_kick(struct dm_rec *rec)
+{
+	pthread_mutex_lock(&rec->lock);
+	pthread_cond_signal(&rec->wake);
+	pthread_mutex_unlock(&rec->lock);
+}
+
 static void *writer(void *arg)
 {
 	struct dm_rec *rec = arg;
-	const struct timespec nap = { 0, 1000000 };
 
 	for (;;) {
 		uint64_t head =
@@ -429,7 +469,7 @@ static void *writer(void *arg)
 		if (!n && !meta_pending(rec)) {
 			if (stopping)
 				break;
-			nanosleep(&nap, NULL);
+			writer_wait(rec);
 			continue;
 		}
 		if (n > BATCH)
@@ -459,6 +499,8 @@ static void *writer(void *arg)
 		}
 		atomic_store_explicit(&rec->tail, tail + n,
 				      memory_order_release);
+		if (!writer_due(rec))
+			writer_wait(rec);
 	}
 	return NULL;
 }
@@ -563,6 +605,11 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 	rec->ring[head & rec->mask] = *ev;
 	atomic_store_explicit(&rec->head, head + 1, memory_order_release);
 	rec->since_cp++;
+	/* crossing a quarter of the ring (it passes through each count on
+	 * the way up): wake the writer */
+	if (head + 1 - atomic_load_explicit(&rec->tail, memory_order_relaxed) ==
+	    (rec->mask + 1) / 4)
+		writer_kick(rec);
 }
 
 void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v)
@@ -713,6 +760,7 @@ static void rec_free(struct dm_rec *rec)
 	free(rec->mdls);
 	free(rec->ring);
 	pthread_mutex_destroy(&rec->lock);
+	pthread_cond_destroy(&rec->wake);
 	free(rec);
 }
 
@@ -728,6 +776,14 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	if (!rec)
 		return -ENOMEM;
 	pthread_mutex_init(&rec->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&rec->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	rec->mtail = &rec->mhead;
 	snprintf(rec->path, sizeof(rec->path), "%s", o->path);
 	snprintf(rec->dir, sizeof(rec->dir), "%s", o->path);
@@ -818,6 +874,7 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 	if (vrf && (rec->since_cp || rec->want_cp))
 		dm_rec_checkpoint(rec, vrf, seq, ts);
 	atomic_store(&rec->stop, true);
+	writer_kick(rec);
 	if (rec->started)
 		pthread_join(rec->thread, NULL);
 	dm_rec_stats(rec, &st);

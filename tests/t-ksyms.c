@@ -69,9 +69,15 @@ int main(void)
 		is_u64(ks.rejected, 0, "... every line of the kernel's parses");
 		fd = open("/proc/kallsyms", O_RDONLY);
 		n = ks.n;
+		/* not exactly n: BPF programs loaded meanwhile (other
+		 * tests) come and go in kallsyms; a second read that
+		 * started at the end would find none, one that appended
+		 * twice as many */
 		ok(fd >= 0 && dm_ksyms_load_fd(&ks, fd) == 0 &&
-			   dm_ksyms_load_fd(&ks, fd) == 0 && ks.n == n,
-		   "... read twice through one fd, the same table");
+			   dm_ksyms_load_fd(&ks, fd) == 0 && ks.n > n / 2 &&
+			   ks.n < n + n / 2,
+		   "... read twice through one fd, the whole table again "
+		   "(%zu, %zu)", n, ks.n);
 		if (fd >= 0)
 			close(fd);
 		s = dm_ksyms_find(&ks, ks.sym[ks.n / 2].addr + 1);

@@ -729,7 +729,7 @@ int main(int argc, char **argv)
 
 		/* what tracing cost the kernel, where it keeps count */
 		dm_bpf_runtime(src, &runs, &ns);
-		uint64_t read, walked, wrong;
+		uint64_t read, walked, wrong, unnamed;
 
 		if (runs)
 			fprintf(stderr,
@@ -737,13 +737,19 @@ int main(int argc, char **argv)
 				"each\n",
 				(unsigned long long)runs,
 				(unsigned long long)(ns / runs));
-		dm_bpf_callers(src, &read, &walked, &wrong);
+		dm_bpf_callers(src, &read, &walked, &wrong, &unnamed);
 		fprintf(stderr,
 			"dmatop: callers: %llu read from the calibrated stack "
 			"word, %llu by walking the stack, %llu calibration "
 			"corrections\n",
 			(unsigned long long)read, (unsigned long long)walked,
 			(unsigned long long)wrong);
+		if (unnamed)
+			fprintf(stderr,
+				"dmatop: %llu events without a caller: more "
+				"DMA API wrappers than the program's table "
+				"holds\n",
+				(unsigned long long)unnamed);
 	}
 #endif
 	dm_src_close(src);

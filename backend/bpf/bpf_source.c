@@ -65,7 +65,7 @@ struct bpf_src {
 	/* calibration (see calibrate()): per program, the frames map's
 	 * value and how often no word was found */
 	uint32_t *slot_at, *slot_fails, nslots;
-	uint64_t ra_read, walked, ra_mismatch;
+	uint64_t ra_read, walked, ra_mismatch, inner_full;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -errno */
 	bool ksyms_stale;	/* a driver bound since the read */
@@ -285,19 +285,25 @@ static uint32_t resolve_caller(struct bpf_src *b, const uint64_t *stack)
  */
 static uint32_t resolve_ra(struct bpf_src *b, uint64_t ra)
 {
-	uint8_t one = 1;
-	uint32_t id;
+	int fd = bpf_map__fd(b->skel->maps.inner);
+	uint32_t id, at = DMATRACE_INNER_SLOT(ra);
+	uint64_t have = 0;
 
-	if (!ksyms(b)->n)
-		return 0;
+	if (!ra || !ksyms(b)->n)
+		return 0; /* no caller taken */
 	b->ra_read++;
 	id = name_frame(b, ra);
-	if (id == API_FRAME) {
-		bpf_map_update_elem(bpf_map__fd(b->skel->maps.inner), &ra, &one,
-				    BPF_ANY);
-		return 0;
-	}
-	return id;
+	if (id != API_FRAME)
+		return id;
+	/* the first free of the address's two slots; with both taken,
+	 * this wrapper's events go without a caller */
+	if (bpf_map_lookup_elem(fd, &at, &have) || (have && have != ra))
+		at += DMATRACE_INNER_WAYS;
+	if (!bpf_map_lookup_elem(fd, &at, &have) && (!have || have == ra))
+		bpf_map_update_elem(fd, &at, &ra, BPF_ANY);
+	else
+		b->inner_full++;
+	return 0;
 }
 
 /*
@@ -425,37 +431,57 @@ static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
 	return err;
 }
 
+/* An event record as the verifier's event. */
+static struct dm_event event_of(const struct bpf_src *b,
+				const struct dmatrace_event *r)
+{
+	return (struct dm_event){
+		.ts = r->ts > b->start ? r->ts - b->start : 0,
+		.adapter = r->adapter,
+		.obj = r->obj,
+		.va = r->va,
+		.dma = r->dma,
+		.len = r->len,
+		.arg = { r->arg0, r->pid },
+		.tid = r->h.cpu,
+		.kind = r->kind,
+		.dir = r->dir,
+	};
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_src *b = ctx;
-	const struct dmatrace_record *r = data;
+	const struct dmatrace_head *h = data;
+	const struct dmatrace_event *r = data;
+	struct dm_event ev;
 	int err;
 
-	if (size >= sizeof(struct dmatrace_frames) &&
-	    r->type == DMATRACE_FRAMES) {
+	if (size < sizeof(*h))
+		return 0;
+	if (h->type == DMATRACE_FRAMES &&
+	    size >= sizeof(struct dmatrace_frames)) {
 		calibrate(b, data);
 		return 0;
 	}
-	if (size < sizeof(*r))
-		return 0;
 	/* records lost before this one was reserved go in the stream
 	 * here, each CPU's as one event, before anything that may depend
 	 * on them */
-	err = read_drops(b, r->drops);
+	err = read_drops(b, h->drops);
 	if (err)
 		return err;
-	if (r->type == DMATRACE_DEVICE)
-		return on_device(b, &r->dev);
-	if (r->type == DMATRACE_EVENT || r->type == DMATRACE_EVENT_RA) {
-		struct dm_event ev = r->ev;
-
-		ev.ts = ev.ts > b->start ? ev.ts - b->start : 0;
-		if (r->type == DMATRACE_EVENT_RA) {
-			ev.caller = resolve_ra(b, r->stack[0]);
-		} else {
-			b->walked++;
-			ev.caller = resolve_caller(b, r->stack);
-		}
+	if (h->type == DMATRACE_DEVICE &&
+	    size >= sizeof(struct dmatrace_device))
+		return on_device(b, data);
+	if (h->type == DMATRACE_EVENT_RA && size >= DMATRACE_EVENT_RA_SIZE) {
+		ev = event_of(b, r);
+		ev.caller = resolve_ra(b, r->stack[0]);
+		return queue(b, &ev);
+	}
+	if (h->type == DMATRACE_EVENT && size >= sizeof(*r)) {
+		ev = event_of(b, r);
+		b->walked++;
+		ev.caller = resolve_caller(b, r->stack);
 		return queue(b, &ev);
 	}
 	return 0;
@@ -507,6 +533,9 @@ static int read_uevents(struct bpf_src *b)
 			 * whichever driver binds it next */
 			bpf_map_delete_elem(bpf_map__fd(b->skel->maps.seen),
 					    &b->devs[i].dev);
+			/* and every CPU's cache of `seen` with it, after */
+			__atomic_add_fetch(&b->skel->bss->seen_gen, 1,
+					   __ATOMIC_SEQ_CST);
 		}
 	}
 	return 0;
@@ -688,13 +717,14 @@ void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns)
 }
 
 void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
-		    uint64_t *mismatches)
+		    uint64_t *mismatches, uint64_t *unnamed)
 {
 	struct bpf_src *b = (struct bpf_src *)src;
 
 	*read = b->ra_read;
 	*walked = b->walked;
 	*mismatches = b->ra_mismatch;
+	*unnamed = b->inner_full;
 }
 
 const char *dm_bpf_attached(struct dm_src *src)

@@ -30,10 +30,11 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
  * the kernel keeps them (sysctl kernel.bpf_stats_enabled=1). */
 void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns);
 /* How the events' callers were found: read at the calibrated stack
- * word, or by walking the stack; and how often a check walk found the
- * calibrated word wrong. */
+ * word, or by walking the stack; how often a check walk found the
+ * calibrated word wrong; and how many events went without one because
+ * the program's table of DMA API wrappers was full. */
 void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
-		    uint64_t *mismatches);
+		    uint64_t *mismatches, uint64_t *unnamed);
 /* What this user or kernel leaves out, in words ("" if nothing): no
  * leak check without the uevent socket, no VT-d faults without
  * /dev/kmsg, no callers without addresses in /proc/kallsyms. */

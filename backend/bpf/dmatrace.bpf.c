@@ -92,13 +92,17 @@ struct {
 	__type(value, __u32);
 } nevents SEC(".maps");
 
-/* return addresses inside the DMA API itself (a wrapper called the
- * traced function): their events walk, to get past the wrapper */
+/*
+ * Return addresses inside the DMA API itself (a wrapper called the
+ * traced function): their events walk, to get past the wrapper. Asked
+ * at every event, so an array (its lookups are inlined, a hash's are
+ * calls): two slots an address, DMATRACE_INNER_WAYS apart.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u8);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * DMATRACE_INNER_WAYS);
+	__type(key, __u32);
+	__type(value, __u64);
 } inner SEC(".maps");
 
 struct {
@@ -138,13 +142,48 @@ struct {
 } seen SEC(".maps");
 
 /*
+ * Every event asks whether its device is traced: a per-CPU array in
+ * front of `seen` answers without a call. User space bumps seen_gen
+ * whenever it drops a device from `seen` (an unbind), which empties
+ * every CPU's cache at once.
+ */
+struct seen_cached {
+	__u64 dev;
+	__u64 driver;
+	__u32 gen;
+	__u32 traced;
+};
+
+#define SEEN_CACHE 64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEEN_CACHE);
+	__type(key, __u32);
+	__type(value, struct seen_cached);
+} seen_cache SEC(".maps");
+
+volatile __u32 seen_gen;
+
+/* one word per CPU to turn a pointer into a number (see number()) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} scratch SEC(".maps");
+
+/*
  * A wakeup per record would cost the traced driver a reader's context
  * switch per DMA call; user space polls every 50 ms anyway, so only a
  * batch that has built up (a 64th of the ring) wakes it early.
  */
 
-static __always_inline __u64 wakeup(void)
+static __always_inline __u64 wakeup(__u32 count)
 {
+	/* asked once in a while: a batch builds up over many events */
+	if (count % DMATRACE_QUERY_EVERY)
+		return BPF_RB_NO_WAKEUP;
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
@@ -221,12 +260,12 @@ static __always_inline __u32 probing(struct device *dev)
  * until another driver binds it. A traced device is described, before
  * its first event and again after each new driver.
  */
-static __always_inline bool wanted(struct device *dev)
+static __always_inline bool decide(struct device *dev,
+				   struct device_driver *drv)
 {
 	__u64 key = (__u64)dev;
-	struct device_driver *drv = BPF_CORE_READ(dev, driver);
 	struct seen *v = bpf_map_lookup_elem(&seen, &key), now;
-	struct dmatrace_record *r;
+	struct dmatrace_device *r;
 	const char *name;
 	__u64 *mask;
 
@@ -244,72 +283,84 @@ static __always_inline bool wanted(struct device *dev)
 		return true;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
-	r->type = DMATRACE_DEVICE;
-	r->cpu = bpf_get_smp_processor_id();
-	r->drops = drops();
-	r->dev.dev = key;
-	r->dev.probing = probing(dev);
+	r->h.type = DMATRACE_DEVICE;
+	r->h.cpu = bpf_get_smp_processor_id();
+	r->h.drops = drops();
+	r->dev = key;
+	r->probing = probing(dev);
 	name = BPF_CORE_READ(dev, kobj.name);
-	bpf_probe_read_kernel_str(r->dev.name, sizeof(r->dev.name), name);
+	bpf_probe_read_kernel_str(r->name, sizeof(r->name), name);
 	name = BPF_CORE_READ(drv, name);
 	if (name)
-		bpf_probe_read_kernel_str(r->dev.driver, sizeof(r->dev.driver),
-					  name);
+		bpf_probe_read_kernel_str(r->driver, sizeof(r->driver), name);
 	mask = BPF_CORE_READ(dev, dma_mask);
 	if (mask)
-		bpf_probe_read_kernel(&r->dev.dma_mask, sizeof(r->dev.dma_mask),
-				      mask);
-	r->dev.coherent_dma_mask = BPF_CORE_READ(dev, coherent_dma_mask);
-	r->dev.coherent = coherent(dev);
-	r->dev.max_seg_size = BPF_CORE_READ(dev, dma_parms, max_segment_size);
-	r->dev.iommu = BPF_CORE_READ(dev, iommu_group) != NULL;
+		bpf_probe_read_kernel(&r->dma_mask, sizeof(r->dma_mask), mask);
+	r->coherent_dma_mask = BPF_CORE_READ(dev, coherent_dma_mask);
+	r->coherent = coherent(dev);
+	r->max_seg_size = BPF_CORE_READ(dev, dma_parms, max_segment_size);
+	r->iommu = BPF_CORE_READ(dev, iommu_group) != NULL;
 	name = BPF_CORE_READ(dev, bus, name);
 	if (name)
-		bpf_probe_read_kernel_str(r->dev.bus, sizeof(r->dev.bus), name);
-	bpf_ringbuf_submit(r, wakeup());
+		bpf_probe_read_kernel_str(r->bus, sizeof(r->bus), name);
+	bpf_ringbuf_submit(r, wakeup(0));
 	return true;
 }
 
 /*
- * Who called: stack[0] the return address read where calibration found
- * it (DMATRACE_EVENT_RA), or the walked stack (DMATRACE_EVENT), and
- * then, when calibrating or checking, the stack words for user space.
+ * A pointer as a plain number, for arithmetic the verifier forbids on
+ * pointers: whatever is read back from a map is a number. Cheaper than
+ * a copy through bpf_probe_read_kernel(), a call.
  */
-static __always_inline void caller(void *ctx, __u32 slot,
-				   struct dmatrace_record *r, bool *send)
+static __always_inline __u64 number(const void *p)
 {
-	__u32 *at = bpf_map_lookup_elem(&frames, &slot);
-	__u32 *n = bpf_map_lookup_elem(&nevents, &slot);
-	__u64 base = 0, ra = 0;
-	bool check = false;
+	__u32 zero = 0;
+	volatile __u64 *w = bpf_map_lookup_elem(&scratch, &zero);
 
-	*send = false;
-	if (at && *at == DMATRACE_NONE)
-		return;
-	if (n)
-		check = ++*n % DMATRACE_CHECK_EVERY == 0;
-	if (at && *at && *at < DMATRACE_NONE && !check) {
-		/* through a helper, the context pointer becomes a plain
-		 * number */
-		bpf_probe_read_kernel(&base, sizeof(base), &ctx);
-		if (!bpf_probe_read_kernel(
-			    &ra, sizeof(ra),
-			    (void *)(base + (__u64)(*at - 1) * 8)) &&
-		    !bpf_map_lookup_elem(&inner, &ra)) {
-			r->type = DMATRACE_EVENT_RA;
-			r->stack[0] = ra;
-			return;
-		}
+	if (!w)
+		return 0;
+	*w = (__u64)p;
+	return *w;
+}
+
+static __always_inline bool wanted(struct device *dev)
+{
+	__u64 key = number(dev);
+	/* a direct load: the argument is a typed kernel pointer */
+	struct device_driver *drv = dev->driver;
+	__u32 at = ((key >> 6) ^ (key >> 13)) % SEEN_CACHE, gen = seen_gen;
+	struct seen_cached *c = bpf_map_lookup_elem(&seen_cache, &at);
+	bool traced;
+
+	if (c && c->dev == key && c->driver == (__u64)drv && c->gen == gen)
+		return c->traced;
+	traced = decide(dev, drv);
+	if (c) {
+		c->dev = key;
+		c->driver = (__u64)drv;
+		c->gen = gen;
+		c->traced = traced;
 	}
-	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
-	*send = at && *at < DMATRACE_NONE && (!*at || check);
+	return traced;
+}
+
+static __always_inline bool inner_has(__u64 ra)
+{
+	__u32 at = DMATRACE_INNER_SLOT(ra);
+	__u64 *v = bpf_map_lookup_elem(&inner, &at);
+
+	if (v && *v == ra)
+		return true;
+	at += DMATRACE_INNER_WAYS;
+	v = bpf_map_lookup_elem(&inner, &at);
+	return v && *v == ra;
 }
 
 static __always_inline void send_frames(void *ctx, __u32 slot,
-					const struct dmatrace_record *r)
+					const __u64 *stack)
 {
 	struct dmatrace_frames *f;
-	__u64 base = 0;
+	__u64 base;
 	int i;
 
 	f = bpf_ringbuf_reserve(&events, sizeof(*f), 0);
@@ -317,52 +368,90 @@ static __always_inline void send_frames(void *ctx, __u32 slot,
 		return; /* calibration waits for the next event */
 	f->type = DMATRACE_FRAMES;
 	f->slot = slot;
-	__builtin_memcpy(f->stack, r->stack, sizeof(f->stack));
-	bpf_probe_read_kernel(&base, sizeof(base), &ctx);
+	__builtin_memcpy(f->stack, stack, sizeof(f->stack));
+	base = number(ctx);
 	/* in pieces: the stack may end within the window (an interrupt
 	 * stack), and a read past its end fails whole */
 	for (i = 0; i < DMATRACE_WINDOW; i += 16)
 		if (bpf_probe_read_kernel(&f->window[i], 16 * 8,
 					  (void *)(base + i * 8)))
 			__builtin_memset(&f->window[i], 0, 16 * 8);
-	bpf_ringbuf_submit(f, wakeup());
+	bpf_ringbuf_submit(f, wakeup(0));
 }
 
+/* every field but the stack, so that nothing needs clearing first */
+static __always_inline void fill(struct dmatrace_event *r, __u32 type,
+				 struct device *dev, __u16 kind, __u64 obj,
+				 __u64 va, __u64 dma, __u64 len, __u8 dir,
+				 __u64 arg0)
+{
+	r->h.type = type;
+	r->h.cpu = bpf_get_smp_processor_id();
+	r->h.drops = drops();
+	r->ts = bpf_ktime_get_ns();
+	r->adapter = (__u64)dev;
+	r->obj = obj;
+	r->va = va;
+	r->dma = dma;
+	r->len = len;
+	r->arg0 = arg0;
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->kind = kind;
+	r->dir = dir;
+	r->pad = 0;
+}
+
+/*
+ * One event. Who called: the return address read where calibration
+ * found it, in a short record; or, while calibrating, when checking,
+ * or where the word read is inside the DMA API, the walked stack in a
+ * full one (with, when calibrating or checking, the stack words for
+ * user space). User space names the caller through /proc/kallsyms.
+ */
 static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
 				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
 				 __u64 len, __u8 dir, __u64 arg0)
 {
-	struct dmatrace_record *r;
-	bool frames_too;
+	__u32 *at = bpf_map_lookup_elem(&frames, &slot);
+	__u32 *n = bpf_map_lookup_elem(&nevents, &slot);
+	__u32 off = at ? *at : 0, count = 0;
+	struct dmatrace_event *r;
+	bool check;
+	__u64 ra = 0;
 
 	if (!wanted(dev))
 		return;
+	if (n)
+		count = ++*n;
+	check = count % DMATRACE_CHECK_EVERY == 0;
+	if (off == DMATRACE_NONE ||
+	    (off && off < DMATRACE_NONE && !check &&
+	     !bpf_probe_read_kernel(&ra, sizeof(ra),
+				    (void *)(number(ctx) +
+					     (__u64)(off - 1) * 8)) &&
+	     !inner_has(ra))) {
+		r = bpf_ringbuf_reserve(&events, DMATRACE_EVENT_RA_SIZE, 0);
+		if (!r) {
+			drop();
+			return;
+		}
+		fill(r, DMATRACE_EVENT_RA, dev, kind, obj, va, dma, len, dir,
+		     arg0);
+		r->stack[0] = off == DMATRACE_NONE ? 0 : ra;
+		bpf_ringbuf_submit(r, wakeup(count));
+		return;
+	}
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		drop();
 		return;
 	}
-	__builtin_memset(r, 0, sizeof(*r));
-	r->type = DMATRACE_EVENT;
-	r->cpu = bpf_get_smp_processor_id();
-	r->drops = drops();
-	r->ev.ts = bpf_ktime_get_ns();
-	r->ev.adapter = (__u64)dev;
-	r->ev.kind = kind;
-	r->ev.obj = obj;
-	r->ev.va = va;
-	r->ev.dma = dma;
-	r->ev.len = len;
-	r->ev.dir = dir;
-	r->ev.arg[0] = arg0;
-	r->ev.arg[1] = bpf_get_current_pid_tgid() >> 32;
-	r->ev.tid = r->cpu;
-	/* user space names the caller through /proc/kallsyms */
-	caller(ctx, slot, r, &frames_too);
+	fill(r, DMATRACE_EVENT, dev, kind, obj, va, dma, len, dir, arg0);
+	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
 	/* reserved after the event, so read after it */
-	if (frames_too)
-		send_frames(ctx, slot, r);
-	bpf_ringbuf_submit(r, wakeup());
+	if (off < DMATRACE_NONE && (!off || check))
+		send_frames(ctx, slot, r->stack);
+	bpf_ringbuf_submit(r, wakeup(count));
 }
 
 /* map: (dev, phys, dma, size, dir, attrs) in both layouts */

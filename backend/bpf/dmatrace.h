@@ -3,16 +3,16 @@
  * buffer's records. Pointer-free, explicit widths, included by both
  * sides (the BPF side defines DMATRACE_BPF and brings its own types).
  *
- * A record is either one dm_event (the project's event record, with the
- * kernel's struct device pointer as the adapter handle) or, the first
- * time the program sees a device, a description of it.
+ * A record is one DMA API call (the fields of the project's event
+ * record, with the kernel's struct device pointer as the adapter
+ * handle), the first time the program sees a device a description of
+ * it, or, while a program calibrates, the stack words it ran on.
  */
 #ifndef DMATOP_DMATRACE_H
 #define DMATOP_DMATRACE_H
 
 #ifndef DMATRACE_BPF
 #include <stdint.h>
-#include "event.h"
 #endif
 
 #define DMATRACE_NAME_LEN 48
@@ -29,16 +29,35 @@
 /* one event in this many per CPU and program walks the stack anyway, to
  * check the calibration */
 #define DMATRACE_CHECK_EVERY 512
+/* the free-space query that may wake the reader, once in this many
+ * events per CPU and program */
+#define DMATRACE_QUERY_EVERY 32
+
+/* the set of return addresses inside the DMA API: an address lives in
+ * slot DMATRACE_INNER_SLOT(ra) or the one DMATRACE_INNER_WAYS above */
+#define DMATRACE_INNER_WAYS 512
+#define DMATRACE_INNER_SLOT(ra) \
+	((uint32_t)(((ra) ^ ((ra) >> 9) ^ ((ra) >> 20)) % DMATRACE_INNER_WAYS))
 
 enum dmatrace_type {
 	DMATRACE_EVENT = 1, /* stack: the kernel stack, walked */
 	DMATRACE_DEVICE = 2,
-	DMATRACE_EVENT_RA = 3, /* stack[0]: the caller's return address,
-				  read where calibration found it */
+	DMATRACE_EVENT_RA = 3, /* stack[0] only: the caller's return
+				  address, read where calibration found it
+				  (0: no caller taken) */
 	DMATRACE_FRAMES = 4,   /* struct dmatrace_frames */
 };
 
+/* what every record starts with */
+struct dmatrace_head {
+	uint32_t type; /* enum dmatrace_type */
+	uint32_t cpu;
+	uint64_t drops; /* records lost so far, all CPUs: the ones lost
+			   since the previous record came before this one */
+};
+
 struct dmatrace_device {
+	struct dmatrace_head h;
 	uint64_t dev; /* struct device * */
 	uint64_t dma_mask, coherent_dma_mask;
 	uint32_t max_seg_size;
@@ -50,17 +69,26 @@ struct dmatrace_device {
 	char driver[DMATRACE_NAME_LEN]; /* dev->driver->name */
 };
 
-struct dmatrace_record {
-	uint32_t type; /* enum dmatrace_type */
-	uint32_t cpu;
-	uint64_t drops; /* records lost so far, all CPUs: the ones lost
-			   since the previous record came before this one */
-	union {
-		struct dm_event ev;
-		struct dmatrace_device dev;
-	};
-	uint64_t stack[DMATRACE_STACK]; /* events: kernel return addresses */
+/*
+ * One DMA API call: the fields of a dm_event the kernel knows, every
+ * byte written by the program (nothing to clear first). An event whose
+ * caller was read where calibration put it ends after stack[0]: most
+ * events are that short.
+ */
+struct dmatrace_event {
+	struct dmatrace_head h;
+	uint64_t ts; /* bpf_ktime_get_ns() */
+	uint64_t adapter, obj, va, dma, len;
+	uint64_t arg0;
+	uint32_t pid;
+	uint16_t kind;
+	uint8_t dir;
+	uint8_t pad;
+	uint64_t stack[DMATRACE_STACK]; /* kernel return addresses */
 };
+
+#define DMATRACE_EVENT_RA_SIZE \
+	(sizeof(struct dmatrace_event) - (DMATRACE_STACK - 1) * 8)
 
 /*
  * Follows an event whose stack was walked, for calibration: the walked
