@@ -11,13 +11,17 @@
  * crash never leaves a violation without its event or a string after the
  * events that name it.
  */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
@@ -95,6 +99,7 @@ struct dm_rec {
 	uint64_t since_cp;
 
 	/* writer only */
+	bool may_idle, idle; /* see writer_priority() */
 	sqlite3_stmt *ins_event, *ins_string, *ins_violation, *ins_cp, *ins_gap,
 		*ins_gap_ad, *ins_adapter, *upd_adapter, *ins_mdl;
 	struct dm_hmap ad_ids, mdl_ids;
@@ -452,11 +457,57 @@ static void writer_kick(struct dm_rec *rec)
 	pthread_mutex_unlock(&rec->lock);
 }
 
+/*
+ * The writer runs in the machine's idle time (SCHED_IDLE): writing a
+ * row costs about what the traced driver's DMA call does, and a
+ * recording should not slow down what it records. Only once half the
+ * ring has built up, or at the end, does it compete at normal priority,
+ * so that no event is dropped for want of CPU. Coming back needs
+ * CAP_SYS_NICE (kept for it when tracing the kernel) or an RLIMIT_NICE
+ * that allows the thread's nice value; without either, the writer stays
+ * at normal priority.
+ */
+static bool may_idle(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	struct rlimit rl;
+	int nice;
+
+	if (!syscall(SYS_capget, &h, d) &&
+	    (d[0].effective & (1u << CAP_SYS_NICE)))
+		return true;
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (errno || getrlimit(RLIMIT_NICE, &rl))
+		return false;
+	return rl.rlim_cur == RLIM_INFINITY || 20 - (long)rl.rlim_cur <= nice;
+}
+
+static void writer_priority(struct dm_rec *rec)
+{
+	uint64_t fill = atomic_load(&rec->head) - atomic_load(&rec->tail);
+	uint64_t cap = rec->mask + 1;
+	struct sched_param p = { 0 };
+	bool idle = rec->idle;
+
+	if (atomic_load(&rec->stop) || fill >= cap / 2)
+		idle = false;
+	else if (fill <= cap / 16)
+		idle = true;
+	if (idle != rec->idle && rec->may_idle &&
+	    !pthread_setschedparam(pthread_self(),
+				   idle ? SCHED_IDLE : SCHED_OTHER, &p))
+		rec->idle = idle;
+}
+
 static void *writer(void *arg)
 {
 	struct dm_rec *rec = arg;
 
+	rec->may_idle = may_idle();
 	for (;;) {
+		writer_priority(rec);
 		uint64_t head =
 			atomic_load_explicit(&rec->head, memory_order_acquire);
 		uint64_t tail =

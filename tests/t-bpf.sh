@@ -51,6 +51,24 @@ is "$(sqlite3 "$TMP/k.db" "SELECT value FROM session WHERE key = 'source'")" bpf
 	"... a recording of source bpf"
 is "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" ok "... sound"
 
+# after attaching, every capability goes; recording keeps CAP_SYS_NICE
+# (bit 23), for the writer to come back from idle priority
+capeff() {	# capeff [ARGS]: CapEff of a dmatop tracing with ARGS
+	"$DMATOP" --batch --duration=2 "$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep 1.5
+	sed -n 's/^CapEff:\t*//p' /proc/$pid/status
+	wait $pid
+}
+if [ "$(uname -r | cut -d. -f1)" -ge 7 ] || [ "$(uname -r | cut -d. -f2)" -ge 5 ]; then
+	is "$(capeff)" 0000000000000000 "attached: every capability dropped"
+	is "$(capeff --record="$TMP/caps.db")" 0000000000800000 \
+		"... recording: all but CAP_SYS_NICE"
+else
+	ok 0 "# SKIP before 6.5 CAP_BPF stays"
+	ok 0 "# SKIP before 6.5 CAP_BPF stays"
+fi
+
 "$DMATOP" --batch --duration=1 --driver=nvme --device=0000:00:04.0 >/dev/null 2>"$TMP/err"
 is "$?" 0 "--driver and --device load as in-kernel filters"
 "$DMATOP" --batch --duration=1 --driver="$(printf '%060d' 0)" >/dev/null 2>"$TMP/err"

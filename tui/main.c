@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -237,7 +238,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	}
 #ifdef HAVE_BPF
 	/* attached: nothing from here on needs a capability */
-	if (!sim && dm_bpf_drop_capabilities())
+	if (!sim && dm_bpf_drop_capabilities(record != NULL))
 		fprintf(stderr, "dmatop: could not drop capabilities: %s\n",
 			strerror(errno));
 #endif
@@ -707,7 +708,7 @@ int main(int argc, char **argv)
 		bo.detail = "kernel";
 		traced = true;
 #ifdef HAVE_BPF
-		if (dm_bpf_drop_capabilities())
+		if (dm_bpf_drop_capabilities(bo.record != NULL))
 			fprintf(stderr,
 				"dmatop: could not drop capabilities: %s\n",
 				strerror(errno));
@@ -730,6 +731,7 @@ int main(int argc, char **argv)
 		/* what tracing cost the kernel, where it keeps count */
 		dm_bpf_runtime(src, &runs, &ns);
 		uint64_t read, walked, wrong, unnamed;
+		struct rusage ru;
 
 		if (runs)
 			fprintf(stderr,
@@ -744,6 +746,16 @@ int main(int argc, char **argv)
 			"corrections\n",
 			(unsigned long long)read, (unsigned long long)walked,
 			(unsigned long long)wrong);
+		/* what dmatop itself took, to weigh against the programs'
+		 * time and against the traced workload */
+		if (!getrusage(RUSAGE_SELF, &ru))
+			fprintf(stderr,
+				"dmatop: its own CPU time: %ld.%03ld s user, "
+				"%ld.%03ld s system\n",
+				(long)ru.ru_utime.tv_sec,
+				(long)ru.ru_utime.tv_usec / 1000,
+				(long)ru.ru_stime.tv_sec,
+				(long)ru.ru_stime.tv_usec / 1000);
 		if (unnamed)
 			fprintf(stderr,
 				"dmatop: %llu events without a caller: more "

@@ -772,14 +772,17 @@ static bool maps_need_cap_bpf(void)
 	return c != '0';
 }
 
-int dm_bpf_drop_capabilities(void)
+int dm_bpf_drop_capabilities(bool keep_nice)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = { 0 };
+	struct __user_cap_data_struct d[2] = { 0 }, now[2] = { 0 };
 
 	if (maps_need_cap_bpf())
 		d[CAP_BPF / 32].effective = d[CAP_BPF / 32].permitted =
 			1u << (CAP_BPF % 32);
+	if (keep_nice && !syscall(SYS_capget, &h, now))
+		d[0].effective = d[0].permitted =
+			now[0].effective & (1u << CAP_SYS_NICE);
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 

@@ -43,7 +43,9 @@ const char *dm_bpf_caveats(struct dm_src *src);
 const char *dm_bpf_attached(struct dm_src *src);
 /* Drop every capability: after attaching nothing needs them, except
  * that before Linux 6.5, with unprivileged BPF disabled, reading the
- * drop counters does: there CAP_BPF stays. */
-int dm_bpf_drop_capabilities(void);
+ * drop counters does: there CAP_BPF stays. With keep_nice, CAP_SYS_NICE
+ * stays too: a recorder's writer needs it to come back from idle
+ * priority (see recorder.c). */
+int dm_bpf_drop_capabilities(bool keep_nice);
 
 #endif

@@ -2,7 +2,8 @@
  * dmacount.c - load the bare counter (dmacount.bpf.c), count until
  * SIGINT or SIGTERM, then print the events counted and, when the kernel
  * keeps BPF statistics, the programs' run time per event: the figure
- * dmatop's own programs are measured against.
+ * dmatop's own programs are measured against. With --name, the programs
+ * also read the device's name at every event.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,7 +26,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -40,6 +41,11 @@ int main(void)
 		fprintf(stderr, "dmacount: no kernel BTF, or no memory\n");
 		return 1;
 	}
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--name"))) {
+		fprintf(stderr, "usage: dmacount [--name]\n");
+		return 2;
+	}
+	skel->rodata->read_name = argc == 2;
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		char name[96];

@@ -4,11 +4,13 @@
 # file fetched over HTTP from the second NIC (moved into a network
 # namespace of its own, so that the bytes cross both e1000s and the
 # QEMU hub between them), each per round bare, under the kernel's own
-# ftrace of the dma:* events, under a bare BPF counter (/mod/dmacount),
+# ftrace of the dma:* events, under a bare BPF counter (/mod/dmacount)
+# and the same counter reading each event's device name,
 # under dmatop, and under dmatop recording; rounds interleave the modes
 # so that drift in the emulator hits them alike. Prints "MODE disk|net
 # CENTISECONDS" lines into /out/overhead.txt, and the BPF programs' run
-# time per event ("MODE ns N") into /out/bpfstats.txt.
+# time per event ("MODE ns N") and dmatop's own CPU time during the
+# workloads per event ("MODE cpu N", in ns) into /out/bpfstats.txt.
 for m in nvme-auth nvme-keyring nvme-core nvme; do
 	[ -f /mod/$m.ko ] && insmod /mod/$m.ko
 done
@@ -53,27 +55,42 @@ warm_up() {
 	ping -c 5 -i 0.1 192.0.2.2 >/dev/null 2>&1
 	sleep 1
 }
+# user and system time of a process and its threads, in 1/100 s:
+# fields 14 and 15, counted past the command name (which may hold
+# spaces)
+ticks() { sed 's/.*) //' /proc/$1/stat | awk '{ print $12 + $13 }'; }
 under_dmatop() {
 	/dmatop --batch --duration=600 "$@" >/dev/null 2>/tmp/dmatop.err &
 	pid=$!
 	sleep 3
 	warm_up
+	c0=$(ticks $pid)
 	load "$mode"
+	c1=$(ticks $pid)
 	kill -INT $pid
 	wait $pid
 	cat /tmp/dmatop.err >>/out/dmatop.err
 	sed -n "s/.*ran [0-9]* times, \([0-9]*\) ns each.*/$mode ns \1/p" \
 		/tmp/dmatop.err >>/out/bpfstats.txt
+	# dmatop's own CPU time (all its threads) during the workloads,
+	# per event traced
+	echo "$mode ticks $c0 $c1" >>/out/bpfstats.txt
+	awk -v m="$mode" -v t="$((c1 - c0))" '
+		/ events, / { for (i = 1; i < NF; i++) if ($(i + 1) == "events,") ev = $i }
+		END { if (ev) printf "%s cpu %d\n", m, t * 1e7 / ev }' \
+		/tmp/dmatop.err >>/out/bpfstats.txt
 }
 under_counter() {
-	/mod/dmacount >/tmp/count.txt 2>&1 &
+	mode=$1
+	shift
+	/mod/dmacount "$@" >/tmp/count.txt 2>&1 &
 	pid=$!
 	sleep 2
 	warm_up
-	load counter
+	load $mode
 	kill -INT $pid
 	wait $pid
-	sed -n "s/.*ran [0-9]* times, \([0-9]*\) ns each.*/counter ns \1/p" \
+	sed -n "s/.*ran [0-9]* times, \([0-9]*\) ns each.*/$mode ns \1/p" \
 		/tmp/count.txt >>/out/bpfstats.txt
 }
 
@@ -84,11 +101,16 @@ for round in 1 2 3 4 5; do
 	load ftrace
 	echo 0 >/sys/kernel/tracing/events/dma/enable
 	echo >/sys/kernel/tracing/trace
-	under_counter
+	under_counter counter
+	under_counter counter-name --name
 	mode=dmatop
 	under_dmatop
 	mode=dmatop-record
 	under_dmatop --record=/tmp/r$round.db
 	rm -f /tmp/r$round.db
 done
+# bpf_ktime_get_ns() reads it: cheap from the TSC, an emulated device
+# access from the HPET or the ACPI PM timer
+echo "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" \
+	>>/out/bpfstats.txt
 echo "overhead done"
