@@ -155,10 +155,14 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 		log(ctx, msg);
 	}
 	if (o->record) {
-		struct dm_rec_opts ro = { .path = o->record,
-					  .source = src->ops->name,
-					  .detail = o->detail,
-					  .seed = o->seed };
+		struct dm_rec_opts ro = {
+			.path = o->record,
+			.source = src->ops->name,
+			.detail = o->detail,
+			.seed = o->seed,
+			/* see dm_batch_run() */
+			.idle = !strcmp(src->ops->name, "bpf"),
+		};
 
 		err = dm_rec_open(&l.rec, &ro, src->strings, errbuf, len);
 		if (err)

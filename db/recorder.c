@@ -87,6 +87,8 @@ struct dm_rec {
 	char errmsg[256];
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* the writer's: a quarter of the ring, or stop */
+	bool may_idle;	     /* opts.idle, and allowed back: see may_idle() */
+	_Atomic bool idle_now;
 	struct meta *mhead, **mtail;
 	_Atomic uint64_t written, dropped, gaps, violations, checkpoints;
 	bool block;
@@ -99,7 +101,6 @@ struct dm_rec {
 	uint64_t since_cp;
 
 	/* writer only */
-	bool may_idle, idle; /* see writer_priority() */
 	sqlite3_stmt *ins_event, *ins_string, *ins_violation, *ins_cp, *ins_gap,
 		*ins_gap_ad, *ins_adapter, *upd_adapter, *ins_mdl;
 	struct dm_hmap ad_ids, mdl_ids;
@@ -458,14 +459,16 @@ static void writer_kick(struct dm_rec *rec)
 }
 
 /*
- * The writer runs in the machine's idle time (SCHED_IDLE): writing a
- * row costs about what the traced driver's DMA call does, and a
- * recording should not slow down what it records. Only once half the
- * ring has built up, or at the end, does it compete at normal priority,
- * so that no event is dropped for want of CPU. Coming back needs
- * CAP_SYS_NICE (kept for it when tracing the kernel) or an RLIMIT_NICE
- * that allows the thread's nice value; without either, the writer stays
- * at normal priority.
+ * With opts.idle the writer runs in the machine's idle time
+ * (SCHED_IDLE): under TCG a row costs the guest about 7 us of CPU, more
+ * than the rest of dmatop's work on the event, and a recording should
+ * not slow down what it records. A thread at idle priority may not get
+ * to run at all on a busy machine, so it is the producer that brings it
+ * back to normal priority once half the ring has built up, and at the
+ * end; the writer goes idle again when it has caught up. Coming back
+ * needs CAP_SYS_NICE (kept for it when tracing the kernel) or an
+ * RLIMIT_NICE that allows the nice value; without either the writer
+ * stays at normal priority.
  */
 static bool may_idle(void)
 {
@@ -484,30 +487,42 @@ static bool may_idle(void)
 	return rl.rlim_cur == RLIM_INFINITY || 20 - (long)rl.rlim_cur <= nice;
 }
 
-static void writer_priority(struct dm_rec *rec)
+static uint64_t backlog(struct dm_rec *rec)
 {
-	uint64_t fill = atomic_load(&rec->head) - atomic_load(&rec->tail);
-	uint64_t cap = rec->mask + 1;
-	struct sched_param p = { 0 };
-	bool idle = rec->idle;
+	return atomic_load(&rec->head) - atomic_load(&rec->tail);
+}
 
-	if (atomic_load(&rec->stop) || fill >= cap / 2)
-		idle = false;
-	else if (fill <= cap / 16)
-		idle = true;
-	if (idle != rec->idle && rec->may_idle &&
-	    !pthread_setschedparam(pthread_self(),
-				   idle ? SCHED_IDLE : SCHED_OTHER, &p))
-		rec->idle = idle;
+/* Either side: the writer back at normal priority. */
+static void writer_wake_up(struct dm_rec *rec)
+{
+	struct sched_param p = { 0 };
+
+	if (atomic_exchange(&rec->idle_now, false))
+		pthread_setschedparam(rec->thread, SCHED_OTHER, &p);
+}
+
+/* The writer, caught up: idle again. */
+static void writer_idle(struct dm_rec *rec)
+{
+	struct sched_param p = { 0 };
+
+	if (!rec->may_idle || atomic_load(&rec->idle_now) ||
+	    atomic_load(&rec->stop) || backlog(rec) > (rec->mask + 1) / 16 ||
+	    pthread_setschedparam(pthread_self(), SCHED_IDLE, &p))
+		return;
+	atomic_store(&rec->idle_now, true);
+	/* the producer may have passed half the ring before it could
+	 * see the flag: look again, while still running */
+	if (backlog(rec) >= (rec->mask + 1) / 2 || atomic_load(&rec->stop))
+		writer_wake_up(rec);
 }
 
 static void *writer(void *arg)
 {
 	struct dm_rec *rec = arg;
 
-	rec->may_idle = may_idle();
 	for (;;) {
-		writer_priority(rec);
+		writer_idle(rec);
 		uint64_t head =
 			atomic_load_explicit(&rec->head, memory_order_acquire);
 		uint64_t tail =
@@ -661,6 +676,10 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 	if (head + 1 - atomic_load_explicit(&rec->tail, memory_order_relaxed) ==
 	    (rec->mask + 1) / 4)
 		writer_kick(rec);
+	/* half: it competes for CPU from here on */
+	if (head + 1 - atomic_load_explicit(&rec->tail, memory_order_relaxed) ==
+	    (rec->mask + 1) / 2)
+		writer_wake_up(rec);
 }
 
 void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v)
@@ -844,6 +863,7 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 		strcpy(rec->dir, ".");
 	rec->strings = strings;
 	rec->block = o->block;
+	rec->may_idle = o->idle && may_idle();
 	while (cap < (o->queue ? o->queue : 1u << 18))
 		cap <<= 1;
 	rec->mask = cap - 1;
@@ -925,6 +945,7 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 	if (vrf && (rec->since_cp || rec->want_cp))
 		dm_rec_checkpoint(rec, vrf, seq, ts);
 	atomic_store(&rec->stop, true);
+	writer_wake_up(rec);
 	writer_kick(rec);
 	if (rec->started)
 		pthread_join(rec->thread, NULL);

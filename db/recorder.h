@@ -32,6 +32,9 @@ struct dm_rec_opts {
 	uint64_t seed;
 	/* wait for the disk instead of dropping: benchmarks and tests */
 	bool block;
+	/* write in the machine's idle time: a live source, whose system
+	 * the recording should not slow down (see recorder.c) */
+	bool idle;
 	uint32_t queue; /* ring capacity in events (0: 1 << 18) */
 };
 

@@ -35,3 +35,12 @@ done_testing() {
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+
+# policies PID: the scheduling policy of each of its threads, sorted
+# (0 normal, 5 SCHED_IDLE); fields past the command name, which may
+# hold spaces
+policies() {
+	for t in /proc/$1/task/*; do
+		sed 's/.*) //' "$t/stat" | cut -d' ' -f39
+	done | sort | tr '\n' ' '
+}

@@ -52,22 +52,42 @@ is "$(sqlite3 "$TMP/k.db" "SELECT value FROM session WHERE key = 'source'")" bpf
 is "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" ok "... sound"
 
 # after attaching, every capability goes; recording keeps CAP_SYS_NICE
-# (bit 23), for the writer to come back from idle priority
-capeff() {	# capeff [ARGS]: CapEff of a dmatop tracing with ARGS
-	"$DMATOP" --batch --duration=2 "$@" >/dev/null 2>&1 &
+# (bit 23), with which the recorder's writer runs at idle priority and
+# is brought back when it falls behind
+traced() {	# traced WHAT [PREFIX...] [-- ARGS]: CapEff or thread policies
+	what=$1
+	shift
+	"$@" "$DMATOP" --batch --duration=2 $args >/dev/null 2>&1 &
 	pid=$!
 	sleep 1.5
-	sed -n 's/^CapEff:\t*//p' /proc/$pid/status
+	if [ "$what" = caps ]; then
+		sed -n 's/^CapEff:\t*//p' /proc/$pid/status
+	else
+		policies $pid
+	fi
 	wait $pid
 }
 if [ "$(uname -r | cut -d. -f1)" -ge 7 ] || [ "$(uname -r | cut -d. -f2)" -ge 5 ]; then
-	is "$(capeff)" 0000000000000000 "attached: every capability dropped"
-	is "$(capeff --record="$TMP/caps.db")" 0000000000800000 \
-		"... recording: all but CAP_SYS_NICE"
+	args=
+	is "$(traced caps)" 0000000000000000 "attached: every capability dropped"
+	args="--record=$TMP/caps.db"
+	is "$(traced caps)" 0000000000800000 "... recording: all but CAP_SYS_NICE"
 else
 	ok 0 "# SKIP before 6.5 CAP_BPF stays"
 	ok 0 "# SKIP before 6.5 CAP_BPF stays"
 fi
+args="--record=$TMP/prio.db"
+is "$(traced policies)" "0 5 " \
+	"recording the kernel, the writer runs at idle priority (5), the rest not"
+mkdir -p "$TMP/any"
+chmod 711 "$TMP"	# for the other user to reach its directory
+chmod 777 "$TMP/any"
+args="--record=$TMP/any/user.db"
+is "$(traced policies setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon)" "0 0 " \
+	"... without CAP_SYS_NICE, at normal priority throughout"
+is "$(sqlite3 "$TMP/any/user.db" 'PRAGMA integrity_check')" ok \
+	"... and its recording is sound"
 
 "$DMATOP" --batch --duration=1 --driver=nvme --device=0000:00:04.0 >/dev/null 2>"$TMP/err"
 is "$?" 0 "--driver and --device load as in-kernel filters"

@@ -77,7 +77,8 @@ int main(void)
 			   dm_ksyms_load_fd(&ks, fd) == 0 && ks.n > n / 2 &&
 			   ks.n < n + n / 2,
 		   "... read twice through one fd, the whole table again "
-		   "(%zu, %zu)", n, ks.n);
+		   "(%zu, %zu)",
+		   n, ks.n);
 		if (fd >= 0)
 			close(fd);
 		s = dm_ksyms_find(&ks, ks.sym[ks.n / 2].addr + 1);

@@ -323,6 +323,32 @@ static __always_inline __u64 number(const void *p)
 	return *w;
 }
 
+/*
+ * Linux 6.2 on: a number as a typed, read-only pointer, whose loads the
+ * JIT turns into plain instructions (a fault reads 0) instead of a call
+ * to bpf_probe_read_kernel(). Only the tracepoint programs (6.12 on)
+ * call it; the fentry ones (before 6.12) never do, so on a kernel
+ * without it nothing that is loaded refers to it.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* The word at a kernel stack address; 0 if it cannot be read. */
+static __always_inline __u64 stack_word(__u32 slot, __u64 addr)
+{
+	__u64 v = 0;
+
+	if (slot < S_fx_map_page) {
+		/* any struct that starts with a 64-bit number will do */
+		struct timespec64 *w = bpf_rdonly_cast(
+			(void *)addr,
+			bpf_core_type_id_kernel(struct timespec64));
+
+		return w->tv_sec;
+	}
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
 static __always_inline bool wanted(struct device *dev)
 {
 	__u64 key = number(dev);
@@ -412,24 +438,24 @@ static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
 				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
 				 __u64 len, __u8 dir, __u64 arg0)
 {
-	__u32 *at = bpf_map_lookup_elem(&frames, &slot);
-	__u32 *n = bpf_map_lookup_elem(&nevents, &slot);
+	/* the slot's copy for the lookups: a constant whose address is
+	 * never taken stays one, and stack_word() folds */
+	__u32 key = slot;
+	__u32 *at = bpf_map_lookup_elem(&frames, &key);
+	__u32 *n = bpf_map_lookup_elem(&nevents, &key);
 	__u32 off = at ? *at : 0, count = 0;
 	struct dmatrace_event *r;
-	bool check;
 	__u64 ra = 0;
+	bool check;
 
 	if (!wanted(dev))
 		return;
 	if (n)
 		count = ++*n;
 	check = count % DMATRACE_CHECK_EVERY == 0;
-	if (off == DMATRACE_NONE ||
-	    (off && off < DMATRACE_NONE && !check &&
-	     !bpf_probe_read_kernel(&ra, sizeof(ra),
-				    (void *)(number(ctx) +
-					     (__u64)(off - 1) * 8)) &&
-	     !inner_has(ra))) {
+	if (off && off < DMATRACE_NONE && !check)
+		ra = stack_word(slot, number(ctx) + (__u64)(off - 1) * 8);
+	if (off == DMATRACE_NONE || (ra && !inner_has(ra))) {
 		r = bpf_ringbuf_reserve(&events, DMATRACE_EVENT_RA_SIZE, 0);
 		if (!r) {
 			drop();
