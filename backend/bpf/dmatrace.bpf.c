@@ -326,8 +326,9 @@ static __always_inline __u64 number(const void *p)
 /*
  * Linux 6.2 on: a number as a typed, read-only pointer, whose loads the
  * JIT turns into plain instructions (a fault reads 0) instead of a call
- * to bpf_probe_read_kernel(). Only the tracepoint programs (6.12 on)
- * call it; the fentry ones (before 6.12) never do, so on a kernel
+ * to bpf_probe_read_kernel(). Only the dma:* programs (6.12 on) call
+ * it; the fentry ones (before 6.12) and those on the IOMMU and swiotlb
+ * tracepoints (older than 6.2 too, and rare) never do, so on a kernel
  * without it nothing that is loaded refers to it.
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
@@ -337,7 +338,7 @@ static __always_inline __u64 stack_word(__u32 slot, __u64 addr)
 {
 	__u64 v = 0;
 
-	if (slot < S_fx_map_page) {
+	if (slot < S_io_page_fault) {
 		/* any struct that starts with a 64-bit number will do */
 		struct timespec64 *w = bpf_rdonly_cast(
 			(void *)addr,
