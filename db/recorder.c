@@ -425,13 +425,14 @@ static bool meta_pending(struct dm_rec *rec)
  */
 #define WRITE_MS 100
 
+static uint64_t backlog(struct dm_rec *rec)
+{
+	return atomic_load(&rec->head) - atomic_load(&rec->tail);
+}
+
 static bool writer_due(struct dm_rec *rec)
 {
-	return atomic_load(&rec->stop) ||
-	       atomic_load_explicit(&rec->head, memory_order_acquire) -
-			       atomic_load_explicit(&rec->tail,
-						    memory_order_relaxed) >=
-		       (rec->mask + 1) / 4;
+	return atomic_load(&rec->stop) || backlog(rec) >= (rec->mask + 1) / 4;
 }
 
 static void writer_wait(struct dm_rec *rec)
@@ -487,11 +488,6 @@ static bool may_idle(void)
 	return rl.rlim_cur == RLIM_INFINITY || 20 - (long)rl.rlim_cur <= nice;
 }
 
-static uint64_t backlog(struct dm_rec *rec)
-{
-	return atomic_load(&rec->head) - atomic_load(&rec->tail);
-}
-
 /* Either side: the writer back at normal priority. */
 static void writer_wake_up(struct dm_rec *rec)
 {
@@ -522,7 +518,6 @@ static void *writer(void *arg)
 	struct dm_rec *rec = arg;
 
 	for (;;) {
-		writer_idle(rec);
 		uint64_t head =
 			atomic_load_explicit(&rec->head, memory_order_acquire);
 		uint64_t tail =
@@ -535,6 +530,7 @@ static void *writer(void *arg)
 		if (!n && !meta_pending(rec)) {
 			if (stopping)
 				break;
+			writer_idle(rec);
 			writer_wait(rec);
 			continue;
 		}
@@ -565,8 +561,10 @@ static void *writer(void *arg)
 		}
 		atomic_store_explicit(&rec->tail, tail + n,
 				      memory_order_release);
-		if (!writer_due(rec))
+		if (!writer_due(rec)) {
+			writer_idle(rec);
 			writer_wait(rec);
+		}
 	}
 	return NULL;
 }
@@ -654,6 +652,7 @@ static void gap_close(struct dm_rec *rec)
 void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 {
 	uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
+	uint64_t fill;
 	const struct timespec nap = { 0, 50000 };
 
 	if (dm_strtab_count(rec->strings) != rec->nstrings)
@@ -671,14 +670,14 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 	rec->ring[head & rec->mask] = *ev;
 	atomic_store_explicit(&rec->head, head + 1, memory_order_release);
 	rec->since_cp++;
-	/* crossing a quarter of the ring (it passes through each count on
-	 * the way up): wake the writer */
-	if (head + 1 - atomic_load_explicit(&rec->tail, memory_order_relaxed) ==
-	    (rec->mask + 1) / 4)
+	/* the backlog passes through each count on its way up: at a
+	 * quarter of the ring, wake the writer; at half, it competes for
+	 * CPU from here on */
+	fill = head + 1 -
+	       atomic_load_explicit(&rec->tail, memory_order_relaxed);
+	if (fill == (rec->mask + 1) / 4)
 		writer_kick(rec);
-	/* half: it competes for CPU from here on */
-	if (head + 1 - atomic_load_explicit(&rec->tail, memory_order_relaxed) ==
-	    (rec->mask + 1) / 2)
+	else if (fill == (rec->mask + 1) / 2)
 		writer_wake_up(rec);
 }
 
@@ -837,6 +836,7 @@ static void rec_free(struct dm_rec *rec)
 int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 		const struct dm_strtab *strings, char *errbuf, size_t len)
 {
+	pthread_condattr_t ca;
 	uint64_t cap = 1;
 	struct dm_rec *rec;
 	int err;
@@ -846,14 +846,10 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	if (!rec)
 		return -ENOMEM;
 	pthread_mutex_init(&rec->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&rec->wake, &ca);
-		pthread_condattr_destroy(&ca);
-	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* writer_wait() */
+	pthread_cond_init(&rec->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	rec->mtail = &rec->mhead;
 	snprintf(rec->path, sizeof(rec->path), "%s", o->path);
 	snprintf(rec->dir, sizeof(rec->dir), "%s", o->path);
