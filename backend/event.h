@@ -120,6 +120,14 @@ enum dm_lost_what {
 #define DM_DESC_IFACE(d)       ((unsigned)(((d) >> 16) & 0xff))
 #define DM_DESC_WIDTH(d)       ((unsigned)(((d) >> 24) & 0xff))
 #define DM_DESC_CHANNEL(d)     ((unsigned)(((d) >> 32) & 0xff))
+/* Linux only (0 elsewhere): how the device's DMA is done, and whether
+ * swiotlb bounces every mapping */
+#define DM_DESC_OPS(d)	    ((unsigned)(((d) >> 40) & 3))
+#define DM_DESC_OPS_DIRECT  1u /* dma-direct */
+#define DM_DESC_OPS_IOMMU   2u /* dma-iommu: through an IOMMU domain */
+#define DM_DESC_OPS_OTHER   3u /* some other struct dma_map_ops */
+#define DM_DESC_OPS_PACK(o) ((uint64_t)((o)&3) << 40)
+#define DM_DESC_BOUNCE	    (1ull << 42)
 #define DM_DESC_PACK(ver, iface, width, chan)                                  \
 	((uint64_t)(ver) | (uint64_t)(iface) << 16 | (uint64_t)(width) << 24 | \
 	 (uint64_t)(chan) << 32)

@@ -215,6 +215,7 @@ static void description(struct sink *out, const struct dm_strtab *st,
 	};
 	static const char *const width[] = { "Width8Bits", "Width16Bits",
 					     "Width32Bits", "Width64Bits" };
+	static const char *const ops[] = { "", "direct", "iommu", "other" };
 	unsigned i = DM_DESC_IFACE(ad->desc), w = DM_DESC_WIDTH(ad->desc);
 	char buf[256];
 
@@ -235,6 +236,11 @@ static void description(struct sink *out, const struct dm_strtab *st,
 	emit(out, "      CacheCoherent:      %s",
 	     ad->desc & DM_DESC_NONCOHERENT ? "FALSE" : "TRUE");
 	emit(out, "      BehindIommu:        %s", yes(ad->desc, DM_DESC_IOMMU));
+	/* Linux only: how the kernel does the device's DMA */
+	if (DM_DESC_OPS(ad->desc))
+		emit(out, "      DmaOps:             %s%s",
+		     ops[DM_DESC_OPS(ad->desc)],
+		     ad->desc & DM_DESC_BOUNCE ? ", swiotlb bounces all" : "");
 	emit(out, "      Device:             %s",
 	     dm_text_escape(buf, sizeof(buf), dm_strtab_get(st, ad->name)));
 }

@@ -412,7 +412,8 @@ static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
 		DM_DESC_MASTER | DM_DESC_SCATTER_GATHER |
 		(d->dma_mask > 0xffffffffull ? DM_DESC_DMA64 : DM_DESC_DMA32) |
 		(d->coherent ? 0 : DM_DESC_NONCOHERENT) |
-		(d->iommu ? DM_DESC_IOMMU : 0) |
+		(d->iommu ? DM_DESC_IOMMU : 0) | DM_DESC_OPS_PACK(d->ops) |
+		(d->bounce ? DM_DESC_BOUNCE : 0) |
 		DM_DESC_PACK(0, strncmp(d->bus, "pci", sizeof(d->bus)) ? 0 : 5,
 			     d->dma_mask > 0xffffffffull ? 3 : 2, 0);
 	get.arg[2] = id;

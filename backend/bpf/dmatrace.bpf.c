@@ -244,6 +244,51 @@ static __always_inline __u32 coherent(struct device *dev)
 	return BPF_CORE_READ_BITFIELD_PROBED(d, dma_coherent);
 }
 
+/* struct device's DMA dispatch as built in different kernels: the
+ * dma_iommu bit (6.10 on, where dma-iommu is called directly), the
+ * dma_ops pointer (CONFIG_DMA_OPS), swiotlb's pool */
+struct device___dma {
+	bool dma_iommu : 1;
+	const void *dma_ops;
+	struct io_tlb_mem *dma_io_tlb_mem;
+} __attribute__((preserve_access_index));
+
+struct io_tlb_mem___bounce {
+	bool force_bounce;
+} __attribute__((preserve_access_index));
+
+/* before 6.10, dma-iommu's ops table */
+extern const void iommu_dma_ops __ksym __weak;
+
+static __always_inline __u32 dma_ops_kind(struct device *dev)
+{
+	struct device___dma *d = (void *)dev;
+	const void *ops = NULL;
+
+	if (bpf_core_field_exists(d->dma_iommu) &&
+	    BPF_CORE_READ_BITFIELD_PROBED(d, dma_iommu))
+		return DM_DESC_OPS_IOMMU;
+	if (bpf_core_field_exists(d->dma_ops))
+		ops = BPF_CORE_READ(d, dma_ops);
+	if (!ops)
+		return DM_DESC_OPS_DIRECT;
+	return &iommu_dma_ops && ops == &iommu_dma_ops ? DM_DESC_OPS_IOMMU :
+							 DM_DESC_OPS_OTHER;
+}
+
+static __always_inline __u32 bounces(struct device *dev)
+{
+	struct device___dma *d = (void *)dev;
+	struct io_tlb_mem___bounce *m;
+
+	if (!bpf_core_field_exists(d->dma_io_tlb_mem))
+		return 0;
+	m = (void *)BPF_CORE_READ(d, dma_io_tlb_mem);
+	if (!m || !bpf_core_field_exists(m->force_bounce))
+		return 0;
+	return BPF_CORE_READ(m, force_bounce);
+}
+
 /* Is the device's driver in the middle of probe()? Then dmatop sees
  * every object the driver ever maps. */
 static __always_inline __u32 probing(struct device *dev)
@@ -300,6 +345,8 @@ static __always_inline bool decide(struct device *dev,
 	r->coherent = coherent(dev);
 	r->max_seg_size = BPF_CORE_READ(dev, dma_parms, max_segment_size);
 	r->iommu = BPF_CORE_READ(dev, iommu_group) != NULL;
+	r->ops = dma_ops_kind(dev);
+	r->bounce = bounces(dev);
 	name = BPF_CORE_READ(dev, bus, name);
 	if (name)
 		bpf_probe_read_kernel_str(r->bus, sizeof(r->bus), name);

@@ -64,6 +64,8 @@ struct dmatrace_device {
 	uint32_t coherent; /* dev->dma_coherent */
 	uint32_t probing;  /* described from inside probe() */
 	uint32_t iommu;	   /* in an IOMMU group: its DMA goes through one */
+	uint32_t ops;	   /* DM_DESC_OPS_*: direct, IOMMU or other */
+	uint32_t bounce;   /* swiotlb bounces every mapping */
 	char bus[16];	   /* dev->bus->name: "pci", "platform", ... */
 	char name[DMATRACE_NAME_LEN];	/* dev_name() */
 	char driver[DMATRACE_NAME_LEN]; /* dev->driver->name */

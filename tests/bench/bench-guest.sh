@@ -1,15 +1,15 @@
 #!/bin/sh
 # bench-guest.sh STATIC-DMATOP [CACHE-DIR] - what tracing costs a real
 # driver: NVMe O_DIRECT reads and an HTTP fetch across two e1000 NICs in
-# a Debian 6.12 guest (QEMU TCG), bare,
-# under ftrace of the dma:* events, under a bare BPF counter (and the
-# same counter reading each event's device name, as the counter of the
-# figures in the project's reference did), under
-# dmatop and under dmatop recording. Prints the median of five
-# interleaved rounds per mode (the emulator is noisy: the best is shown
-# too) and the ratio to bare, then the BPF run time per event of dmatop's
-# programs next to the counter's and dmatop's own CPU time per event;
-# asserts nothing about time.
+# a Debian 6.12 guest (QEMU TCG), bare, under ftrace of the dma:* events
+# (into its buffer; and read out into a file as they come), under a bare
+# BPF counter (and the same counter reading each event's device name, as
+# the counter of the figures in the project's reference did), under
+# dmatop and under dmatop recording. Prints the median of ROUNDS (from
+# the environment, default 5) interleaved rounds per mode (the emulator
+# is noisy: the best is shown too) and the ratio to bare, then the BPF
+# run time per event of dmatop's programs next to the counters', and
+# dmatop's own CPU time per event; asserts nothing about time.
 #
 # The counter is tests/bench/dmacount beside STATIC-DMATOP in the same
 # (static) build: make tests/bench/dmacount there first.
@@ -22,6 +22,9 @@ counter=$(dirname "$dmatop")/tests/bench/dmacount
 	exit 1
 }
 export GUEST_FILES="$counter"
+rounds=${ROUNDS:-5}
+export GUEST_APPEND="dmatop_rounds=$rounds"
+mid=$(((rounds + 1) / 2))
 here=$(cd "$(dirname "$0")/../guest" && pwd)
 out=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
@@ -38,27 +41,27 @@ if ! grep -q "overhead done" "$out/scenario.log" 2>/dev/null; then
 	tail -20 "$out/console.log" >&2
 	exit 1
 fi
-# the Nth fastest of a mode's rounds: 1 the best, 3 the median of 5
+# the Nth fastest of a mode's rounds: 1 the best, $mid the median
 nth() { grep "^$1 $2 " "$out/overhead.txt" | sort -n -k3 | sed -n "$3p" | cut -d' ' -f3; }
 for load in disk net; do
 	if [ $load = disk ]; then
-		echo "guest: 48 MiB of 4 KiB O_DIRECT NVMe reads, 5 rounds"
+		echo "guest: 48 MiB of 4 KiB O_DIRECT NVMe reads, $rounds rounds"
 	else
-		echo "guest: a 64 MiB HTTP fetch across two e1000 NICs, 5 rounds"
+		echo "guest: a 64 MiB HTTP fetch across two e1000 NICs, $rounds rounds"
 	fi
-	for mode in bare ftrace counter counter-name dmatop dmatop-record; do
-		echo "$mode $(nth $mode $load 3) $(nth bare $load 3) $(nth $mode $load 1) $(nth bare $load 1)"
+	for mode in bare ftrace ftrace-pipe counter counter-name dmatop dmatop-record; do
+		echo "$mode $(nth $mode $load $mid) $(nth bare $load $mid) $(nth $mode $load 1) $(nth bare $load 1)"
 	done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
 		$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
 done
 # median run time per event over the rounds, from bpf_stats
 ns() { grep "^$1 ${2:-ns} " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] + 0 }'; }
 c=$(ns counter)
-echo "BPF run time per event (kernel.bpf_stats_enabled), median of 5:"
+echo "BPF run time per event (kernel.bpf_stats_enabled), median of $rounds:"
 for mode in counter counter-name dmatop dmatop-record; do
 	echo "$mode $(ns "$mode") $c"
 done | awk '{ printf "  %-14s %6d ns  %.2fx the counter\n", $1, $2, $3 ? $2 / $3 : 0 }'
-echo "dmatop's own CPU time during the workloads (all threads) per event, median of 5:"
+echo "dmatop's own CPU time during the workloads (all threads) per event, median of $rounds:"
 for mode in dmatop dmatop-record; do
 	echo "$mode $(ns "$mode" cpu)"
 done | awk '{ printf "  %-14s %6d ns\n", $1, $2 }'

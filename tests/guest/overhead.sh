@@ -4,7 +4,8 @@
 # file fetched over HTTP from the second NIC (moved into a network
 # namespace of its own, so that the bytes cross both e1000s and the
 # QEMU hub between them), each per round bare, under the kernel's own
-# ftrace of the dma:* events, under a bare BPF counter (/mod/dmacount)
+# ftrace of the dma:* events (into its buffer, and read out of it into a
+# file as they come), under a bare BPF counter (/mod/dmacount)
 # and the same counter reading each event's device name,
 # under dmatop, and under dmatop recording; rounds interleave the modes
 # so that drift in the emulator hits them alike. Prints "MODE disk|net
@@ -94,12 +95,22 @@ under_counter() {
 		/tmp/count.txt >>/out/bpfstats.txt
 }
 
-for round in 1 2 3 4 5; do
+# rounds: dmatop_rounds=N on the kernel command line, else 5
+rounds=$(sed -n 's/.*dmatop_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+for round in $(seq "${rounds:-5}"); do
 	mode=bare
 	load bare
 	echo 1 >/sys/kernel/tracing/events/dma/enable
 	load ftrace
+	echo >/sys/kernel/tracing/trace
+	# the same, with the events read out into a file as they come
+	cat /sys/kernel/tracing/trace_pipe >/tmp/ftrace.txt &
+	pid=$!
+	load ftrace-pipe
 	echo 0 >/sys/kernel/tracing/events/dma/enable
+	kill $pid
+	wait $pid 2>/dev/null
+	rm -f /tmp/ftrace.txt
 	echo >/sys/kernel/tracing/trace
 	under_counter counter
 	under_counter counter-name --name

@@ -39,8 +39,9 @@ d=$("$dmatop" --replay="$out/rec.db" --batch --dump="$h,0x10" 2>/dev/null)
 echo "$d" | grep -q "InterfaceType: *PCIBus" &&
 	echo "$d" | grep -q "Dma64BitAddresses: *TRUE" &&
 	echo "$d" | grep -q "BehindIommu: *FALSE" &&
+	echo "$d" | grep -q "DmaOps: *direct$" &&
 	echo "$d" | grep -q "MaximumLength: *ffffffff"
-ok $? "the NVMe controller described from the kernel: PCI, 64-bit, no IOMMU, the segment size its driver set" ||
+ok $? "the NVMe controller described from the kernel: PCI, 64-bit, no IOMMU, dma-direct, the segment size its driver set" ||
 	echo "$d" | sed 's/^/# /'
 for nic in 0000:00:03.0 0000:00:04.0; do
 	a=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapter WHERE a.name = '$nic' AND e.kind = 'cb-alloc'")
