@@ -36,6 +36,7 @@
 #include "schema.h"
 
 #define BATCH	     65536u /* events a transaction, at most */
+#define ROWS	     16u    /* events an INSERT statement */
 #define CP_EVENTS    16384u /* events between checkpoints, at least */
 #define CP_FACTOR    8u	    /* ... and 8 times the state's objects */
 #define GAP_ADAPTERS 64u
@@ -101,8 +102,14 @@ struct dm_rec {
 	uint64_t since_cp;
 
 	/* writer only */
-	sqlite3_stmt *ins_event, *ins_string, *ins_violation, *ins_cp, *ins_gap,
-		*ins_gap_ad, *ins_adapter, *upd_adapter, *ins_mdl;
+	sqlite3_stmt *ins_event, *ins_events, *ins_string, *ins_violation,
+		*ins_cp, *ins_gap, *ins_gap_ad, *ins_adapter, *upd_adapter,
+		*ins_mdl;
+	struct pending {
+		const struct dm_event *ev; /* in the ring until committed */
+		sqlite3_int64 ad, mdl;
+	} pend[ROWS]; /* bound into ins_events, not yet inserted */
+	unsigned npend;
 	struct dm_hmap ad_ids, mdl_ids;
 	uint64_t last_handle; /* adapter_id()'s one-entry cache */
 	uint32_t last_ad, last_mdl;
@@ -254,44 +261,73 @@ static int mdl_id(struct dm_rec *rec, const struct dm_event *ev,
 
 /* ---- writer: rows ---- */
 
+/* One event's 17 columns, from parameter base + 1 on. */
+static void bind_event(sqlite3_stmt *st, int base, const struct dm_event *ev,
+		       sqlite3_int64 ad, sqlite3_int64 mdl)
+{
+	int i;
+
+	sqlite3_bind_int64(st, base + 1, (sqlite3_int64)ev->seq);
+	sqlite3_bind_int64(st, base + 2, (sqlite3_int64)ev->ts);
+	sqlite3_bind_int(st, base + 3, ev->kind);
+	if (ad)
+		sqlite3_bind_int64(st, base + 4, ad);
+	else
+		sqlite3_bind_null(st, base + 4);
+	sqlite3_bind_int64(st, base + 5, (sqlite3_int64)ev->obj);
+	sqlite3_bind_int64(st, base + 6, (sqlite3_int64)ev->va);
+	sqlite3_bind_int64(st, base + 7, (sqlite3_int64)ev->dma);
+	sqlite3_bind_int64(st, base + 8, (sqlite3_int64)ev->len);
+	for (i = 0; i < 3; i++)
+		if (mdl)
+			sqlite3_bind_null(st, base + 10 + i);
+		else
+			sqlite3_bind_int64(st, base + 10 + i,
+					   (sqlite3_int64)ev->arg[i]);
+	if (mdl)
+		sqlite3_bind_int64(st, base + 9, mdl);
+	else
+		sqlite3_bind_null(st, base + 9);
+	sqlite3_bind_int64(st, base + 13, ev->caller);
+	sqlite3_bind_int(st, base + 14, ev->dir);
+	sqlite3_bind_int(st, base + 15, ev->irql);
+	sqlite3_bind_int64(st, base + 16, ev->flags);
+	sqlite3_bind_int64(st, base + 17, ev->tid);
+}
+
+/* The rows bound but not yet inserted, one at a time. */
+static int flush_events(struct dm_rec *rec)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < rec->npend && !err; i++) {
+		bind_event(rec->ins_event, 0, rec->pend[i].ev, rec->pend[i].ad,
+			   rec->pend[i].mdl);
+		err = step(rec, rec->ins_event, "writing events");
+	}
+	rec->npend = 0;
+	return err;
+}
+
 static int write_event(struct dm_rec *rec, const struct dm_event *ev)
 {
-	sqlite3_stmt *st = rec->ins_event;
+	sqlite3_stmt *st;
 	sqlite3_int64 ad, mdl = 0;
-	int i, err;
+	int err;
 
 	err = adapter_id(rec, ev->adapter, ev->seq, &ad);
 	if (!err && (ev->flags & DM_F_MDL))
 		err = mdl_id(rec, ev, &mdl);
 	if (err)
 		return err;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->seq);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->ts);
-	sqlite3_bind_int(st, 3, ev->kind);
-	if (ad)
-		sqlite3_bind_int64(st, 4, ad);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)ev->obj);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)ev->va);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)ev->dma);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)ev->len);
-	for (i = 0; i < 3; i++)
-		if (mdl)
-			sqlite3_bind_null(st, 10 + i);
-		else
-			sqlite3_bind_int64(st, 10 + i,
-					   (sqlite3_int64)ev->arg[i]);
-	if (mdl)
-		sqlite3_bind_int64(st, 9, mdl);
-	else
-		sqlite3_bind_null(st, 9);
-	sqlite3_bind_int64(st, 13, ev->caller);
-	sqlite3_bind_int(st, 14, ev->dir);
-	sqlite3_bind_int(st, 15, ev->irql);
-	sqlite3_bind_int64(st, 16, ev->flags);
-	sqlite3_bind_int64(st, 17, ev->tid);
-	err = step(rec, st, "writing events");
+	/* ROWS at a time: a statement's fixed cost is most of a row's */
+	bind_event(rec->ins_events, (int)rec->npend * 17, ev, ad, mdl);
+	rec->pend[rec->npend++] = (struct pending){ ev, ad, mdl };
+	if (rec->npend == ROWS) {
+		rec->npend = 0;
+		err = step(rec, rec->ins_events, "writing events");
+	}
 	if (err ||
 	    (ev->kind != DM_EV_ADAPTER_GET &&
 	     ev->kind != DM_EV_ADAPTER_GET_OBSOLETE) ||
@@ -542,6 +578,9 @@ static void *writer(void *arg)
 		for (i = 0; i < n && !err; i++)
 			err = write_event(rec,
 					  &rec->ring[(tail + i) & rec->mask]);
+		if (!err)
+			err = flush_events(rec);
+		rec->npend = 0;
 		m = take_meta(rec, tail + n, stopping && n == head - tail);
 		for (; m; m = next) {
 			next = m->next;
@@ -814,6 +853,7 @@ static void rec_free(struct dm_rec *rec)
 		meta_free(m);
 	}
 	sqlite3_finalize(rec->ins_event);
+	sqlite3_finalize(rec->ins_events);
 	sqlite3_finalize(rec->ins_string);
 	sqlite3_finalize(rec->ins_violation);
 	sqlite3_finalize(rec->ins_cp);
@@ -877,6 +917,15 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	err = prepare(rec, &rec->ins_event,
 		      "INSERT INTO event VALUES "
 		      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (!err) {
+		char sql[80 + ROWS * 36] = "INSERT INTO event VALUES ";
+		unsigned r;
+
+		for (r = 0; r < ROWS; r++)
+			strcat(sql, r ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" :
+					"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+		err = prepare(rec, &rec->ins_events, sql);
+	}
 	if (!err)
 		err = prepare(rec, &rec->ins_string,
 			      "INSERT INTO string VALUES (?, ?)");
