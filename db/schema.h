@@ -14,7 +14,8 @@
 #define DM_DB_SCHEMA_VERSION 1
 
 /* Create a new recording at path; refuses an existing file (-EEXIST).
- * On error *db is NULL and errbuf says why. */
+ * On error *db is NULL and errbuf says why. The connection is opened
+ * without SQLite's own mutex: use it from one thread at a time. */
 int dm_db_create(sqlite3 **db, const char *path, char *errbuf, size_t len);
 /*
  * Open a recording read-only and defensively: an untrusted file. Checks
