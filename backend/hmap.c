@@ -7,9 +7,19 @@
 
 #include "hmap.h"
 
+/*
+ * The keys are mostly addresses, and page-aligned ones (the Linux
+ * rules' DMA addresses) clustered under a multiply and a shift alone:
+ * linear probing then walked long runs, and the Linux rules took 217 ns
+ * an event in bench-verifier. The full mix (MurmurHash3's finaliser,
+ * its first three steps) takes 60-69.
+ */
 static inline uint32_t slot_of(const struct dm_hmap *m, uint64_t key)
 {
-	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & m->mask;
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdull;
+	key ^= key >> 33;
+	return (uint32_t)key & m->mask;
 }
 
 static int alloc_slots(struct dm_hmap *m, uint32_t cap)
