@@ -63,8 +63,8 @@ for mode in counter counter-name dmatop dmatop-record; do
 done | awk '{ printf "  %-14s %6d ns  %.2fx the counter\n", $1, $2, $3 ? $2 / $3 : 0 }'
 echo "dmatop's own CPU time during the workloads (all threads) per event, median of $rounds:"
 for mode in dmatop dmatop-record; do
-	echo "$mode $(ns "$mode" cpu)"
-done | awk '{ printf "  %-14s %6d ns\n", $1, $2 }'
+	echo "$mode $(ns "$mode" cpu) $(ns "$mode" sys)"
+done | awk '{ printf "  %-14s %6d ns, %d ns of it in the kernel\n", $1, $2, $3 }'
 sed -n 's/^clocksource /the guest'"'"'s clock source at the end (bpf_ktime_get_ns reads it): /p' "$out/bpfstats.txt"
 lost=$(grep -c "[1-9][0-9]* lost" "$out/dmatop.err" || true)
 echo "dmatop runs that lost events: $lost of $(grep -c " lost" "$out/dmatop.err" || true)"

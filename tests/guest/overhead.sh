@@ -60,14 +60,17 @@ warm_up() {
 # fields 14 and 15, counted past the command name (which may hold
 # spaces)
 ticks() { sed 's/.*) //' /proc/$1/stat | awk '{ print $12 + $13 }'; }
+systicks() { sed 's/.*) //' /proc/$1/stat | awk '{ print $13 }'; }
 under_dmatop() {
 	/dmatop --batch --duration=600 "$@" >/dev/null 2>/tmp/dmatop.err &
 	pid=$!
 	sleep 3
 	warm_up
 	c0=$(ticks $pid)
+	s0=$(systicks $pid)
 	load "$mode"
 	c1=$(ticks $pid)
+	s1=$(systicks $pid)
 	kill -INT $pid
 	wait $pid
 	cat /tmp/dmatop.err >>/out/dmatop.err
@@ -75,10 +78,9 @@ under_dmatop() {
 		/tmp/dmatop.err >>/out/bpfstats.txt
 	# dmatop's own CPU time (all its threads) during the workloads,
 	# per event traced
-	echo "$mode ticks $c0 $c1" >>/out/bpfstats.txt
-	awk -v m="$mode" -v t="$((c1 - c0))" '
+	awk -v m="$mode" -v t="$((c1 - c0))" -v s="$((s1 - s0))" '
 		/ events, / { for (i = 1; i < NF; i++) if ($(i + 1) == "events,") ev = $i }
-		END { if (ev) printf "%s cpu %d\n", m, t * 1e7 / ev }' \
+		END { if (ev) printf "%s cpu %d\n%s sys %d\n", m, t * 1e7 / ev, m, s * 1e7 / ev }' \
 		/tmp/dmatop.err >>/out/bpfstats.txt
 }
 under_counter() {
