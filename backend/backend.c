@@ -160,8 +160,7 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 			.source = src->ops->name,
 			.detail = o->detail,
 			.seed = o->seed,
-			/* see dm_batch_run() */
-			.idle = !strcmp(src->ops->name, "bpf"),
+			.idle = src->ops->live,
 		};
 
 		err = dm_rec_open(&l.rec, &ro, src->strings, errbuf, len);

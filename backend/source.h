@@ -9,6 +9,7 @@
 #ifndef DMATOP_SOURCE_H
 #define DMATOP_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,10 @@ struct dm_src;
 
 struct dm_src_ops {
 	const char *name; /* "sim", "bpf", "replay" */
+	/* events come at the pace of a live system, which a recorder
+	 * should keep out of the way of (the kernel); a simulation or a
+	 * replay waits for its reader */
+	bool live;
 	/* An fd to poll(2) for readiness, or -1 when always ready. */
 	int (*fd)(struct dm_src *src);
 	/*

@@ -289,9 +289,7 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 			.source = src->ops->name,
 			.detail = o->detail,
 			.seed = o->seed,
-			/* the kernel's DMA runs at its own pace: keep out
-			 * of its way; a simulation waits for dmatop */
-			.idle = !strcmp(src->ops->name, "bpf"),
+			.idle = src->ops->live,
 		};
 		int err = dm_rec_open(&r.rec, &ro, src->strings, msg,
 				      sizeof(msg));

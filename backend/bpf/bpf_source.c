@@ -689,6 +689,7 @@ static void bpf_close(struct dm_src *src)
 
 static const struct dm_src_ops bpf_ops = {
 	.name = "bpf",
+	.live = true,
 	.fd = bpf_fd,
 	.poll = bpf_poll,
 	.seek = bpf_seek,
