@@ -89,6 +89,7 @@ struct dm_rec {
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* the writer's: a quarter of the ring, or stop */
 	bool may_idle;	     /* opts.idle, and allowed back: see may_idle() */
+	bool defer;	     /* opts.idle: bursts wait, see dm_rec_burst() */
 	_Atomic bool idle_now;
 	struct meta *mhead, **mtail;
 	_Atomic uint64_t written, dropped, gaps, violations, checkpoints;
@@ -102,6 +103,7 @@ struct dm_rec {
 	uint64_t since_cp;
 
 	/* writer only */
+	struct dm_rec_burst burst;
 	sqlite3_stmt *ins_event, *ins_events, *ins_string, *ins_violation,
 		*ins_cp, *ins_gap, *ins_gap_ad, *ins_adapter, *upd_adapter,
 		*ins_mdl;
@@ -466,9 +468,16 @@ static uint64_t backlog(struct dm_rec *rec)
 	return atomic_load(&rec->head) - atomic_load(&rec->tail);
 }
 
+/* The backlog that has the writer write at once: a quarter of the
+ * ring, half when bursts wait (the producer kicks it there) */
+static uint64_t due_at(const struct dm_rec *rec)
+{
+	return (rec->mask + 1) / (rec->defer ? 2 : 4);
+}
+
 static bool writer_due(struct dm_rec *rec)
 {
-	return atomic_load(&rec->stop) || backlog(rec) >= (rec->mask + 1) / 4;
+	return atomic_load(&rec->stop) || backlog(rec) >= due_at(rec);
 }
 
 static void writer_wait(struct dm_rec *rec)
@@ -549,6 +558,42 @@ static void writer_idle(struct dm_rec *rec)
 		writer_wake_up(rec);
 }
 
+/*
+ * Bursts wait. A live source's events come in bursts, and the burst is
+ * when the traced machine is busiest: its idle CPUs are not idle for the
+ * host under an emulator, or for the memory bus. So while events come
+ * faster than DM_REC_QUIET_RATE, the writer leaves them in the ring, up
+ * to half of it and for DM_REC_DEFER_MS at most, and writes them when
+ * the stream slows down. The cost is the same; it moves out of the
+ * burst. What a crash of dmatop itself loses grows to that much.
+ */
+bool dm_rec_burst(struct dm_rec_burst *b, uint64_t head, uint64_t now_ms,
+		  uint64_t backlog, uint64_t cap)
+{
+	uint64_t ms = now_ms > b->at_ms ? now_ms - b->at_ms : 1;
+	bool fast = (head - b->head) * 1000 > DM_REC_QUIET_RATE * ms;
+
+	b->head = head;
+	b->at_ms = now_ms;
+	if (!fast || !backlog || backlog >= cap / 2) {
+		b->deferring = false;
+		return false;
+	}
+	if (!b->deferring) {
+		b->deferring = true;
+		b->since_ms = now_ms;
+	}
+	return now_ms - b->since_ms < DM_REC_DEFER_MS;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
 static void *writer(void *arg)
 {
 	struct dm_rec *rec = arg;
@@ -567,6 +612,12 @@ static void *writer(void *arg)
 			if (stopping)
 				break;
 			writer_idle(rec);
+			writer_wait(rec);
+			continue;
+		}
+		if (n && rec->defer && !stopping &&
+		    dm_rec_burst(&rec->burst, head, mono_ms(), n,
+				 rec->mask + 1)) {
 			writer_wait(rec);
 			continue;
 		}
@@ -709,15 +760,15 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 	rec->ring[head & rec->mask] = *ev;
 	atomic_store_explicit(&rec->head, head + 1, memory_order_release);
 	rec->since_cp++;
-	/* the backlog passes through each count on its way up: at a
-	 * quarter of the ring, wake the writer; at half, it competes for
-	 * CPU from here on */
+	/* the backlog passes through each count on its way up: at
+	 * due_at(), wake the writer; at half, it competes for CPU from
+	 * here on */
 	fill = head + 1 -
 	       atomic_load_explicit(&rec->tail, memory_order_relaxed);
-	if (fill == (rec->mask + 1) / 4)
-		writer_kick(rec);
-	else if (fill == (rec->mask + 1) / 2)
+	if (fill == (rec->mask + 1) / 2)
 		writer_wake_up(rec);
+	if (fill == due_at(rec))
+		writer_kick(rec);
 }
 
 void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v)
@@ -900,7 +951,9 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	rec->strings = strings;
 	rec->block = o->block;
 	rec->may_idle = o->idle && may_idle();
-	while (cap < (o->queue ? o->queue : 1u << 18))
+	rec->defer = o->idle;
+	rec->burst.at_ms = mono_ms();
+	while (cap < (o->queue ? o->queue : o->idle ? 1u << 19 : 1u << 18))
 		cap <<= 1;
 	rec->mask = cap - 1;
 	rec->ring = malloc(cap * sizeof(*rec->ring));

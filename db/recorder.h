@@ -32,8 +32,9 @@ struct dm_rec_opts {
 	uint64_t seed;
 	/* wait for the disk instead of dropping: benchmarks and tests */
 	bool block;
-	/* write in the machine's idle time: a live source, whose system
-	 * the recording should not slow down (see recorder.c) */
+	/* write in the machine's idle time, and after a burst rather
+	 * than during it: a live source, whose system the recording
+	 * should not slow down (see recorder.c) */
 	bool idle;
 	uint32_t queue; /* ring capacity in events (0: 1 << 18) */
 };
@@ -49,6 +50,18 @@ struct dm_rec_stats {
 };
 
 struct dm_rec;
+
+/* The writer's choice, whether to leave a burst's events in the ring
+ * for now (see recorder.c); apart, for its test. */
+#define DM_REC_QUIET_RATE 2000u /* events a second */
+#define DM_REC_DEFER_MS	  5000u
+struct dm_rec_burst {
+	uint64_t head, at_ms; /* at the last look */
+	uint64_t since_ms;    /* the burst's first look */
+	bool deferring;
+};
+bool dm_rec_burst(struct dm_rec_burst *b, uint64_t head, uint64_t now_ms,
+		  uint64_t backlog, uint64_t cap);
 
 /* 0 or -errno with errbuf filled. */
 int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,

@@ -4,8 +4,10 @@
 # a Debian 6.12 guest (QEMU TCG), bare, under ftrace of the dma:* events
 # (into its buffer; and read out into a file as they come), under a bare
 # BPF counter (and the same counter reading each event's device name, as
-# the counter of the figures in the project's reference did), under
-# dmatop and under dmatop recording. Prints the median of ROUNDS (from
+# the counter of the figures in the project's reference did; and the
+# same counter sending each event to user space through a ring buffer,
+# the floor of any tracer that does), under dmatop and under dmatop
+# recording. Prints the median of ROUNDS (from
 # the environment, default 5) interleaved rounds per mode (the emulator
 # is noisy: the best is shown too) and the ratio to bare, then the BPF
 # run time per event of dmatop's programs next to the counters', and
@@ -49,7 +51,7 @@ for load in disk net; do
 	else
 		echo "guest: a 64 MiB HTTP fetch across two e1000 NICs, $rounds rounds"
 	fi
-	for mode in bare ftrace ftrace-pipe counter counter-name dmatop dmatop-record; do
+	for mode in bare ftrace ftrace-pipe counter counter-name counter-ring dmatop dmatop-record; do
 		echo "$mode $(nth $mode $load $mid) $(nth bare $load $mid) $(nth $mode $load 1) $(nth bare $load 1)"
 	done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
 		$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
@@ -58,7 +60,7 @@ done
 ns() { grep "^$1 ${2:-ns} " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] + 0 }'; }
 c=$(ns counter)
 echo "BPF run time per event (kernel.bpf_stats_enabled), median of $rounds:"
-for mode in counter counter-name dmatop dmatop-record; do
+for mode in counter counter-name counter-ring dmatop dmatop-record; do
 	echo "$mode $(ns "$mode") $c"
 done | awk '{ printf "  %-14s %6d ns  %.2fx the counter\n", $1, $2, $3 ? $2 / $3 : 0 }'
 echo "dmatop's own CPU time during the workloads (all threads) per event, median of $rounds:"

@@ -3,7 +3,8 @@
  * SIGINT or SIGTERM, then print the events counted and, when the kernel
  * keeps BPF statistics, the programs' run time per event: the figure
  * dmatop's own programs are measured against. With --name, the programs
- * also read the device's name at every event.
+ * also read the device's name at every event; with --ring, they send
+ * every event to user space through a ring buffer, drained every 100 ms.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +21,14 @@
 
 static volatile sig_atomic_t stop;
 
+static int drained(void *ctx, void *data, size_t size)
+{
+	(void)data;
+	(void)size;
+	++*(unsigned long long *)ctx;
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -32,7 +41,8 @@ int main(int argc, char **argv)
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct dmacount_bpf *skel = dmacount_bpf__open();
 	struct bpf_program *prog;
-	unsigned long long events = 0, runs = 0, ns = 0;
+	unsigned long long events = 0, runs = 0, ns = 0, records = 0;
+	struct ring_buffer *rb = NULL;
 	int ncpu = libbpf_num_possible_cpus(), i;
 	unsigned long long *v;
 	uint32_t zero = 0;
@@ -41,11 +51,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmacount: no kernel BTF, or no memory\n");
 		return 1;
 	}
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--name"))) {
-		fprintf(stderr, "usage: dmacount [--name]\n");
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--name") &&
+			 strcmp(argv[1], "--ring"))) {
+		fprintf(stderr, "usage: dmacount [--name | --ring]\n");
 		return 2;
 	}
-	skel->rodata->read_name = argc == 2;
+	skel->rodata->read_name = argc == 2 && !strcmp(argv[1], "--name");
+	skel->rodata->ring = argc == 2 && !strcmp(argv[1], "--ring");
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		char name[96];
@@ -63,8 +75,25 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	while (!stop)
-		pause();
+	if (skel->rodata->ring) {
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.events), drained,
+				      &records, NULL);
+		if (!rb) {
+			fprintf(stderr, "dmacount: no ring buffer: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
+	while (!stop) {
+		if (!rb) {
+			pause();
+			continue;
+		}
+		usleep(100000);
+		ring_buffer__consume(rb);
+	}
+	if (rb)
+		ring_buffer__consume(rb);
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (v && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.count), &zero, v))
 		for (i = 0; i < ncpu; i++)
@@ -82,11 +111,14 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("dmacount: %llu events", events);
+	if (rb)
+		printf(" (%llu through the ring buffer)", records);
 	if (runs)
 		printf(", BPF programs ran %llu times, %llu ns each", runs,
 		       ns / runs);
 	printf("\n");
 	free(v);
+	ring_buffer__free(rb);
 	dmacount_bpf__destroy(skel);
 	btf__free(vmlinux);
 	return 0;

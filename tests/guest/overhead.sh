@@ -5,9 +5,10 @@
 # namespace of its own, so that the bytes cross both e1000s and the
 # QEMU hub between them), each per round bare, under the kernel's own
 # ftrace of the dma:* events (into its buffer, and read out of it into a
-# file as they come), under a bare BPF counter (/mod/dmacount)
-# and the same counter reading each event's device name,
-# under dmatop, and under dmatop recording; rounds interleave the modes
+# file as they come), under a bare BPF counter (/mod/dmacount),
+# the same counter reading each event's device name, and the same
+# counter sending each event to user space through a ring buffer, under
+# dmatop, and under dmatop recording; rounds interleave the modes
 # so that drift in the emulator hits them alike. Prints "MODE disk|net
 # CENTISECONDS" lines into /out/overhead.txt, and the BPF programs' run
 # time per event ("MODE ns N") and dmatop's own CPU time during the
@@ -116,6 +117,7 @@ for round in $(seq "${rounds:-5}"); do
 	echo >/sys/kernel/tracing/trace
 	under_counter counter
 	under_counter counter-name --name
+	under_counter counter-ring --ring
 	mode=dmatop
 	under_dmatop
 	mode=dmatop-record
