@@ -12,7 +12,9 @@
  *   files      in each adapter's list order: the file, then its registers
  *   buffers    likewise;  SG lists likewise
  * (u64 stats[7] from version 2: events, violations, lost, rejected,
- * untracked, perf_last, perf_ts; a file's u32 dir from version 3)
+ * untracked, perf_last, perf_ts; a file's u32 dir from version 3; from
+ * version 4, after the stats, u32 n and n losses of u32 cpu, u32 what,
+ * u64 count, largest first)
  *
  * Loading rebuilds the lists, hash maps and page index through the same
  * paths the engine uses, so a loaded state is indistinguishable from the
@@ -26,7 +28,7 @@
 #include "verifier_int.h"
 
 #define MAGIC	"DMVSTATE"
-#define VERSION 3u
+#define VERSION 4u
 
 struct wbuf {
 	uint8_t *p;
@@ -135,6 +137,12 @@ int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len)
 	put64(&w, vrf->st.untracked);
 	put64(&w, vrf->st.perf_last);
 	put64(&w, vrf->st.perf_ts);
+	put32(&w, vrf->st.nlosses);
+	for (a = 0; a < vrf->st.nlosses; a++) {
+		put32(&w, vrf->st.losses[a].cpu);
+		put32(&w, vrf->st.losses[a].what);
+		put64(&w, vrf->st.losses[a].n);
+	}
 	for (a = 0; a < vrf->nad; a++) {
 		const struct dm_vadapter *ad = &vrf->ad[a];
 
@@ -408,6 +416,26 @@ static int load_sg(struct dm_vrf *vrf, struct rbuf *r)
 	return 0;
 }
 
+static int load_losses(struct dm_vrf_stats *st, struct rbuf *r)
+{
+	uint32_t i, n = get32(r);
+
+	if (n > DM_VRF_LOSSES)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		struct dm_vrf_loss *l = &st->losses[i];
+
+		l->cpu = get32(r);
+		l->what = get32(r);
+		l->n = get64(r);
+		if (l->what > DM_LOST_RECORDING ||
+		    (i && l->n > st->losses[i - 1].n))
+			return -EINVAL;
+	}
+	st->nlosses = n;
+	return r->err ? -EINVAL : 0;
+}
+
 int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 {
 	static const struct dm_event none;
@@ -442,8 +470,10 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 		vrf->st.untracked = get64(&r);
 	vrf->st.perf_last = get64(&r);
 	vrf->st.perf_ts = get64(&r);
+	if (version >= 4)
+		err = load_losses(&vrf->st, &r);
 	/* every record takes at least 8 bytes: counts beyond that lie */
-	if (r.err || (uint64_t)nad + nf + nc + ns > r.left / 8) {
+	if (err || r.err || (uint64_t)nad + nf + nc + ns > r.left / 8) {
 		err = -EINVAL;
 		goto out;
 	}

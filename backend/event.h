@@ -96,17 +96,19 @@ enum dm_event_kind {
 	DM_EV_SYSDMA_DONE = 31, /* completed or cancelled */
 	/* events the source lost: arg[0] = how many; from the kernel,
 	 * tid = the CPU and arg[1] = what: DM_LOST_*; from a replay gap,
-	 * arg[1..2] = the first and last sequence number lost (from 1) */
+	 * flags DM_F_GAP and arg[1..2] = the first and last sequence
+	 * number lost (from 1) */
 	DM_EV_LOST = 32,
 	DM_EV_KIND_MAX
 };
 
 /* DM_EV_LOST arg[1]: what the kernel source lost */
 enum dm_lost_what {
-	DM_LOST_EVENTS = 0,  /* the ring buffer was full */
-	DM_LOST_UEVENTS = 1, /* bind/unbind messages: the socket overflowed */
-	DM_LOST_KMSG = 2,    /* kernel log records, overwritten unread */
-	DM_LOST_FAULTS = 3,  /* IOMMU faults on a device never seen */
+	DM_LOST_EVENTS = 0,    /* the ring buffer was full */
+	DM_LOST_UEVENTS = 1,   /* bind/unbind messages: the socket overflowed */
+	DM_LOST_KMSG = 2,      /* kernel log records, overwritten unread */
+	DM_LOST_FAULTS = 3,    /* IOMMU faults on a device never seen */
+	DM_LOST_RECORDING = 4, /* not in the recording: DM_F_GAP */
 };
 
 /* DM_EV_ADAPTER_GET arg[0]: the DEVICE_DESCRIPTION, packed */
@@ -142,6 +144,7 @@ enum dm_lost_what {
 #define DM_F_BUILD	    (1u << 3) /* BuildScatterGatherList */
 #define DM_F_FAILED	    (1u << 4) /* the call failed */
 #define DM_F_KEEP_REGISTERS (1u << 5) /* channel freed, registers kept */
+#define DM_F_GAP	    (1u << 6) /* DM_EV_LOST: a recording's gap */
 
 enum dm_dir {
 	DM_DIR_BIDI = 0,

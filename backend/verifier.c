@@ -1013,6 +1013,47 @@ static int linux_event(struct dm_vrf *vrf, uint32_t a)
 	}
 }
 
+/* Losses by CPU and kind, largest first. The stream's losses come one
+ * event per CPU, and rarely: a linear pass is plenty. */
+static void count_loss(struct dm_vrf_stats *st, const struct dm_event *ev)
+{
+	struct dm_vrf_loss *l = st->losses, t;
+	uint32_t what = ev->flags & DM_F_GAP	     ? DM_LOST_RECORDING :
+			ev->arg[1] <= DM_LOST_FAULTS ? (uint32_t)ev->arg[1] :
+						       DM_LOST_EVENTS;
+	uint32_t cpu = what == DM_LOST_EVENTS ? ev->tid : DM_VRF_NO_CPU;
+	uint32_t i, cpus = 0, last = 0;
+
+	for (i = 0; i < st->nlosses; i++) {
+		if (l[i].cpu == cpu && l[i].what == what)
+			break;
+		if (l[i].what == DM_LOST_EVENTS) {
+			cpus++;
+			last = i; /* the CPU that lost least so far */
+		}
+	}
+	if (i == st->nlosses && what == DM_LOST_EVENTS &&
+	    cpus == DM_VRF_LOSSES - DM_LOST_RECORDING) {
+		/* the side channels keep their places; the rest of the
+		 * CPUs go together, with the CPU that lost least */
+		for (i = 0; i < st->nlosses; i++)
+			if (l[i].cpu == DM_VRF_OTHER_CPUS)
+				break;
+		if (i == st->nlosses)
+			i = last;
+		l[i].cpu = DM_VRF_OTHER_CPUS;
+	} else if (i == st->nlosses) {
+		l[i] = (struct dm_vrf_loss){ cpu, what, 0 };
+		st->nlosses++;
+	}
+	l[i].n += ev->arg[0];
+	for (; i > 0 && l[i - 1].n < l[i].n; i--) {
+		t = l[i - 1];
+		l[i - 1] = l[i];
+		l[i] = t;
+	}
+}
+
 int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 {
 	uint32_t a;
@@ -1034,6 +1075,7 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 		return 0;
 	case DM_EV_LOST:
 		vrf->st.lost += ev->arg[0];
+		count_loss(&vrf->st, ev);
 		/* lost events of the stream, not a side channel's record
 		 * (a log line, a bind message): those leave the objects
 		 * known as they are */

@@ -194,6 +194,18 @@ struct dm_vadapter {
 	struct dm_vlist files, cbs, sgs;
 };
 
+/* What was lost, and where: per CPU for the events of the stream, and
+ * per side channel (cpu DM_VRF_NO_CPU). Past DM_VRF_LOSSES kinds, the
+ * rest of the CPUs' go together under DM_VRF_OTHER_CPUS. */
+#define DM_VRF_LOSSES	  16
+#define DM_VRF_NO_CPU	  UINT32_MAX
+#define DM_VRF_OTHER_CPUS (UINT32_MAX - 1)
+struct dm_vrf_loss {
+	uint32_t cpu;
+	uint32_t what; /* DM_LOST_* */
+	uint64_t n;
+};
+
 struct dm_vrf_stats {
 	uint64_t events;
 	uint64_t violations;
@@ -202,6 +214,8 @@ struct dm_vrf_stats {
 	uint64_t untracked; /* Linux: frees of what was there before us */
 	uint64_t perf_last; /* last performance counter seen */
 	uint64_t perf_ts;
+	uint32_t nlosses; /* of losses[], largest first */
+	struct dm_vrf_loss losses[DM_VRF_LOSSES];
 };
 
 typedef void (*dm_vrf_report_fn)(void *ctx, const struct dm_violation *v);

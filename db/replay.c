@@ -296,6 +296,7 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			struct dm_event lost = {
 				.seq = rp->next,
 				.kind = DM_EV_LOST,
+				.flags = DM_F_GAP,
 				.arg = { rp->last - rp->next + 1, rp->next,
 					 rp->last },
 			};
@@ -331,6 +332,7 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 				.seq = rp->next,
 				.ts = e.ts,
 				.kind = DM_EV_LOST,
+				.flags = DM_F_GAP,
 				.arg = { e.seq - rp->next, rp->next,
 					 e.seq - 1 },
 			};

@@ -9,6 +9,7 @@
 #include "recorder.h"
 #include "replay.h"
 #include "simhal/sim.h"
+#include "losses.h"
 #include "text.h"
 #include "verifier.h"
 
@@ -236,6 +237,7 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 {
 	const struct dm_vrf_stats *st = dm_vrf_stats(r->vrf);
 	uint64_t checked = 0, bad = 0;
+	char lost[320];
 
 	if (dm_src_is_sim(r->src))
 		dm_sim_integrity(r->src, &checked, &bad);
@@ -246,12 +248,14 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 			",\"events\":%llu,\"violations\":%llu,"
 			"\"lost\":%llu,\"rejected\":%llu,"
 			"\"dma_bytes_checked\":%llu,"
-			"\"dma_bytes_corrupted\":%llu}\n",
+			"\"dma_bytes_corrupted\":%llu,\"losses\":",
 			(unsigned long long)st->events,
 			(unsigned long long)st->violations,
 			(unsigned long long)st->lost,
 			(unsigned long long)st->rejected,
 			(unsigned long long)checked, (unsigned long long)bad);
+		dm_losses_json(out, st);
+		fprintf(out, "}\n");
 		return;
 	}
 	fprintf(errf, "dmatop: %s: %llu event%s, %llu violation%s, %llu lost",
@@ -267,6 +271,9 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 			"corrupted",
 			(unsigned long long)checked, (unsigned long long)bad);
 	fprintf(errf, "\n");
+	if (st->nlosses)
+		fprintf(errf, "dmatop: lost: %s\n",
+			dm_losses_text(lost, sizeof(lost), st));
 }
 
 int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,

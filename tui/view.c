@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dump.h"
+#include "losses.h"
 #include "text.h"
 #include "view.h"
 
@@ -72,7 +73,7 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 		   struct dm_screen *s)
 {
 	const struct dm_status *st = &p->st;
-	char ev[16], rate[16];
+	char ev[16], rate[16], lost[320];
 
 	si(ev, sizeof(ev), (double)st->events);
 	si(rate, sizeof(rate), st->events_per_s);
@@ -109,6 +110,10 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 		add(s, DM_A_STATUS, 0, "recording: %s",
 		    st->recording[0] ? st->recording : "(none)");
 	}
+	/* where it was lost: a line only when something was */
+	if (p->vrf && dm_vrf_stats(p->vrf)->nlosses)
+		add(s, DM_A_ERROR, 0, "lost: %s",
+		    dm_losses_text(lost, sizeof(lost), dm_vrf_stats(p->vrf)));
 }
 
 static bool matches(const struct dm_vadapter *ad, const struct dm_provider *p,

@@ -82,6 +82,20 @@ cpus=$(s "SELECT group_concat(DISTINCT tid) FROM event WHERE kind = 32 AND arg1 
 [ "${lost:-0}" -gt 0 ]; ok $? "... its ring overflowed, and $lost lost events are recorded, per CPU (CPUs $cpus)"
 shown=$(sed -n 's/.*"lost":\([0-9]*\).*/\1/p' "$out/small.json" | tail -n 1)
 [ "$shown" = "$lost" ]; ok $? "... and shown: the summary says $shown lost"
+# where: the summary's losses per CPU are the recording's
+per_cpu=$(s "SELECT tid || ':' || sum(arg0) FROM event WHERE kind = 32 AND arg1 = 0 GROUP BY tid" | sort | tr '\n' ' ')
+said=$(tail -n 1 "$out/small.json" | grep -o '"cpu":[0-9]*,"count":[0-9]*' |
+	sed 's/"cpu":\([0-9]*\),"count":\([0-9]*\)/\1:\2/' | sort | tr '\n' ' ')
+[ -n "$per_cpu" ] && [ "$said" = "$per_cpu" ]
+ok $? "... per CPU, as recorded ($said)"
+# and on the screen, replaying the recording
+"$dmatop" --replay="$out/small.db" --batch --screen=adapters --size=120x30 >"$out/small.screen" 2>&1
+line=$(grep '^lost: ' "$out/small.screen")
+for pair in $per_cpu; do
+	case "$line, " in *"cpu${pair%%:*} ${pair#*:}, "*) ;; *) line= ;; esac
+done
+[ -n "$line" ]
+ok $? "... and the replay's status lines say where ($(grep '^lost:' "$out/small.screen"))"
 seen=$(s "SELECT count(*) FROM event WHERE kind BETWEEN 11 AND 26")
 all=$(q "SELECT count(*) FROM event WHERE kind BETWEEN 11 AND 26")
 [ $((seen + lost)) -ge $((all * 9 / 10)) ]
