@@ -62,6 +62,10 @@ _dmatop()
 		COMPREPLY=($(compgen -W "64K 1M 16M 64M" -- "$cur"))
 		return
 		;;
+	--hooks)
+		COMPREPLY=($(compgen -W "tracepoints functions" -- "$cur"))
+		return
+		;;
 	--seed | --duration | --speed)
 		return
 		;;
@@ -71,7 +75,7 @@ _dmatop()
 	COMPREPLY=($(compgen -W '--sim --sim= --seed= --duration= --record=
 		--replay= --at= --batch --dump --dump= --json --backend --name=
 		--group= --speed= --attach --attach= --screen= --size= --device=
-		--driver= --ring-size=
+		--driver= --ring-size= --hooks=
 		--list-scenarios --help --version' -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
 }

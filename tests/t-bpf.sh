@@ -101,6 +101,28 @@ is "$?" 0 "--ring-size=64K loads a 64 KiB ring buffer"
 is "$?" 2 "--ring-size that is no power of two is a usage error"
 grep -q "power of two" "$TMP/err"; ok $? "... saying what it takes"
 
+# --hooks: the tracepoints alone; or the functions, where the kernel lets
+# us trace them (a container may not), never both
+"$DMATOP" --batch --duration=1 --hooks=tracepoints >/dev/null 2>"$TMP/err"
+rc=$?
+tp=$(sed -n 's/^dmatop: tracing //p' "$TMP/err")
+[ $rc = 0 ] && [ "$tp" = "$attached" ]
+ok $? "--hooks=tracepoints attaches what the default does here ($tp)"
+"$DMATOP" --batch --duration=1 --hooks=functions >/dev/null 2>"$TMP/err"
+rc=$?
+fn=$(sed -n 's/^dmatop: tracing //p' "$TMP/err")
+if [ $rc = 0 ]; then
+	echo ",$fn," | grep -q ",fexit:dma_map_page_attrs," &&
+		! echo ",$fn," | grep -q ",dma_map_p"
+	ok $? "--hooks=functions attaches the functions, not the dma:* tracepoints ($fn)"
+else
+	[ $rc = 1 ] && grep -q "refuses fentry/fexit.*leave --hooks out" "$TMP/err" &&
+		! grep -q "libbpf" "$TMP/err"
+	ok $? "--hooks=functions, refused here: exit 1, saying why and what to do ($(cat "$TMP/err"))"
+fi
+"$DMATOP" --batch --duration=1 --hooks=kprobes >/dev/null 2>"$TMP/err"
+is "$?" 2 "--hooks=kprobes is a usage error"
+
 "$DMATOP" --batch --duration=1 >/dev/null 2>"$TMP/err"
 n=$(grep -c -e "unseen" -e "unnamed" -e "no leak check" "$TMP/err")
 is "$n" 0 "as root nothing is left out"

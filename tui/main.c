@@ -85,6 +85,9 @@ static void usage(FILE *out)
 		"  --driver=NAME       tracing the kernel: only this driver's devices\n"
 		"  --ring-size=SIZE    tracing the kernel: the ring buffer, a power of\n"
 		"                      two from 4K (suffix K or M; default 16M)\n"
+		"  --hooks=WHERE       tracing the kernel: tracepoints (the dma:*\n"
+		"                      events, 6.12 on) or functions (fentry/fexit);\n"
+		"                      default: tracepoints where the kernel has them\n"
 		"  --list-scenarios    list the simulated scenarios\n"
 		"\n"
 		"Exit status: 0 no violations, 3 violations found, 2 usage error,\n"
@@ -157,15 +160,23 @@ static const char *record_path(const char *arg, char *buf, size_t len)
  * missing and how to get it. */
 static const char *only_device, *only_driver;
 static uint32_t ring_bytes;
+/* --hooks; values as enum dm_bpf_hooks, which a build without eBPF
+ * lacks */
+static enum { DM_HOOKS_AUTO, DM_HOOKS_TRACEPOINTS, DM_HOOKS_FUNCTIONS } hooks;
 
 static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 		    size_t len)
 {
 #ifdef HAVE_BPF
+	_Static_assert(
+		(int)DM_HOOKS_TRACEPOINTS == (int)DM_BPF_HOOKS_TRACEPOINTS &&
+			(int)DM_HOOKS_FUNCTIONS == (int)DM_BPF_HOOKS_FUNCTIONS,
+		"--hooks as enum dm_bpf_hooks");
 	struct dm_bpf_opts o = { .duration_ns = duration,
 				 .device = only_device,
 				 .driver = only_driver,
-				 .ring_bytes = ring_bytes };
+				 .ring_bytes = ring_bytes,
+				 .hooks = (enum dm_bpf_hooks)hooks };
 	int err = dm_bpf_open(src, &o, errbuf, len);
 
 	if (!err) {
@@ -389,7 +400,8 @@ int main(int argc, char **argv)
 		OPT_SIZE,
 		OPT_DEVICE,
 		OPT_DRIVER,
-		OPT_RING_SIZE
+		OPT_RING_SIZE,
+		OPT_HOOKS
 	};
 	static const struct option opts[] = {
 		{ "sim", optional_argument, NULL, OPT_SIM },
@@ -414,6 +426,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "driver", required_argument, NULL, OPT_DRIVER },
 		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+		{ "hooks", required_argument, NULL, OPT_HOOKS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dm_batch_opts bo = { .rulesets = DM_RULES_HAL,
@@ -538,6 +551,19 @@ int main(int argc, char **argv)
 			ring_bytes = (uint32_t)v;
 			break;
 		}
+		case OPT_HOOKS:
+			if (!strcmp(optarg, "tracepoints"))
+				hooks = DM_HOOKS_TRACEPOINTS;
+			else if (!strcmp(optarg, "functions"))
+				hooks = DM_HOOKS_FUNCTIONS;
+			else {
+				fprintf(stderr,
+					"dmatop: --hooks=%s: give tracepoints "
+					"or functions\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case OPT_GROUP:
 			group = optarg;
 			break;
@@ -601,11 +627,11 @@ int main(int argc, char **argv)
 
 		if (!backend && (speed >= 0 || group))
 			bad = "--speed and --group go with --backend";
-		else if ((only_device || only_driver || ring_bytes) &&
+		else if ((only_device || only_driver || ring_bytes || hooks) &&
 			 (sim || replay || attach))
-			bad = "--device, --driver and --ring-size are for "
-			      "tracing the kernel: not with --sim, --replay or "
-			      "--attach";
+			bad = "--device, --driver, --ring-size and --hooks are "
+			      "for tracing the kernel: not with --sim, --replay "
+			      "or --attach";
 		else if (backend && (bo.json || bo.dump || bo.at || screen))
 			bad = "--backend publishes; --json, --dump, --at and "
 			      "--screen are for viewers";

@@ -845,18 +845,31 @@ static const char *attach_name(const struct bpf_program *prog)
 
 /*
  * Pick what this kernel offers: each tracepoint that exists; and where
- * the dma:* tracepoints are missing altogether (before 6.12), the DMA
- * API's functions that its BTF knows, through fentry/fexit.
+ * the dma:* tracepoints are missing altogether (before 6.12), or where
+ * asked to, the DMA API's functions that its BTF knows, through
+ * fentry/fexit (never both: each call would come twice). 0, or -ENOENT
+ * with errbuf saying why.
  */
-static void choose_programs(struct bpf_src *b, const struct btf *vmlinux)
+static int choose_programs(struct bpf_src *b, const struct btf *vmlinux,
+			   enum dm_bpf_hooks hooks, char *errbuf, size_t len)
 {
 	struct bpf_program *prog;
 	char name[128];
+	bool tracepoints =
+		btf__find_by_name_kind(vmlinux, "btf_trace_dma_map_page",
+				       BTF_KIND_TYPEDEF) >= 0 ||
+		btf__find_by_name_kind(vmlinux, "btf_trace_dma_map_phys",
+				       BTF_KIND_TYPEDEF) >= 0;
 
-	b->functions = btf__find_by_name_kind(vmlinux, "btf_trace_dma_map_page",
-					      BTF_KIND_TYPEDEF) < 0 &&
-		       btf__find_by_name_kind(vmlinux, "btf_trace_dma_map_phys",
-					      BTF_KIND_TYPEDEF) < 0;
+	if (hooks == DM_BPF_HOOKS_TRACEPOINTS && !tracepoints) {
+		snprintf(errbuf, len,
+			 "--hooks=tracepoints: this kernel has no dma:* "
+			 "tracepoints (they came in Linux 6.12); leave "
+			 "--hooks out, or give --hooks=functions");
+		return -ENOENT;
+	}
+	b->functions = hooks == DM_BPF_HOOKS_FUNCTIONS ||
+		       (hooks == DM_BPF_HOOKS_AUTO && !tracepoints);
 	bpf_object__for_each_program(prog, b->skel->obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
@@ -866,7 +879,8 @@ static void choose_programs(struct bpf_src *b, const struct btf *vmlinux)
 		if (!strncmp(sec, "tp_btf/", 7)) {
 			snprintf(name, sizeof(name), "btf_trace_%s", fn);
 			load = btf__find_by_name_kind(vmlinux, name,
-						      BTF_KIND_TYPEDEF) >= 0;
+						      BTF_KIND_TYPEDEF) >= 0 &&
+			       !(b->functions && !strncmp(fn, "dma_", 4));
 		} else {
 			load = b->functions &&
 			       btf__find_by_name_kind(vmlinux, fn,
@@ -874,6 +888,7 @@ static void choose_programs(struct bpf_src *b, const struct btf *vmlinux)
 		}
 		bpf_program__set_autoload(prog, load);
 	}
+	return 0;
 }
 
 int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
@@ -974,8 +989,22 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		snprintf(errbuf, len, "%s", strerror(ENOMEM));
 		goto err;
 	}
-	choose_programs(b, vmlinux);
+	err = choose_programs(b, vmlinux, o->hooks, errbuf, len);
+	if (err)
+		goto err;
 	err = dmatrace_bpf__load(b->skel);
+	if (err == -EPERM && b->functions && !geteuid()) {
+		/* root, yet refused: function tracing is closed to us */
+		snprintf(errbuf, len,
+			 "this kernel refuses fentry/fexit programs here "
+			 "(function tracing is closed: a container, or "
+			 "lockdown)%s",
+			 o->hooks == DM_BPF_HOOKS_FUNCTIONS ?
+				 "; leave --hooks out to use the dma:* "
+				 "tracepoints" :
+				 "; use --sim or --replay");
+		goto err;
+	}
 	if (err) {
 		snprintf(
 			errbuf, len,

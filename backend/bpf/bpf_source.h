@@ -10,12 +10,22 @@
 
 #include "source.h"
 
+/* Where to hook the DMA API: the dma:* tracepoints where the kernel has
+ * them (6.12 on), else its functions through fentry/fexit; or one of the
+ * two, forced. */
+enum dm_bpf_hooks {
+	DM_BPF_HOOKS_AUTO,
+	DM_BPF_HOOKS_TRACEPOINTS,
+	DM_BPF_HOOKS_FUNCTIONS,
+};
+
 struct dm_bpf_opts {
 	uint64_t duration_ns; /* 0: until closed */
 	const char *device;   /* only this device (dev_name), or NULL */
 	const char *driver;   /* only this driver's devices, or NULL */
 	uint32_t ring_bytes;  /* the ring buffer: 0 for 16 MiB, else a power
 				 of two from 4 KiB */
+	enum dm_bpf_hooks hooks;
 };
 
 /*

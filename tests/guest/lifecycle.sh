@@ -8,11 +8,13 @@ for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi \
 	[ -f /mod/$m.ko ] && insmod /mod/$m.ko
 done
 sleep 1
-/dmatop --batch --duration=25 --record=/out/rec.db --json >/out/dmatop.json 2>/out/dmatop.err &
+# dmatop_hooks=functions on the kernel command line: --hooks=functions
+hooks=$(sed -n 's/.*dmatop_hooks=\([a-z]*\).*/--hooks=\1/p' /proc/cmdline)
+/dmatop --batch --duration=25 --record=/out/rec.db --json $hooks >/out/dmatop.json 2>/out/dmatop.err &
 pid=$!
 # and beside it one whose ring buffer is far too small: it must count
 # what it loses, not lose it silently
-/dmatop --batch --duration=24 --ring-size=4K --record=/out/small.db --json \
+/dmatop --batch --duration=24 --ring-size=4K --record=/out/small.db --json $hooks \
 	>/out/small.json 2>/out/small.err &
 small=$!
 sleep 4

@@ -3,19 +3,24 @@
 # NICs and an NVMe disk; dmatop (built static) traces a driver lifecycle
 # inside and its recording comes out to be checked. 6.12 has the dma:*
 # tracepoints; 6.1 (Debian 12's own) has not, and dmatop attaches to the
-# DMA API's functions instead.
+# DMA API's functions instead. With a fourth argument "functions", dmatop
+# is told to attach to the functions where the tracepoints exist too
+# (--hooks=functions): that path, on a second kernel.
 #
-#   tests/guest/t-guest.sh STATIC-DMATOP [CACHE-DIR [6.12|6.1]]
+#   tests/guest/t-guest.sh STATIC-DMATOP [CACHE-DIR [6.12|6.1 [functions]]]
 set -u
 dmatop=$1
 cache=${2:-${TMPDIR:-/tmp}/dmatop-guest-cache}
 v=${3:-6.12}
+hooks=${4:-}
 . "$(dirname "$0")/lib.sh"
 need qemu-system-x86_64 busybox cpio sqlite3
 
 sh "$here/fetch-kernel.sh" "$v" "$cache/$v" >"$work/fetch.log" 2>&1
 ok $? "a Debian $v kernel fetched ($(cat "$cache/$v/release" 2>/dev/null))" ||
 	sed 's/^/# /' "$work/fetch.log"
+GUEST_APPEND=${hooks:+dmatop_hooks=$hooks}
+export GUEST_APPEND
 boot "$cache/$v" "$here/lifecycle.sh" "$work/boot"
 grep -q "dmatop exit 0" "$out/scenario.log" 2>/dev/null
 ok $? "dmatop ran in the guest through the whole lifecycle, exit 0" ||
@@ -25,6 +30,13 @@ sed 's/^/# /' "$out/dmatop.err" 2>/dev/null
 if [ "$v" = 6.1 ]; then
 	grep -q "tracing .*fexit:dma_map_page_attrs" "$out/dmatop.err"
 	ok $? "6.1: no dma:* tracepoints, so it attached to the DMA API's functions"
+elif [ "$hooks" = functions ]; then
+	case ",$(sed -n 's/^dmatop: tracing //p' "$out/dmatop.err")," in
+	*,dma_map_page,* | *,dma_map_phys,*) false ;;
+	*,fexit:dma_map_page_attrs,*) true ;;
+	*) false ;;
+	esac
+	ok $? "$v --hooks=functions: it attached to the functions, not the dma:* tracepoints too"
 else
 	grep -q "tracing dma_map_page" "$out/dmatop.err"
 	ok $? "6.12: it attached the dma_map_page layout"
