@@ -100,6 +100,7 @@ static int publish(struct loop *l, bool ended)
 	c.violations = st->violations;
 	c.lost = st->lost;
 	c.backlog = rs.backlog;
+	c.queue = rs.queue;
 	c.recorder_error = rs.error;
 	c.recorder_msg = l->rec ? dm_rec_error(l->rec) : "";
 	c.ended = ended;

@@ -340,6 +340,7 @@ int dm_shm_publish(struct dm_shm_writer *w, const struct dm_vrf *vrf,
 	h->violations_total = c->violations;
 	h->lost = c->lost;
 	h->recorder_backlog = c->backlog;
+	h->recorder_queue = c->queue;
 	h->recorder_error = (uint32_t)-c->recorder_error;
 	h->flags = c->ended ? DM_SHM_ENDED : 0;
 	snprintf(h->source, sizeof(h->source), "%s", source ? source : "");

@@ -107,7 +107,8 @@ struct dm_shm_header {
 	char source[128];	 /* as the source describes itself */
 	char recording[256];	 /* the file being recorded, "" if none */
 	char recorder_msg[256];	 /* why the recording stopped, "" */
-	uint8_t spare[256];
+	uint64_t recorder_queue; /* its capacity in events; 0: unknown */
+	uint8_t spare[248];
 };
 
 #define DM_SHM_ENDED 1u
@@ -133,6 +134,7 @@ int dm_shm_create(struct dm_shm_writer **out,
 /* Publish the state, the strings, recent events and violations. */
 struct dm_shm_counters {
 	uint64_t seen, dropped, recorded, violations, lost, backlog;
+	uint64_t queue; /* the recorder's capacity, 0 if unknown */
 	int recorder_error;
 	const char *recorder_msg;
 	bool ended;

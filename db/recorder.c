@@ -823,6 +823,7 @@ void dm_rec_stats(struct dm_rec *rec, struct dm_rec_stats *st)
 	st->violations = atomic_load(&rec->violations);
 	st->checkpoints = atomic_load(&rec->checkpoints);
 	st->backlog = head - atomic_load(&rec->tail);
+	st->queue = rec->mask + 1;
 	st->error = atomic_load(&rec->error);
 }
 

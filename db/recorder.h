@@ -46,6 +46,7 @@ struct dm_rec_stats {
 	uint64_t gaps;
 	uint64_t violations, checkpoints;
 	uint64_t backlog; /* events queued, not yet committed */
+	uint64_t queue;	  /* the queue's capacity in events */
 	int error;	  /* 0, or -errno: the recording stopped */
 };
 
