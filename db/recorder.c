@@ -563,25 +563,40 @@ static void writer_idle(struct dm_rec *rec)
  * when the traced machine is busiest: its idle CPUs are not idle for the
  * host under an emulator, or for the memory bus. So while events come
  * faster than DM_REC_QUIET_RATE, the writer leaves them in the ring, up
- * to half of it and for DM_REC_DEFER_MS at most, and writes them when
- * the stream slows down. The cost is the same; it moves out of the
- * burst. What a crash of dmatop itself loses grows to that much.
+ * to half of it and for DM_REC_DEFER_MS at most, and writes them once
+ * the stream has been slow for DM_REC_CALM_MS (a lull between two parts
+ * of a workload is not the end of it). The cost is the same; it moves
+ * out of the burst. What a crash of dmatop itself loses grows to that
+ * much.
  */
 bool dm_rec_burst(struct dm_rec_burst *b, uint64_t head, uint64_t now_ms,
 		  uint64_t backlog, uint64_t cap)
 {
 	uint64_t ms = now_ms > b->at_ms ? now_ms - b->at_ms : 1;
+	uint64_t last_ms = b->at_ms;
 	bool fast = (head - b->head) * 1000 > DM_REC_QUIET_RATE * ms;
 
 	b->head = head;
 	b->at_ms = now_ms;
-	if (!fast || !backlog || backlog >= cap / 2) {
+	if (!backlog || backlog >= cap / 2) {
 		b->deferring = false;
 		return false;
 	}
-	if (!b->deferring) {
-		b->deferring = true;
-		b->since_ms = now_ms;
+	if (fast) {
+		b->calm = false;
+		if (!b->deferring) {
+			b->deferring = true;
+			b->since_ms = now_ms;
+		}
+	} else if (!b->deferring) {
+		return false;
+	} else if (!b->calm) {
+		b->calm = true; /* since the last look */
+		b->calm_ms = last_ms;
+	}
+	if (b->calm && now_ms - b->calm_ms >= DM_REC_CALM_MS) {
+		b->deferring = b->calm = false;
+		return false;
 	}
 	return now_ms - b->since_ms < DM_REC_DEFER_MS;
 }

@@ -55,11 +55,13 @@ struct dm_rec;
 /* The writer's choice, whether to leave a burst's events in the ring
  * for now (see recorder.c); apart, for its test. */
 #define DM_REC_QUIET_RATE 2000u /* events a second */
+#define DM_REC_CALM_MS	  300u
 #define DM_REC_DEFER_MS	  5000u
 struct dm_rec_burst {
 	uint64_t head, at_ms; /* at the last look */
 	uint64_t since_ms;    /* the burst's first look */
-	bool deferring;
+	uint64_t calm_ms;     /* slow since, in a burst */
+	bool deferring, calm;
 };
 bool dm_rec_burst(struct dm_rec_burst *b, uint64_t head, uint64_t now_ms,
 		  uint64_t backlog, uint64_t cap);

@@ -50,10 +50,22 @@ static void policy(void)
 		looks++;
 	is_u64(looks, DM_REC_DEFER_MS / 100 - 1,
 	       "a burst waits DM_REC_DEFER_MS, no longer");
-	/* a quiet look ends the burst: the next one waits again */
-	ok(!dm_rec_burst(&b, head, t += 100, 100, CAP), "quiet again");
+	/* a lull shorter than DM_REC_CALM_MS is part of the burst */
+	b = (struct dm_rec_burst){ 0 };
+	t = 0;
+	ok(dm_rec_burst(&b, head += 500, t += 100, 100, CAP), "a burst waits");
+	ok(dm_rec_burst(&b, head, t += 100, 100, CAP),
+	   "slow for one look: still waiting");
+	ok(dm_rec_burst(&b, head += 500, t += 100, 100, CAP) && !b.calm,
+	   "... the burst picks up again");
+	ok(dm_rec_burst(&b, head, t += DM_REC_CALM_MS - 1, 100, CAP),
+	   "a lull just short of DM_REC_CALM_MS: still waiting");
+	ok(!dm_rec_burst(&b, head, t += 1, 100, CAP) && !b.deferring,
+	   "slow for DM_REC_CALM_MS: the burst is over, written");
+	ok(!dm_rec_burst(&b, head += 100, t += 100, 100, CAP),
+	   "... and a slow stream after it");
 	ok(dm_rec_burst(&b, head += 500, t += 100, 100, CAP),
-	   "after a quiet look, a burst waits again");
+	   "the next burst waits again");
 	/* two looks in the same millisecond count as one apart */
 	ok(dm_rec_burst(&b, head += 3, t, 100, CAP),
 	   "three events in under a millisecond are a burst");

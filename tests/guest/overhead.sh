@@ -59,19 +59,18 @@ warm_up() {
 }
 # user and system time of a process and its threads, in 1/100 s:
 # fields 14 and 15, counted past the command name (which may hold
-# spaces)
-ticks() { sed 's/.*) //' /proc/$1/stat | awk '{ print $12 + $13 }'; }
-systicks() { sed 's/.*) //' /proc/$1/stat | awk '{ print $13 }'; }
+# spaces); "TOTAL SYSTEM"
+ticks() { sed 's/.*) //' /proc/$1/stat | awk '{ print $12 + $13, $13 }'; }
 under_dmatop() {
 	/dmatop --batch --duration=600 "$@" >/dev/null 2>/tmp/dmatop.err &
 	pid=$!
 	sleep 3
 	warm_up
-	c0=$(ticks $pid)
-	s0=$(systicks $pid)
+	set -- $(ticks $pid)
+	c0=$1 s0=$2
 	load "$mode"
-	c1=$(ticks $pid)
-	s1=$(systicks $pid)
+	set -- $(ticks $pid)
+	c1=$1 s1=$2
 	kill -INT $pid
 	wait $pid
 	cat /tmp/dmatop.err >>/out/dmatop.err
