@@ -104,7 +104,7 @@ enum dm_event_kind {
 
 /* DM_EV_LOST arg[1]: what the kernel source lost */
 enum dm_lost_what {
-	DM_LOST_EVENTS = 0,    /* the ring buffer was full */
+	DM_LOST_EVENTS = 0,    /* the kernel's ring was full */
 	DM_LOST_UEVENTS = 1,   /* bind/unbind messages: the socket overflowed */
 	DM_LOST_KMSG = 2,      /* kernel log records, overwritten unread */
 	DM_LOST_FAULTS = 3,    /* IOMMU faults on a device never seen */

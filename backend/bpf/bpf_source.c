@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -44,7 +46,11 @@ struct bpf_src {
 	struct dmatrace_bpf *skel;
 	struct bpf_link *links[32];
 	int nlinks;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;	  /* calibration's frames, and nudges */
+	struct dmatrace_ctl *ctl; /* the record ring, mapped */
+	union dmatrace_slot *recs;
+	size_t ctl_len, recs_len;
+	uint64_t slot_mask;
 	struct dm_event *q;
 	size_t qhead, qlen, qcap;
 	uint64_t seq, start, end;
@@ -465,6 +471,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		calibrate(b, data);
 		return 0;
 	}
+	if (h->type == DMATRACE_NUDGE)
+		return 0; /* it woke us: that was all */
 	/* records lost before this one was reserved go in the stream
 	 * here, each CPU's as one event, before anything that may depend
 	 * on them */
@@ -486,6 +494,52 @@ static int on_record(void *ctx, void *data, size_t size)
 		return queue(b, &ev);
 	}
 	return 0;
+}
+
+/*
+ * The record ring, in claim order, up to the first slot claimed and not
+ * yet written. A program writes its slot within microseconds, with
+ * preemption off, so where the order matters (before an unbind or a
+ * fault, everything that came before it) `settle` waits up to 10 ms for
+ * such a slot instead of leaving it for the next poll.
+ */
+static int read_slots(struct bpf_src *b, bool settle)
+{
+	uint64_t head = __atomic_load_n(&b->ctl->head, __ATOMIC_ACQUIRE);
+	uint64_t tail = b->ctl->tail, waited_from = 0;
+	int err = 0;
+
+	while (tail < head && !err) {
+		union dmatrace_slot *r = &b->recs[tail & b->slot_mask];
+		uint32_t type = __atomic_load_n(&r->h.type, __ATOMIC_ACQUIRE);
+
+		if (!type) {
+			if (!settle)
+				break;
+			if (!waited_from)
+				waited_from = ktime();
+			else if (ktime() - waited_from > 10000000)
+				break;
+			sched_yield();
+			continue;
+		}
+		err = on_record(b, r, sizeof(*r));
+		__atomic_store_n(&r->h.type, 0, __ATOMIC_RELAXED);
+		tail++;
+		/* room for the programs as it frees up, in a long batch */
+		if (!(tail & 1023))
+			__atomic_store_n(&b->ctl->tail, tail, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&b->ctl->tail, tail, __ATOMIC_RELEASE);
+	return err;
+}
+
+/* Everything the kernel has sent, in the order it was sent. */
+static int drain(struct bpf_src *b, bool settle)
+{
+	int rc = ring_buffer__consume(b->rb);
+
+	return rc < 0 ? rc : read_slots(b, settle);
 }
 
 /*
@@ -523,7 +577,7 @@ static int read_uevents(struct bpf_src *b)
 			struct dm_event ev = { .kind = DM_EV_DRIVER_UNBIND,
 					       .adapter = b->devs[i].dev };
 
-			rc = ring_buffer__consume(b->rb);
+			rc = drain(b, true);
 			if (rc < 0)
 				return rc;
 			ev.ts = ktime() - b->start;
@@ -577,7 +631,7 @@ static int read_kmsg(struct bpf_src *b)
 				return rc;
 			continue;
 		}
-		rc = ring_buffer__consume(b->rb);
+		rc = drain(b, true);
 		if (rc < 0)
 			return rc;
 		ev.ts = f.ts_ns > b->start ? f.ts_ns - b->start : 0;
@@ -612,8 +666,8 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		 * take what came without a wakeup: the program wakes us
 		 * only for a large batch */
 		rc = ring_buffer__poll(b->rb, 50);
-		if (rc == 0)
-			rc = ring_buffer__consume(b->rb);
+		if (rc >= 0 || rc == -EINTR)
+			rc = read_slots(b, false);
 		if (rc >= 0)
 			rc = read_uevents(b);
 		if (rc >= 0)
@@ -666,6 +720,10 @@ static void bpf_close(struct dm_src *src)
 	int i;
 
 	ring_buffer__free(b->rb);
+	if (b->ctl)
+		munmap(b->ctl, b->ctl_len);
+	if (b->recs)
+		munmap(b->recs, b->recs_len);
 	for (i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
 	dmatrace_bpf__destroy(b->skel);
@@ -844,6 +902,51 @@ static const char *attach_name(const struct bpf_program *prog)
 }
 
 /*
+ * The record ring: a slot for every 256 bytes asked for (a power of two
+ * of slots, as the programs mask their index), and a claim refused
+ * while all but a slack of them are unread. The slack covers programs
+ * that passed the check at the same moment: a few per CPU, one per
+ * context that can interrupt another.
+ */
+static int size_ring(struct bpf_src *b, uint32_t bytes)
+{
+	uint64_t slack = 4 * (uint64_t)(b->ncpu > 0 ? b->ncpu : 1) + 8;
+	uint64_t slots = bytes / 256;
+
+	while (slots < 2 * slack)
+		slots *= 2;
+	if (slots > UINT32_MAX / DMATRACE_SLOT)
+		return -E2BIG;
+	b->slot_mask = slots - 1;
+	b->skel->rodata->slot_mask = slots - 1;
+	b->skel->rodata->slot_room = slots - slack;
+	b->skel->rodata->wake_at = slots / 64 ? slots / 64 : 1;
+	return bpf_map__set_max_entries(b->skel->maps.recs, (uint32_t)slots);
+}
+
+static void *map_whole(struct bpf_map *m, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)bpf_map__value_size(m) * bpf_map__max_entries(m) +
+		page - 1) /
+	       page * page;
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m),
+		 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int map_ring(struct bpf_src *b)
+{
+	b->ctl = map_whole(b->skel->maps.ctl, &b->ctl_len);
+	if (!b->ctl)
+		return -errno;
+	b->recs = map_whole(b->skel->maps.recs, &b->recs_len);
+	return b->recs ? 0 : -errno;
+}
+
+/*
  * Pick what this kernel offers: each tracepoint that exists; and where
  * the dma:* tracepoints are missing altogether (before 6.12), or where
  * asked to, the DMA API's functions that its BTF knows, through
@@ -961,19 +1064,21 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	if (o->driver)
 		memcpy((char *)b->skel->rodata->only_driver, o->driver,
 		       strlen(o->driver) + 1);
-	if (o->ring_bytes) {
-		if (o->ring_bytes < 4096 ||
-		    (o->ring_bytes & (o->ring_bytes - 1))) {
-			err = -EINVAL;
-			snprintf(errbuf, len,
-				 "--ring-size takes a power of two from 4K "
-				 "(4096 bytes) up");
-			goto err;
-		}
-		bpf_map__set_max_entries(b->skel->maps.events, o->ring_bytes);
-		b->skel->rodata->wakeup_bytes = o->ring_bytes / 64;
+	if (o->ring_bytes &&
+	    (o->ring_bytes < 4096 || (o->ring_bytes & (o->ring_bytes - 1)))) {
+		err = -EINVAL;
+		snprintf(errbuf, len,
+			 "--ring-size takes a power of two from 4K "
+			 "(4096 bytes) up");
+		goto err;
 	}
 	b->ncpu = libbpf_num_possible_cpus();
+	err = size_ring(b, o->ring_bytes ? o->ring_bytes : 16u << 20);
+	if (err) {
+		snprintf(errbuf, len, "sizing the record ring: %s",
+			 strerror(-err));
+		goto err;
+	}
 	b->drops = calloc(b->ncpu > 0 ? 2 * (size_t)b->ncpu : 1,
 			  sizeof(*b->drops));
 	if (!b->drops) {
@@ -1041,6 +1146,12 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		goto err;
 	}
 	note_caveats(b);
+	err = map_ring(b);
+	if (err) {
+		snprintf(errbuf, len, "mapping the record ring: %s",
+			 strerror(-err));
+		goto err;
+	}
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
 				 b, NULL);
 	if (!b->rb) {

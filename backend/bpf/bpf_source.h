@@ -23,8 +23,8 @@ struct dm_bpf_opts {
 	uint64_t duration_ns; /* 0: until closed */
 	const char *device;   /* only this device (dev_name), or NULL */
 	const char *driver;   /* only this driver's devices, or NULL */
-	uint32_t ring_bytes;  /* the ring buffer: 0 for 16 MiB, else a power
-				 of two from 4 KiB */
+	uint32_t ring_bytes;  /* the record ring: 0 for 16 MiB, else a power
+				 of two from 4 KiB (a slot per 256 bytes) */
 	enum dm_bpf_hooks hooks;
 };
 

@@ -6,9 +6,9 @@
  * (6.12-6.17: dma_map_page/dma_unmap_page/dma_map_resource; 6.18 on:
  * dma_map_phys/dma_unmap_phys). The loader switches off the programs
  * whose tracepoint the running kernel lacks. Each writes one record into
- * a ring buffer; the first time a device shows up, a description of it
- * goes first, read once through CO-RE. Records that do not fit are
- * counted per CPU, never lost silently.
+ * the record ring (see dmatrace.h); the first time a device shows up, a
+ * description of it goes first, read once through CO-RE. Records that
+ * do not fit are counted per CPU, never lost silently.
  */
 #define DMATRACE_BPF
 #include "vmlinux.h"
@@ -27,9 +27,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define EIO 5
 
-/* set before load: a ring buffer's worth of bytes that wakes the
- * reader early (see wakeup()) */
-const volatile __u64 wakeup_bytes = (16 << 20) / 64;
+/* set before load: the record ring's slots less one (a power of two
+ * less one), how many may be unread before a claim is refused, and how
+ * many unread wake the reader early (see nudge()) */
+const volatile __u64 slot_mask = (1 << 16) - 1;
+const volatile __u64 slot_room = (1 << 16) - 64;
+const volatile __u64 wake_at = (1 << 16) / 64;
 
 /* in-kernel filtering, set before load: "" = every device or driver */
 const volatile char only_device[DMATRACE_NAME_LEN] = "";
@@ -106,8 +109,25 @@ struct {
 } inner SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dmatrace_ctl);
+} ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1 << 16); /* the loader may change it */
+	__type(key, __u32);
+	__type(value, union dmatrace_slot);
+} recs SEC(".maps");
+
+/* calibration's stack words and the nudges */
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* the loader may change it */
+	__uint(max_entries, 256 << 10);
 } events SEC(".maps");
 
 struct {
@@ -176,17 +196,49 @@ struct {
 /*
  * A wakeup per record would cost the traced driver a reader's context
  * switch per DMA call; user space polls every 50 ms anyway, so only a
- * batch that has built up (a 64th of the ring) wakes it early.
+ * batch that has built up (a 64th of the ring) wakes it early, through
+ * the ring buffer it waits on.
  */
-
-static __always_inline __u64 wakeup(__u32 count)
+static __always_inline void nudge(struct dmatrace_ctl *c, __u32 count)
 {
+	struct dmatrace_head h = { .type = DMATRACE_NUDGE };
+
 	/* asked once in a while: a batch builds up over many events */
-	if (count % DMATRACE_QUERY_EVERY)
-		return BPF_RB_NO_WAKEUP;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		       BPF_RB_FORCE_WAKEUP :
-		       BPF_RB_NO_WAKEUP;
+	if (count % DMATRACE_QUERY_EVERY == 0 && c->head - c->tail >= wake_at)
+		bpf_ringbuf_output(&events, &h, sizeof(h), BPF_RB_FORCE_WAKEUP);
+}
+
+static __always_inline struct dmatrace_ctl *ring_ctl(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ctl, &zero);
+}
+
+/* The next slot of the record ring, NULL if it is full. Every slot
+ * claimed must be committed: the reader waits for it. */
+static __always_inline union dmatrace_slot *claim(struct dmatrace_ctl *c)
+{
+	__u32 at;
+
+	if (!c || c->head - c->tail >= slot_room)
+		return NULL;
+	at = __sync_fetch_and_add(&c->head, 1) & slot_mask;
+	/* never NULL: the loader sizes the map to slot_mask + 1 */
+	return bpf_map_lookup_elem(&recs, &at);
+}
+
+/* The record whole, its type last: the reader takes it from here on.
+ * x86 keeps stores in order, and the barrier keeps the compiler from
+ * moving them; elsewhere an exchange orders them. */
+static __always_inline void commit(union dmatrace_slot *r, __u32 type)
+{
+#ifdef __TARGET_ARCH_x86
+	asm volatile("" ::: "memory");
+	*(volatile __u32 *)&r->h.type = type;
+#else
+	__sync_lock_test_and_set(&r->h.type, type);
+#endif
 }
 
 static __always_inline void drop(void)
@@ -310,7 +362,9 @@ static __always_inline bool decide(struct device *dev,
 {
 	__u64 key = (__u64)dev;
 	struct seen *v = bpf_map_lookup_elem(&seen, &key), now;
+	struct dmatrace_ctl *c;
 	struct dmatrace_device *r;
+	union dmatrace_slot *slot;
 	const char *name;
 	__u64 *mask;
 
@@ -322,13 +376,14 @@ static __always_inline bool decide(struct device *dev,
 	bpf_map_update_elem(&seen, &key, &now, BPF_ANY);
 	if (!now.traced)
 		return false;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
+	c = ring_ctl();
+	slot = claim(c);
+	if (!slot) {
 		drop();
 		return true;
 	}
-	__builtin_memset(r, 0, sizeof(*r));
-	r->h.type = DMATRACE_DEVICE;
+	r = &slot->device;
+	__builtin_memset(&r->h.cpu, 0, sizeof(*r) - sizeof(r->h.type));
 	r->h.cpu = bpf_get_smp_processor_id();
 	r->h.drops = drops();
 	r->dev = key;
@@ -350,7 +405,9 @@ static __always_inline bool decide(struct device *dev,
 	name = BPF_CORE_READ(dev, bus, name);
 	if (name)
 		bpf_probe_read_kernel_str(r->bus, sizeof(r->bus), name);
-	bpf_ringbuf_submit(r, wakeup(0));
+	commit(slot, DMATRACE_DEVICE);
+	if (c)
+		nudge(c, 0);
 	return true;
 }
 
@@ -450,16 +507,15 @@ static __always_inline void send_frames(void *ctx, __u32 slot,
 		if (bpf_probe_read_kernel(&f->window[i], 16 * 8,
 					  (void *)(base + i * 8)))
 			__builtin_memset(&f->window[i], 0, 16 * 8);
-	bpf_ringbuf_submit(f, wakeup(0));
+	bpf_ringbuf_submit(f, 0);
 }
 
-/* every field but the stack, so that nothing needs clearing first */
-static __always_inline void fill(struct dmatrace_event *r, __u32 type,
-				 struct device *dev, __u16 kind, __u64 obj,
-				 __u64 va, __u64 dma, __u64 len, __u8 dir,
-				 __u64 arg0)
+/* every field but the type and the stack, so that nothing needs
+ * clearing first */
+static __always_inline void fill(struct dmatrace_event *r, struct device *dev,
+				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
+				 __u64 len, __u8 dir, __u64 arg0)
 {
-	r->h.type = type;
 	r->h.cpu = bpf_get_smp_processor_id();
 	r->h.drops = drops();
 	r->ts = bpf_ktime_get_ns();
@@ -492,7 +548,8 @@ static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
 	__u32 *at = bpf_map_lookup_elem(&frames, &key);
 	__u32 *n = bpf_map_lookup_elem(&nevents, &key);
 	__u32 off = at ? *at : 0, count = 0;
-	struct dmatrace_event *r;
+	struct dmatrace_ctl *c;
+	union dmatrace_slot *r;
 	__u64 ra = 0;
 	bool check;
 
@@ -503,29 +560,25 @@ static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
 	check = count % DMATRACE_CHECK_EVERY == 0;
 	if (off && off < DMATRACE_NONE && !check)
 		ra = stack_word(slot, number(ctx) + (__u64)(off - 1) * 8);
-	if (off == DMATRACE_NONE || (ra && !inner_has(ra))) {
-		r = bpf_ringbuf_reserve(&events, DMATRACE_EVENT_RA_SIZE, 0);
-		if (!r) {
-			drop();
-			return;
-		}
-		fill(r, DMATRACE_EVENT_RA, dev, kind, obj, va, dma, len, dir,
-		     arg0);
-		r->stack[0] = off == DMATRACE_NONE ? 0 : ra;
-		bpf_ringbuf_submit(r, wakeup(count));
-		return;
-	}
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	c = ring_ctl();
+	r = claim(c);
 	if (!r) {
 		drop();
 		return;
 	}
-	fill(r, DMATRACE_EVENT, dev, kind, obj, va, dma, len, dir, arg0);
-	bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
-	/* reserved after the event, so read after it */
-	if (off < DMATRACE_NONE && (!off || check))
-		send_frames(ctx, slot, r->stack);
-	bpf_ringbuf_submit(r, wakeup(count));
+	fill(&r->event, dev, kind, obj, va, dma, len, dir, arg0);
+	if (off == DMATRACE_NONE || (ra && !inner_has(ra))) {
+		r->event.stack[0] = off == DMATRACE_NONE ? 0 : ra;
+		commit(r, DMATRACE_EVENT_RA);
+	} else {
+		bpf_get_stack(ctx, r->event.stack, sizeof(r->event.stack), 0);
+		/* calibration reads the stack the event was walked from */
+		if (off < DMATRACE_NONE && (!off || check))
+			send_frames(ctx, slot, r->event.stack);
+		commit(r, DMATRACE_EVENT);
+	}
+	if (c)
+		nudge(c, count);
 }
 
 /* map: (dev, phys, dma, size, dir, attrs) in both layouts */

@@ -1,12 +1,15 @@
 /*
- * dmatrace.h - what the BPF program and user space share: the ring
- * buffer's records. Pointer-free, explicit widths, included by both
- * sides (the BPF side defines DMATRACE_BPF and brings its own types).
+ * dmatrace.h - what the BPF program and user space share: the records
+ * and the ring they cross in. Pointer-free, explicit widths, included by
+ * both sides (the BPF side defines DMATRACE_BPF and brings its own
+ * types).
  *
  * A record is one DMA API call (the fields of the project's event
  * record, with the kernel's struct device pointer as the adapter
- * handle), the first time the program sees a device a description of
- * it, or, while a program calibrates, the stack words it ran on.
+ * handle), or the first time the program sees a device a description of
+ * it: these go through the record ring (struct dmatrace_ctl). While a
+ * program calibrates, the stack words it ran on go through a BPF ring
+ * buffer, which also carries the nudges that wake the reader.
  */
 #ifndef DMATOP_DMATRACE_H
 #define DMATOP_DMATRACE_H
@@ -29,8 +32,8 @@
 /* one event in this many per CPU and program walks the stack anyway, to
  * check the calibration */
 #define DMATRACE_CHECK_EVERY 512
-/* the free-space query that may wake the reader, once in this many
- * events per CPU and program */
+/* the fill check that may wake the reader, once in this many events per
+ * CPU and program */
 #define DMATRACE_QUERY_EVERY 32
 
 /* the set of return addresses inside the DMA API: an address lives in
@@ -46,11 +49,13 @@ enum dmatrace_type {
 				  address, read where calibration found it
 				  (0: no caller taken) */
 	DMATRACE_FRAMES = 4,   /* struct dmatrace_frames */
+	DMATRACE_NUDGE = 5,    /* a dmatrace_head: the record ring fills */
 };
 
 /* what every record starts with */
 struct dmatrace_head {
-	uint32_t type; /* enum dmatrace_type */
+	uint32_t type; /* enum dmatrace_type; in the record ring, written
+			  last (0: the slot is claimed, not yet written) */
 	uint32_t cpu;
 	uint64_t drops; /* records lost so far, all CPUs: the ones lost
 			   since the previous record came before this one */
@@ -104,5 +109,36 @@ struct dmatrace_frames {
 	uint64_t stack[DMATRACE_STACK];
 	uint64_t window[DMATRACE_WINDOW];
 };
+
+/*
+ * The record ring: slots of DMATRACE_SLOT bytes in an array map that
+ * user space maps (a power of two of them). A program claims the next
+ * slot with one atomic add on `head` and writes the record, its type
+ * last; user space reads slots in claim order up to the first without a
+ * type, clears their types, then moves `tail`. The BPF ring buffer's
+ * reservation takes a lock with interrupts off, more than half of a
+ * program's time under emulation; the add is the only shared write here.
+ * A program claims nothing while `room` slots or more are unread: past
+ * that the record is lost and counted (the slack behind `room` covers
+ * programs that checked at the same time).
+ */
+struct dmatrace_ctl {
+	uint64_t head; /* slots claimed: the programs' */
+	uint64_t pad0[7];
+	uint64_t tail; /* slots read: user space's */
+	uint64_t pad1[7];
+};
+
+#define DMATRACE_SLOT 192
+
+union dmatrace_slot {
+	struct dmatrace_head h;
+	struct dmatrace_event event;
+	struct dmatrace_device device;
+	uint8_t bytes[DMATRACE_SLOT];
+};
+
+_Static_assert(sizeof(union dmatrace_slot) == DMATRACE_SLOT,
+	       "a record outgrew its slot");
 
 #endif

@@ -25,7 +25,7 @@ counter=$(dirname "$dmatop")/tests/bench/dmacount
 }
 export GUEST_FILES="$counter"
 rounds=${ROUNDS:-5}
-export GUEST_APPEND="dmatop_rounds=$rounds"
+export GUEST_APPEND="dmatop_rounds=$rounds${MODES:+ dmatop_modes=$MODES}"
 mid=$(((rounds + 1) / 2))
 here=$(cd "$(dirname "$0")/../guest" && pwd)
 out=$(mktemp -d)
@@ -51,18 +51,22 @@ for load in disk net; do
 	else
 		echo "guest: a 64 MiB HTTP fetch across two e1000 NICs, $rounds rounds"
 	fi
-	for mode in bare ftrace ftrace-pipe counter counter-name counter-ring dmatop dmatop-record; do
-		echo "$mode $(nth $mode $load $mid) $(nth bare $load $mid) $(nth $mode $load 1) $(nth bare $load 1)"
+	for mode in bare ftrace ftrace-pipe counter counter-name counter-ring counter-array dmatop dmatop-record; do
+		[ -z "$(nth $mode $load 1)" ] ||
+			echo "$mode $(nth $mode $load $mid) $(nth bare $load $mid) $(nth $mode $load 1) $(nth bare $load 1)"
 	done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
 		$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
 done
 # median run time per event over the rounds, from bpf_stats
 ns() { grep "^$1 ${2:-ns} " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] + 0 }'; }
-c=$(ns counter)
+# against the bare counter, and against the counter that also reads the
+# device's name (the one of the figures in the project's reference)
+c=$(ns counter) cn=$(ns counter-name)
 echo "BPF run time per event (kernel.bpf_stats_enabled), median of $rounds:"
-for mode in counter counter-name counter-ring dmatop dmatop-record; do
-	echo "$mode $(ns "$mode") $c"
-done | awk '{ printf "  %-14s %6d ns  %.2fx the counter\n", $1, $2, $3 ? $2 / $3 : 0 }'
+for mode in counter counter-name counter-ring counter-array dmatop dmatop-record; do
+	[ "$(ns "$mode")" = 0 ] || echo "$mode $(ns "$mode") $c $cn"
+done | awk '{ printf "  %-14s %6d ns  %5.2fx the counter  %5.2fx the counter with names\n",
+	$1, $2, $3 ? $2 / $3 : 0, $4 ? $2 / $4 : 0 }'
 echo "dmatop's own CPU time during the workloads (all threads) per event, median of $rounds:"
 for mode in dmatop dmatop-record; do
 	echo "$mode $(ns "$mode" cpu) $(ns "$mode" sys)"

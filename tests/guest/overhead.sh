@@ -7,7 +7,8 @@
 # ftrace of the dma:* events (into its buffer, and read out of it into a
 # file as they come), under a bare BPF counter (/mod/dmacount),
 # the same counter reading each event's device name, and the same
-# counter sending each event to user space through a ring buffer, under
+# counter sending each event to user space through a ring buffer or
+# through a ring in an array (dmatop's way), under
 # dmatop, and under dmatop recording; rounds interleave the modes
 # so that drift in the emulator hits them alike. Prints "MODE disk|net
 # CENTISECONDS" lines into /out/overhead.txt, and the BPF programs' run
@@ -97,30 +98,40 @@ under_counter() {
 		/tmp/count.txt >>/out/bpfstats.txt
 }
 
-# rounds: dmatop_rounds=N on the kernel command line, else 5
+# rounds: dmatop_rounds=N on the kernel command line, else 5; modes:
+# dmatop_modes=A,B,... (bare always), else all
 rounds=$(sed -n 's/.*dmatop_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+modes=$(sed -n 's/.*dmatop_modes=\([a-z,-]*\).*/\1/p' /proc/cmdline)
+want() { case ",${modes:-$1}," in *",$1,"*) return 0 ;; esac; return 1; }
 for round in $(seq "${rounds:-5}"); do
 	mode=bare
 	load bare
-	echo 1 >/sys/kernel/tracing/events/dma/enable
-	load ftrace
-	echo >/sys/kernel/tracing/trace
-	# the same, with the events read out into a file as they come
-	cat /sys/kernel/tracing/trace_pipe >/tmp/ftrace.txt &
-	pid=$!
-	load ftrace-pipe
-	echo 0 >/sys/kernel/tracing/events/dma/enable
-	kill $pid
-	wait $pid 2>/dev/null
-	rm -f /tmp/ftrace.txt
-	echo >/sys/kernel/tracing/trace
-	under_counter counter
-	under_counter counter-name --name
-	under_counter counter-ring --ring
+	if want ftrace; then
+		echo 1 >/sys/kernel/tracing/events/dma/enable
+		load ftrace
+		echo >/sys/kernel/tracing/trace
+		echo 0 >/sys/kernel/tracing/events/dma/enable
+	fi
+	if want ftrace-pipe; then
+		# the events read out into a file as they come
+		echo 1 >/sys/kernel/tracing/events/dma/enable
+		cat /sys/kernel/tracing/trace_pipe >/tmp/ftrace.txt &
+		pid=$!
+		load ftrace-pipe
+		echo 0 >/sys/kernel/tracing/events/dma/enable
+		kill $pid
+		wait $pid 2>/dev/null
+		rm -f /tmp/ftrace.txt
+		echo >/sys/kernel/tracing/trace
+	fi
+	! want counter || under_counter counter
+	! want counter-name || under_counter counter-name --name
+	! want counter-ring || under_counter counter-ring --ring
+	! want counter-array || under_counter counter-array --array
 	mode=dmatop
-	under_dmatop
+	! want dmatop || under_dmatop
 	mode=dmatop-record
-	under_dmatop --record=/tmp/r$round.db
+	! want dmatop-record || under_dmatop --record=/tmp/r$round.db
 	rm -f /tmp/r$round.db
 done
 # bpf_ktime_get_ns() reads it: cheap from the TSC, an emulated device
