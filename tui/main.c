@@ -5,9 +5,11 @@
  * Exit status: 0 no violations, 3 violations found, 2 usage error,
  * 1 runtime error.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -16,6 +18,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -164,6 +167,40 @@ static uint32_t ring_bytes;
  * lacks */
 static enum { DM_HOOKS_AUTO, DM_HOOKS_TRACEPOINTS, DM_HOOKS_FUNCTIONS } hooks;
 
+/* Is there a NAME under /sys/bus/<any>/WHERE? */
+static bool on_a_bus(const char *where, const char *name)
+{
+	char pattern[256];
+	glob_t g;
+	bool found;
+
+	if (strpbrk(name, "/*?[\\"))
+		return false;
+	snprintf(pattern, sizeof(pattern), "/sys/bus/*/%s/%s", where, name);
+	found = !glob(pattern, GLOB_NOSORT, NULL, &g);
+	if (found)
+		globfree(&g);
+	return found;
+}
+
+/* A filter that matches nothing today is likely a typo: say so, and go
+ * on (the device or driver may come with a module loaded later). */
+static void check_filters(void)
+{
+	if (only_device && !on_a_bus("devices", only_device))
+		fprintf(stderr,
+			"dmatop: warning: --device=%s: no such device under "
+			"/sys/bus/*/devices (yet): nothing is traced until one "
+			"appears\n",
+			only_device);
+	if (only_driver && !on_a_bus("drivers", only_driver))
+		fprintf(stderr,
+			"dmatop: warning: --driver=%s: no such driver under "
+			"/sys/bus/*/drivers (yet): nothing is traced until it "
+			"is loaded\n",
+			only_driver);
+}
+
 static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 		    size_t len)
 {
@@ -183,6 +220,7 @@ static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 		fprintf(stderr, "dmatop: tracing %s\n", dm_bpf_attached(*src));
 		if (*dm_bpf_caveats(*src))
 			fprintf(stderr, "dmatop: %s\n", dm_bpf_caveats(*src));
+		check_filters();
 	}
 	return err;
 #else
@@ -276,29 +314,62 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	return res.violations ? 3 : 0;
 }
 
-/* Start a backend for this session: the same program, --backend. */
-static pid_t session_backend(const char *scenario, uint64_t seed,
-			     const char *name)
+/*
+ * Start a backend for this session: the same program, --backend, on the
+ * simulated HAL or the running kernel. Its messages would scribble over
+ * the screen: they go to `log`, for the user to read when it fails.
+ */
+static pid_t session_backend(bool sim, const char *scenario, uint64_t seed,
+			     const char *name, int log)
 {
-	char sim[128], seedarg[64], namearg[96];
+	char args[8][128];
+	char *argv[12] = { "dmatop", "--backend" };
+	int n = 2, k = 0;
 	pid_t pid;
-	int fd;
 
-	snprintf(sim, sizeof(sim), "--sim=%s", scenario ? scenario : "mixed");
-	snprintf(seedarg, sizeof(seedarg), "--seed=%llu",
-		 (unsigned long long)seed);
-	snprintf(namearg, sizeof(namearg), "--name=%s", name);
+#define ARG(...)                                                 \
+	do {                                                     \
+		snprintf(args[k], sizeof(args[k]), __VA_ARGS__); \
+		argv[n++] = args[k++];                           \
+	} while (0)
+	ARG("--name=%s", name);
+	if (sim) {
+		ARG("--sim=%s", scenario ? scenario : "mixed");
+		ARG("--seed=%llu", (unsigned long long)seed);
+	} else {
+		if (only_device)
+			ARG("--device=%s", only_device);
+		if (only_driver)
+			ARG("--driver=%s", only_driver);
+		if (ring_bytes)
+			ARG("--ring-size=%lu", (unsigned long)ring_bytes);
+		if (hooks)
+			ARG("--hooks=%s", hooks == DM_HOOKS_FUNCTIONS ?
+						  "functions" :
+						  "tracepoints");
+	}
+#undef ARG
+	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
-		/* its messages would scribble over the screen */
-		fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0)
-			dup2(fd, 2);
-		execl("/proc/self/exe", "dmatop", "--backend", sim, seedarg,
-		      namearg, (char *)NULL);
+		if (log >= 0)
+			dup2(log, 2);
+		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
 	return pid; /* the caller waits for its first state */
+}
+
+/* What the session's backend said, when it stopped before its time. */
+static void backend_said(int log)
+{
+	char buf[2048];
+	ssize_t n;
+
+	if (log < 0 || lseek(log, 0, SEEK_SET))
+		return;
+	while ((n = read(log, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stderr);
 }
 
 static int interactive(const char *attach, const char *replay, bool sim,
@@ -308,7 +379,8 @@ static int interactive(const char *attach, const char *replay, bool sim,
 	char errbuf[512], name[64];
 	struct dm_provider *p = NULL;
 	pid_t child = 0;
-	int cols = 100, rows = 30, err, status;
+	int cols = 100, rows = 30, err, status, log = -1;
+	bool died = false;
 
 	if (size && (sscanf(size, "%dx%d", &cols, &rows) != 2 || cols < 1 ||
 		     rows < 1 || cols > 1000 || rows > 1000)) {
@@ -329,7 +401,8 @@ static int interactive(const char *attach, const char *replay, bool sim,
 			/* a backend of our own, stopped when we leave */
 			snprintf(name, sizeof(name), "session-%d",
 				 (int)getpid());
-			child = session_backend(scenario, seed, name);
+			log = memfd_create("dmatop-backend", MFD_CLOEXEC);
+			child = session_backend(sim, scenario, seed, name, log);
 			attach = name;
 		}
 		err = dm_provider_live(&p, attach, errbuf, sizeof(errbuf));
@@ -338,6 +411,7 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		for (int i = 0; err && child > 0 && i < 100; i++) {
 			if (waitpid(child, NULL, WNOHANG) == child) {
 				child = 0; /* it died: say why we failed */
+				died = true;
 				break;
 			}
 			usleep(50000);
@@ -346,7 +420,10 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		}
 	}
 	if (err) {
-		fprintf(stderr, "dmatop: %s\n", errbuf);
+		if (died)
+			backend_said(log);
+		else
+			fprintf(stderr, "dmatop: %s\n", errbuf);
 		status = 1;
 		goto out;
 	}
@@ -371,9 +448,16 @@ out:
 	if (p)
 		p->ops->close(p);
 	if (child > 0) {
-		kill(child, SIGTERM);
-		waitpid(child, NULL, 0);
+		/* gone before we left: what it said is why */
+		if (waitpid(child, NULL, WNOHANG) == child)
+			backend_said(log);
+		else {
+			kill(child, SIGTERM);
+			waitpid(child, NULL, 0);
+		}
 	}
+	if (log >= 0)
+		close(log);
 	return status;
 }
 
@@ -628,7 +712,7 @@ int main(int argc, char **argv)
 		if (!backend && (speed >= 0 || group))
 			bad = "--speed and --group go with --backend";
 		else if ((only_device || only_driver || ring_bytes || hooks) &&
-			 (sim || replay || attach))
+			 (sim || replay || attach || screen))
 			bad = "--device, --driver, --ring-size and --hooks are "
 			      "for tracing the kernel: not with --sim, --replay "
 			      "or --attach";

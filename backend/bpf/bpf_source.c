@@ -77,7 +77,7 @@ struct bpf_src {
 	bool ksyms_stale;	/* a driver bound since the read */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
 	char attached[640];
-	char caveats[400]; /* what this user or kernel leaves out */
+	char caveats[600]; /* what this user or kernel leaves out */
 	bool functions;	   /* fentry/fexit: the kernel has no dma:* events */
 	char desc[600];
 	int err;
@@ -792,7 +792,10 @@ const char *dm_bpf_attached(struct dm_src *src)
 	return ((struct bpf_src *)src)->attached;
 }
 
-/* Which of CAP_BPF and CAP_PERFMON are missing, in words; "" if none. */
+#define HAS_CAP(d, cap) ((d)[(cap) / 32].effective & (1u << ((cap) % 32)))
+
+/* Which of CAP_BPF and CAP_PERFMON are missing, in words; "" if none.
+ * CAP_SYS_ADMIN stands for both, as the kernel's own checks take it. */
 static const char *missing_caps(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -803,8 +806,8 @@ static const char *missing_caps(void)
 		return "";
 	if (syscall(SYS_capget, &h, d))
 		return "CAP_BPF and CAP_PERFMON";
-	bpf = d[CAP_BPF / 32].effective & (1u << (CAP_BPF % 32));
-	perfmon = d[CAP_PERFMON / 32].effective & (1u << (CAP_PERFMON % 32));
+	bpf = HAS_CAP(d, CAP_BPF) || HAS_CAP(d, CAP_SYS_ADMIN);
+	perfmon = HAS_CAP(d, CAP_PERFMON) || HAS_CAP(d, CAP_SYS_ADMIN);
 	return !bpf && !perfmon ? "CAP_BPF and CAP_PERFMON" :
 	       !bpf		? "CAP_BPF" :
 	       !perfmon		? "CAP_PERFMON" :
@@ -846,12 +849,17 @@ int dm_bpf_drop_capabilities(bool keep_nice)
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 
-static void caveat(struct bpf_src *b, const char *what, int err)
+/* "what: why", and where privileges are the reason, what grants them */
+static void caveat(struct bpf_src *b, const char *what, int err,
+		   const char *grant)
 {
 	size_t at = strlen(b->caveats);
+	bool denied = err == -EPERM || err == -EACCES;
 
-	snprintf(b->caveats + at, sizeof(b->caveats) - at, "%s%s: %s",
-		 at ? "; " : "", what, strerror(-err));
+	snprintf(b->caveats + at, sizeof(b->caveats) - at, "%s%s%s%s%s%s%s",
+		 at ? "; " : "", what, err ? ": " : "",
+		 err ? strerror(-err) : "", denied && grant ? " (" : "",
+		 denied && grant ? grant : "", denied && grant ? ")" : "");
 }
 
 /*
@@ -865,16 +873,22 @@ static void note_caveats(struct bpf_src *b)
 
 	if (b->uevents < 0)
 		caveat(b, "no leak check at unbind (the uevent socket)",
-		       b->uevents);
+		       b->uevents, NULL);
 	if (b->kmsg < 0)
-		caveat(b, "Intel VT-d faults unseen (/dev/kmsg)", b->kmsg);
+		caveat(b, "Intel VT-d faults unseen (/dev/kmsg)", b->kmsg,
+		       "kernel.dmesg_restrict is set: CAP_SYSLOG or root "
+		       "reads it");
 	b->ksyms_stale = true;
 	if (ksyms(b)->n)
 		return;
-	caveat(b,
-	       "callers unnamed (/proc/kallsyms shows no addresses; "
-	       "CAP_SYSLOG or root shows them)",
-	       b->kallsyms < 0 ? b->kallsyms : -EPERM);
+	if (b->kallsyms < 0)
+		caveat(b, "callers unnamed (/proc/kallsyms)", b->kallsyms,
+		       "CAP_SYSLOG or root reads it");
+	else
+		caveat(b,
+		       "callers unnamed: /proc/kallsyms shows this user no "
+		       "addresses (CAP_SYSLOG or root sees them)",
+		       0, NULL);
 	for (slot = 0; slot < b->nslots; slot++)
 		if (!bpf_map_update_elem(bpf_map__fd(b->skel->maps.frames),
 					 &slot, &none, BPF_ANY))
@@ -1001,15 +1015,23 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	struct bpf_program *prog;
 	struct btf *vmlinux;
 	struct bpf_src *b;
+	char self[256];
+	ssize_t n;
 	int err;
 
 	*out = NULL;
 	if (*need) {
+		/* the file to grant them to: this one, wherever it is */
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0 || n >= (ssize_t)sizeof(self) - 1)
+			snprintf(self, sizeof(self), "$(command -v dmatop)");
+		else
+			self[n] = 0;
 		snprintf(errbuf, len,
 			 "tracing DMA needs %s: run as root, or grant them "
-			 "with: setcap cap_bpf,cap_perfmon+ep $(command -v "
-			 "dmatop) (--sim and --replay need neither)",
-			 need);
+			 "with: setcap cap_bpf,cap_perfmon+ep %s (--sim and "
+			 "--replay need neither)",
+			 need, self);
 		return -EPERM;
 	}
 	libbpf_verbose = getenv("DMATOP_BPF_LOG") != NULL;
