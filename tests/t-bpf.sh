@@ -159,6 +159,18 @@ setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+sys_admin \
 	>/dev/null 2>"$TMP/err"
 is "$?" 0 "CAP_SYS_ADMIN alone stands for both, as the kernel takes it"
 
+# a recording that cannot be made is refused before anything attaches
+: >"$TMP/there.db"
+"$DMATOP" --batch --duration=1 --record="$TMP/there.db" >/dev/null 2>"$TMP/err"
+is "$?" 1 "--record to a file that exists: exit 1"
+grep -q "there.db already exists: remove it or record to another file" "$TMP/err"
+ok $? "... saying so"
+grep -q "tracing" "$TMP/err"; ok $((! $?)) "... before tracing anything"
+"$DMATOP" --backend --duration=1 --record="$TMP/no/such/dir/x.db" >/dev/null 2>"$TMP/err"
+is "$?" 1 "--backend --record into a missing directory: exit 1"
+grep -q "cannot record to .*x.db: .*: No such file or directory" "$TMP/err"
+ok $? "... naming the directory ($(cat "$TMP/err"))"
+
 # a filter that matches nothing today is most likely a typo
 "$DMATOP" --batch --duration=1 --device=no-such-device --driver=no_such_driver \
 	>/dev/null 2>"$TMP/err"

@@ -119,4 +119,15 @@ c=$("$DMATOP" --sim=mixed --seed=8 --duration=2 --batch --json 2>&1 | md5sum)
 is "$a" "$b" "the same seed gives the same run"
 [ "$a" != "$c" ]; ok $? "another seed gives another run"
 
+# usage mistakes: exit 2, saying what was meant
+"$DMATOP" --sim fault-0x03 --batch >/dev/null 2>"$TMP/err"
+is "$?" 2 "--sim SCENARIO (a space, not =) is a usage error"
+grep -q "unexpected argument 'fault-0x03' (a scenario goes --sim=SCENARIO)" "$TMP/err"
+ok $? "... pointing at --sim=SCENARIO wherever the scenario stands"
+"$DMATOP" --batch nonsense >/dev/null 2>"$TMP/err"
+grep -q "scenario goes" "$TMP/err"; ok $((! $?)) "... and only when it is a scenario"
+"$DMATOP" --sim --batch --record= >/dev/null 2>"$TMP/err"
+is "$?" 2 "--record= with no name is a usage error"
+grep -q -- "--record takes a file name" "$TMP/err"; ok $? "... saying so"
+
 done_testing

@@ -232,6 +232,39 @@ static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 #endif
 }
 
+/*
+ * Can a recording be made at path? Asked before tracing starts, so that
+ * a path that cannot be is one clear error, not a failure after the
+ * programs attached. The recorder still creates it exclusively.
+ */
+static int record_path_ok(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (!access(path, F_OK)) {
+		fprintf(stderr,
+			"dmatop: %s already exists: remove it or record to "
+			"another file\n",
+			path);
+		return -EEXIST;
+	}
+	if (errno != ENOENT) {
+		fprintf(stderr, "dmatop: cannot record to %s: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	snprintf(dir, sizeof(dir), "%.*s",
+		 slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	if (access(dir, W_OK | X_OK)) {
+		fprintf(stderr, "dmatop: cannot record to %s: %s: %s\n", path,
+			dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -271,6 +304,8 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 		}
 		o.group = g->gr_gid;
 	}
+	if (record && record_path_ok(record))
+		return 1;
 	o.detail = sim ? (scenario ? scenario : "mixed") : "kernel";
 	/* without --duration a backend runs until it is stopped */
 	o.stay = sim && !duration;
@@ -577,6 +612,11 @@ int main(int argc, char **argv)
 			bo.json = true;
 			break;
 		case OPT_RECORD:
+			if (!*optarg) {
+				fprintf(stderr, "dmatop: --record takes a "
+						"file name\n");
+				return EXIT_USAGE;
+			}
 			bo.record = record_path(optarg, record_buf,
 						sizeof(record_buf));
 			if (!bo.record) {
@@ -699,7 +739,8 @@ int main(int argc, char **argv)
 			"dmatop: unexpected argument '%s'%s\n"
 			"Try 'dmatop --help'.\n",
 			argv[optind],
-			optind > 1 && !strcmp(argv[optind - 1], "--sim") ?
+			/* getopt moved it past the options: ask by name */
+			dm_sim_scenario_find(argv[optind]) ?
 				" (a scenario goes --sim=SCENARIO)" :
 				"");
 		return EXIT_USAGE;
@@ -809,6 +850,8 @@ int main(int argc, char **argv)
 		}
 	} else {
 		/* no --sim, no --replay: the running kernel */
+		if (bo.record && record_path_ok(bo.record))
+			return 1;
 		err = open_bpf(&src, duration, errbuf, sizeof(errbuf));
 		if (err) {
 			fprintf(stderr, "dmatop: %s\n", errbuf);
