@@ -35,6 +35,11 @@ wget -q -O /dev/null http://192.0.2.2/file || echo "no network path"
 # the kernel times every BPF program run from here on: the same cost
 # for the counter and for dmatop
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
+# ftrace without the command-name recording that enabling an event
+# switches on: it would hook sched_switch, and the kernel patching
+# __schedule's tracepoint site while other CPUs run it has crashed the
+# guest under TCG (an int3 oops)
+echo 0 >/sys/kernel/tracing/options/record-cmd
 
 cs() {
 	read -r up idle </proc/uptime
