@@ -276,15 +276,16 @@ static int load_checkpoint(struct replay *rp, sqlite3_stmt *st, uint64_t seq,
 }
 
 /*
- * Deliver events up to `stop` (exclusive) or `max` of them. A gap becomes
- * one DM_EV_LOST event; with a verifier attached, the state resumes from
- * the first checkpoint past the gap.
+ * Deliver events up to `stop` (exclusive) or `max` of them, until fn asks
+ * to stop. A gap becomes one DM_EV_LOST event; with a verifier attached,
+ * the state resumes from the first checkpoint past the gap.
  */
 static int deliver(struct replay *rp, size_t max, uint64_t stop,
 		   dm_src_event_fn fn, void *ctx)
 {
 	struct dm_event e;
 	size_t n = 0;
+	bool enough;
 	int rc, err;
 
 	while (n < max && rp->next < stop) {
@@ -302,18 +303,22 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			};
 			uint64_t at;
 
+			/* past stop too: the state in a gap is the state
+			 * after it */
 			rp->lost += rp->last - rp->next + 1;
 			rp->next = rp->last + 1;
+			/* the statement is done: stepping it again would
+			 * start it over from the first event */
+			rp->ended = true;
 			n++;
-			if (fn(ctx, &lost))
-				return (int)n;
+			fn(ctx, &lost);
 			if (rp->src.vrf) {
 				err = load_checkpoint(rp, rp->cp_after,
 						      lost.arg[2], &at);
 				if (err < 0)
 					return err;
 			}
-			continue;
+			break;
 		}
 		if (rc == SQLITE_DONE) {
 			rp->ended = true;
@@ -340,8 +345,7 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 
 			rp->lost += e.seq - rp->next;
 			n++;
-			if (fn(ctx, &lost))
-				return (int)n;
+			enough = fn(ctx, &lost);
 			if (rp->src.vrf) {
 				err = load_checkpoint(rp, rp->cp_after,
 						      e.seq - 1, &at);
@@ -350,10 +354,21 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 				if (err && at >= e.seq) {
 					/* the state already holds up to at */
 					position(rp, at + 1);
+					if (enough)
+						break;
 					continue;
 				}
 			}
+			if (enough) {
+				/* e is read but not delivered: next time */
+				position(rp, e.seq);
+				break;
+			}
 			rp->next = e.seq;
+			if (e.seq >= stop) {
+				position(rp, e.seq);
+				break;
+			}
 		}
 		rp->next = e.seq + 1;
 		n++;
@@ -409,7 +424,8 @@ static int replay_seek(struct dm_src *src, uint64_t seq)
 	dm_vrf_set_report(src->vrf, report, rctx);
 	if (err < 0)
 		return err;
-	return position(rp, seq);
+	/* a gap took it past seq: go on from where the state is */
+	return rp->next > seq ? 0 : position(rp, seq);
 }
 
 static int replay_fd(struct dm_src *src)

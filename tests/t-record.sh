@@ -49,6 +49,15 @@ for s in $("$DMATOP" --list-scenarios | awk '/^fault-/ { print $1 }'); do
 	ok $? "$s: replay reports the same violations and adapters"
 done
 
+# events missing from a recording, in the middle and at the very end
+# (the final checkpoint lies past the last event): replayed
+cp "$TMP/mixed.db" "$TMP/gap.db"
+sqlite3 "$TMP/gap.db" 'DELETE FROM event WHERE seq BETWEEN 3000 AND 3099;
+	DELETE FROM event WHERE seq > (SELECT max(seq) - 50 FROM event)'
+"$DMATOP" --replay="$TMP/gap.db" --batch --json >"$TMP/out" 2>"$TMP/err"
+is "$?" "$live_rc" "events missing at the end: the replay ends as the live run did ($live_rc)"
+grep -q "out of order" "$TMP/err"; ok $((! $?)) "... and finds nothing out of order"
+
 # --at: the state a live run stopped at that point had
 rm -f "$TMP/long.db"
 "$DMATOP" --sim=mixed --seed=9 --duration=6 --batch --record="$TMP/long.db" >/dev/null 2>&1
