@@ -1054,6 +1054,12 @@ static void count_loss(struct dm_vrf_stats *st, const struct dm_event *ev)
 	}
 }
 
+void dm_vrf_count_lost(struct dm_vrf *vrf, const struct dm_event *lost)
+{
+	vrf->st.lost += lost->arg[0];
+	count_loss(&vrf->st, lost);
+}
+
 int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 {
 	uint32_t a;

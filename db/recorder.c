@@ -755,7 +755,13 @@ static void gap_close(struct dm_rec *rec)
 	enqueue(rec, m);
 }
 
-void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
+const struct dm_event dm_rec_gap_loss = {
+	.kind = DM_EV_LOST,
+	.flags = DM_F_GAP,
+	.arg = { 1 },
+};
+
+int dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 {
 	uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
 	uint64_t fill;
@@ -767,7 +773,7 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 	       rec->mask) {
 		if (!rec->block || atomic_load(&rec->error)) {
 			gap_add(rec, ev);
-			return;
+			return -ENOBUFS;
 		}
 		nanosleep(&nap, NULL);
 	}
@@ -785,6 +791,7 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 		writer_wake_up(rec);
 	if (fill == due_at(rec))
 		writer_kick(rec);
+	return 0;
 }
 
 void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v)
@@ -1071,6 +1078,15 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	return 0;
 }
 
+/* The verifier counts what did not fit here among its losses; the
+ * session's figure is the source's alone. */
+static uint64_t source_lost(const struct dm_vrf *vrf, uint64_t dropped)
+{
+	uint64_t lost = vrf ? dm_vrf_stats(vrf)->lost : 0;
+
+	return lost > dropped ? lost - dropped : 0;
+}
+
 int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 		 uint64_t ts, struct dm_rec_stats *out, char *errbuf,
 		 size_t len)
@@ -1098,18 +1114,17 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 	if (!err) {
 		char sql[512];
 
-		snprintf(
-			sql, sizeof(sql),
-			"BEGIN; INSERT OR REPLACE INTO session VALUES "
-			"('events', %llu), ('violations', %llu), "
-			"('dropped', %llu), ('gaps', %llu), "
-			"('lost', %llu), ('ended', '%s');",
-			(unsigned long long)st.queued + st.dropped,
-			(unsigned long long)st.violations,
-			(unsigned long long)st.dropped,
-			(unsigned long long)st.gaps,
-			(unsigned long long)(vrf ? dm_vrf_stats(vrf)->lost : 0),
-			"clean");
+		snprintf(sql, sizeof(sql),
+			 "BEGIN; INSERT OR REPLACE INTO session VALUES "
+			 "('events', %llu), ('violations', %llu), "
+			 "('dropped', %llu), ('gaps', %llu), "
+			 "('lost', %llu), ('ended', '%s');",
+			 (unsigned long long)st.queued + st.dropped,
+			 (unsigned long long)st.violations,
+			 (unsigned long long)st.dropped,
+			 (unsigned long long)st.gaps,
+			 (unsigned long long)source_lost(vrf, st.dropped),
+			 "clean");
 		if (sqlite3_exec(rec->db, sql, NULL, NULL, NULL))
 			err = sql_err(rec, sqlite3_errcode(rec->db),
 				      "closing the session");

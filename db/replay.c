@@ -275,6 +275,46 @@ static int load_checkpoint(struct replay *rp, sqlite3_stmt *st, uint64_t seq,
 	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading checkpoints");
 }
 
+/* Events lost, as the recording's own figure for them; see
+ * after_gap(). */
+static uint64_t recording_lost(const struct dm_vrf *vrf)
+{
+	const struct dm_vrf_stats *st = dm_vrf_stats(vrf);
+	uint32_t i;
+
+	for (i = 0; i < st->nlosses; i++)
+		if (st->losses[i].what == DM_LOST_RECORDING)
+			return st->losses[i].n;
+	return 0;
+}
+
+/*
+ * The state resumes from the first checkpoint at or after event seq, the
+ * last one lost. A recording's checkpoints count the events the recorder
+ * dropped before them, but those of a recording made before dmatop
+ * counted them do not: the gaps the replay came through stay counted.
+ */
+static int after_gap(struct replay *rp, uint64_t seq, uint64_t *at)
+{
+	uint64_t had = recording_lost(rp->src.vrf), has;
+	int err;
+
+	err = load_checkpoint(rp, rp->cp_after, seq, at);
+	if (err <= 0)
+		return err;
+	has = recording_lost(rp->src.vrf);
+	if (has < had) {
+		struct dm_event lost = {
+			.kind = DM_EV_LOST,
+			.flags = DM_F_GAP,
+			.arg = { had - has },
+		};
+
+		dm_vrf_count_lost(rp->src.vrf, &lost);
+	}
+	return err;
+}
+
 /*
  * Deliver events up to `stop` (exclusive) or `max` of them, until fn asks
  * to stop. A gap becomes one DM_EV_LOST event; with a verifier attached,
@@ -313,8 +353,7 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			n++;
 			fn(ctx, &lost);
 			if (rp->src.vrf) {
-				err = load_checkpoint(rp, rp->cp_after,
-						      lost.arg[2], &at);
+				err = after_gap(rp, lost.arg[2], &at);
 				if (err < 0)
 					return err;
 			}
@@ -347,8 +386,7 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			n++;
 			enough = fn(ctx, &lost);
 			if (rp->src.vrf) {
-				err = load_checkpoint(rp, rp->cp_after,
-						      e.seq - 1, &at);
+				err = after_gap(rp, e.seq - 1, &at);
 				if (err < 0)
 					return err;
 				if (err && at >= e.seq) {
