@@ -1067,8 +1067,10 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 
 	vrf->ev = ev;
 	vrf->st.events++;
-	/* a range that wraps around the address space is no real call */
-	if (ev->len > UINT64_MAX - ev->va) {
+	/* a range that wraps around the address space is no real call, and
+	 * a kind no source makes is no call at all */
+	if (ev->len > UINT64_MAX - ev->va || ev->kind == DM_EV_NONE ||
+	    ev->kind >= DM_EV_KIND_MAX) {
 		vrf->st.rejected++;
 		return 0;
 	}

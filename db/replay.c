@@ -196,12 +196,17 @@ static int load_span(struct replay *rp)
 static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 {
 	sqlite3_int64 ad = sqlite3_column_int64(st, 3);
+	sqlite3_int64 kind = sqlite3_column_int64(st, 2);
 	int i;
 
 	memset(e, 0, sizeof(*e));
 	e->seq = (uint64_t)sqlite3_column_int64(st, 0);
 	e->ts = (uint64_t)sqlite3_column_int64(st, 1);
-	e->kind = (uint16_t)sqlite3_column_int(st, 2);
+	/* cut to 16 bits, a kind out of range could pass for a known one */
+	if (kind <= DM_EV_NONE || kind >= DM_EV_KIND_MAX)
+		return damaged(rp, "event %llu has an unknown kind %lld",
+			       (unsigned long long)e->seq, (long long)kind);
+	e->kind = (uint16_t)kind;
 	if (ad < 0 || ad > (sqlite3_int64)rp->nad)
 		return damaged(rp,
 			       "event %llu names an adapter the recording "

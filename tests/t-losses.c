@@ -159,11 +159,25 @@ static void not_recorded(void)
 	dm_vrf_free(vrf);
 }
 
+static void unknown_kind(void)
+{
+	struct dm_vrf *vrf = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
+	struct dm_event ev = { .seq = 1, .kind = DM_EV_KIND_MAX };
+
+	dm_vrf_feed(vrf, &ev);
+	ev.kind = DM_EV_NONE;
+	dm_vrf_feed(vrf, &ev);
+	is_u64(dm_vrf_stats(vrf)->rejected, 2,
+	       "events of no kind and of a kind past the last are rejected");
+	dm_vrf_free(vrf);
+}
+
 int main(void)
 {
 	words_and_json();
 	many_cpus();
 	checkpoint();
 	not_recorded();
+	unknown_kind();
 	return done_testing();
 }

@@ -44,12 +44,17 @@ bad "$TMP/strings.db" "damaged recording: string" "a string table with a hole"
 cp "$TMP/good.db" "$TMP/adapter.db"
 sqlite3 "$TMP/adapter.db" 'UPDATE event SET adapter = 77 WHERE seq = 5000'
 bad "$TMP/adapter.db" "event 5000 names an adapter" "an event naming no adapter"
+cp "$TMP/good.db" "$TMP/kind.db"
+sqlite3 "$TMP/kind.db" 'UPDATE event SET kind = -1 WHERE seq = 4'
+bad "$TMP/kind.db" "damaged recording: event 4 has an unknown kind -1" "an event of no kind"
+cp "$TMP/good.db" "$TMP/kind2.db"
+sqlite3 "$TMP/kind2.db" 'UPDATE event SET kind = 65547 WHERE seq = 4'
+bad "$TMP/kind2.db" "event 4 has an unknown kind 65547" "an event of a kind past 16 bits"
 cp "$TMP/good.db" "$TMP/cp.db"
 sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"
 "$DMATOP" --replay="$TMP/cp.db" --batch --at=1.5 >/dev/null 2>"$TMP/err"
 is "$?" 1 "a damaged checkpoint: exit 1"
 grep -q "damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
-
 # garbage over the middle of the file: whatever SQLite makes of it, no crash
 cp "$TMP/good.db" "$TMP/garbage.db"
 dd if=/dev/urandom of="$TMP/garbage.db" bs=8192 seek=20 count=40 conv=notrunc 2>/dev/null
