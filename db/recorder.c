@@ -127,7 +127,8 @@ struct dm_rec {
  * limit as a plain I/O error (a short write leaves errno 0), so look at
  * the file system and the limit to say which it was.
  */
-static const char *write_failure(struct dm_rec *rec, int err)
+static const char *write_failure(struct dm_rec *rec, int err, char *buf,
+				 size_t len)
 {
 	struct rlimit rl;
 	struct statvfs vfs;
@@ -146,17 +147,18 @@ static const char *write_failure(struct dm_rec *rec, int err)
 	     (!stat(wal, &sb) &&
 	      (uint64_t)sb.st_size + (1u << 16) >= rl.rlim_cur)))
 		return "the file size limit (ulimit -f) was reached";
-	return sqlite3_errmsg(rec->db);
+	return dm_db_errmsg(rec->db, buf, len);
 }
 
 static void set_error(struct dm_rec *rec, int err, const char *what)
 {
+	char msg[200];
 	int zero = 0;
 
 	if (!atomic_compare_exchange_strong(&rec->error, &zero, err))
 		return;
 	snprintf(rec->errmsg, sizeof(rec->errmsg), "%s: %s", what,
-		 write_failure(rec, err));
+		 write_failure(rec, err, msg, sizeof(msg)));
 }
 
 static int sql_err(struct dm_rec *rec, int rc, const char *what)

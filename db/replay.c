@@ -57,8 +57,10 @@ __attribute__((format(printf, 2, 3))) static int damaged(struct replay *rp,
 
 static int db_error(struct replay *rp, const char *what)
 {
+	char msg[200];
+
 	snprintf(rp->src.err, sizeof(rp->src.err), "%s: %s", what,
-		 sqlite3_errmsg(rp->db));
+		 dm_db_errmsg(rp->db, msg, sizeof(msg)));
 	return -EIO;
 }
 
