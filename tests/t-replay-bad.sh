@@ -62,6 +62,11 @@ sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"
 "$DMATOP" --replay="$TMP/cp.db" --batch --at=1.5 >/dev/null 2>"$TMP/err"
 is "$?" 1 "a damaged checkpoint: exit 1"
 grep -q "damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
+"$DMATOP" --replay="$TMP/cp.db" --batch --at=1.5 --screen=adapters >"$TMP/out" 2>"$TMP/err"
+is "$?" 1 "a damaged checkpoint on a screen: exit 1"
+grep -q "cp.db: damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
+[ ! -s "$TMP/out" ]; ok $? "... and showing no state in its place"
+
 # garbage over the middle of the file: whatever SQLite makes of it, no crash
 cp "$TMP/good.db" "$TMP/garbage.db"
 dd if=/dev/urandom of="$TMP/garbage.db" bs=8192 seek=20 count=40 conv=notrunc 2>/dev/null
