@@ -1054,6 +1054,12 @@ static void count_loss(struct dm_vrf_stats *st, const struct dm_event *ev)
 	}
 }
 
+void dm_vrf_count_lost(struct dm_vrf *vrf, const struct dm_event *lost)
+{
+	vrf->st.lost += lost->arg[0];
+	count_loss(&vrf->st, lost);
+}
+
 int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 {
 	uint32_t a;
@@ -1061,8 +1067,10 @@ int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev)
 
 	vrf->ev = ev;
 	vrf->st.events++;
-	/* a range that wraps around the address space is no real call */
-	if (ev->len > UINT64_MAX - ev->va) {
+	/* a range that wraps around the address space is no real call, and
+	 * a kind no source makes is no call at all */
+	if (ev->len > UINT64_MAX - ev->va || ev->kind == DM_EV_NONE ||
+	    ev->kind >= DM_EV_KIND_MAX) {
 		vrf->st.rejected++;
 		return 0;
 	}

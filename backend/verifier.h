@@ -228,6 +228,10 @@ struct dm_vrf *dm_vrf_new(unsigned rulesets, dm_vrf_report_fn report,
 void dm_vrf_free(struct dm_vrf *vrf);
 /* 0, or -ENOMEM (the event's effect on state may then be partial). */
 int dm_vrf_feed(struct dm_vrf *vrf, const struct dm_event *ev);
+/* Count a DM_EV_LOST of events the verifier did check (the recorder had
+ * no room for them: DM_F_GAP) among the losses, without counting it as an
+ * event or forgetting what the lost events did. */
+void dm_vrf_count_lost(struct dm_vrf *vrf, const struct dm_event *lost);
 
 /* Replace the violation callback (NULL: count, report nothing). */
 void dm_vrf_set_report(struct dm_vrf *vrf, dm_vrf_report_fn report, void *ctx);

@@ -127,7 +127,8 @@ struct dm_rec {
  * limit as a plain I/O error (a short write leaves errno 0), so look at
  * the file system and the limit to say which it was.
  */
-static const char *write_failure(struct dm_rec *rec, int err)
+static const char *write_failure(struct dm_rec *rec, int err, char *buf,
+				 size_t len)
 {
 	struct rlimit rl;
 	struct statvfs vfs;
@@ -146,17 +147,18 @@ static const char *write_failure(struct dm_rec *rec, int err)
 	     (!stat(wal, &sb) &&
 	      (uint64_t)sb.st_size + (1u << 16) >= rl.rlim_cur)))
 		return "the file size limit (ulimit -f) was reached";
-	return sqlite3_errmsg(rec->db);
+	return dm_db_errmsg(rec->db, buf, len);
 }
 
 static void set_error(struct dm_rec *rec, int err, const char *what)
 {
+	char msg[200];
 	int zero = 0;
 
 	if (!atomic_compare_exchange_strong(&rec->error, &zero, err))
 		return;
 	snprintf(rec->errmsg, sizeof(rec->errmsg), "%s: %s", what,
-		 write_failure(rec, err));
+		 write_failure(rec, err, msg, sizeof(msg)));
 }
 
 static int sql_err(struct dm_rec *rec, int rc, const char *what)
@@ -755,7 +757,13 @@ static void gap_close(struct dm_rec *rec)
 	enqueue(rec, m);
 }
 
-void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
+const struct dm_event dm_rec_gap_loss = {
+	.kind = DM_EV_LOST,
+	.flags = DM_F_GAP,
+	.arg = { 1 },
+};
+
+int dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 {
 	uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
 	uint64_t fill;
@@ -767,7 +775,7 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 	       rec->mask) {
 		if (!rec->block || atomic_load(&rec->error)) {
 			gap_add(rec, ev);
-			return;
+			return -ENOBUFS;
 		}
 		nanosleep(&nap, NULL);
 	}
@@ -785,6 +793,7 @@ void dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 		writer_wake_up(rec);
 	if (fill == due_at(rec))
 		writer_kick(rec);
+	return 0;
 }
 
 void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v)
@@ -1071,6 +1080,15 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	return 0;
 }
 
+/* The verifier counts what did not fit here among its losses; the
+ * session's figure is the source's alone. */
+static uint64_t source_lost(const struct dm_vrf *vrf, uint64_t dropped)
+{
+	uint64_t lost = vrf ? dm_vrf_stats(vrf)->lost : 0;
+
+	return lost > dropped ? lost - dropped : 0;
+}
+
 int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 		 uint64_t ts, struct dm_rec_stats *out, char *errbuf,
 		 size_t len)
@@ -1098,18 +1116,17 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 	if (!err) {
 		char sql[512];
 
-		snprintf(
-			sql, sizeof(sql),
-			"BEGIN; INSERT OR REPLACE INTO session VALUES "
-			"('events', %llu), ('violations', %llu), "
-			"('dropped', %llu), ('gaps', %llu), "
-			"('lost', %llu), ('ended', '%s');",
-			(unsigned long long)st.queued + st.dropped,
-			(unsigned long long)st.violations,
-			(unsigned long long)st.dropped,
-			(unsigned long long)st.gaps,
-			(unsigned long long)(vrf ? dm_vrf_stats(vrf)->lost : 0),
-			"clean");
+		snprintf(sql, sizeof(sql),
+			 "BEGIN; INSERT OR REPLACE INTO session VALUES "
+			 "('events', %llu), ('violations', %llu), "
+			 "('dropped', %llu), ('gaps', %llu), "
+			 "('lost', %llu), ('ended', '%s');",
+			 (unsigned long long)st.queued + st.dropped,
+			 (unsigned long long)st.violations,
+			 (unsigned long long)st.dropped,
+			 (unsigned long long)st.gaps,
+			 (unsigned long long)source_lost(vrf, st.dropped),
+			 "clean");
 		if (sqlite3_exec(rec->db, sql, NULL, NULL, NULL))
 			err = sql_err(rec, sqlite3_errcode(rec->db),
 				      "closing the session");

@@ -57,8 +57,10 @@ __attribute__((format(printf, 2, 3))) static int damaged(struct replay *rp,
 
 static int db_error(struct replay *rp, const char *what)
 {
+	char msg[200];
+
 	snprintf(rp->src.err, sizeof(rp->src.err), "%s: %s", what,
-		 sqlite3_errmsg(rp->db));
+		 dm_db_errmsg(rp->db, msg, sizeof(msg)));
 	return -EIO;
 }
 
@@ -196,12 +198,17 @@ static int load_span(struct replay *rp)
 static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 {
 	sqlite3_int64 ad = sqlite3_column_int64(st, 3);
+	sqlite3_int64 kind = sqlite3_column_int64(st, 2);
 	int i;
 
 	memset(e, 0, sizeof(*e));
 	e->seq = (uint64_t)sqlite3_column_int64(st, 0);
 	e->ts = (uint64_t)sqlite3_column_int64(st, 1);
-	e->kind = (uint16_t)sqlite3_column_int(st, 2);
+	/* cut to 16 bits, a kind out of range could pass for a known one */
+	if (kind <= DM_EV_NONE || kind >= DM_EV_KIND_MAX)
+		return damaged(rp, "event %llu has an unknown kind %lld",
+			       (unsigned long long)e->seq, (long long)kind);
+	e->kind = (uint16_t)kind;
 	if (ad < 0 || ad > (sqlite3_int64)rp->nad)
 		return damaged(rp,
 			       "event %llu names an adapter the recording "
@@ -275,16 +282,57 @@ static int load_checkpoint(struct replay *rp, sqlite3_stmt *st, uint64_t seq,
 	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading checkpoints");
 }
 
+/* Events lost, as the recording's own figure for them; see
+ * after_gap(). */
+static uint64_t recording_lost(const struct dm_vrf *vrf)
+{
+	const struct dm_vrf_stats *st = dm_vrf_stats(vrf);
+	uint32_t i;
+
+	for (i = 0; i < st->nlosses; i++)
+		if (st->losses[i].what == DM_LOST_RECORDING)
+			return st->losses[i].n;
+	return 0;
+}
+
 /*
- * Deliver events up to `stop` (exclusive) or `max` of them. A gap becomes
- * one DM_EV_LOST event; with a verifier attached, the state resumes from
- * the first checkpoint past the gap.
+ * The state resumes from the first checkpoint at or after event seq, the
+ * last one lost. A recording's checkpoints count the events the recorder
+ * dropped before them, but those of a recording made before dmatop
+ * counted them do not: the gaps the replay came through stay counted.
+ */
+static int after_gap(struct replay *rp, uint64_t seq, uint64_t *at)
+{
+	uint64_t had = recording_lost(rp->src.vrf), has;
+	int err;
+
+	err = load_checkpoint(rp, rp->cp_after, seq, at);
+	if (err <= 0)
+		return err;
+	has = recording_lost(rp->src.vrf);
+	if (has < had) {
+		struct dm_event lost = {
+			.kind = DM_EV_LOST,
+			.flags = DM_F_GAP,
+			.arg = { had - has },
+		};
+
+		dm_vrf_count_lost(rp->src.vrf, &lost);
+	}
+	return err;
+}
+
+/*
+ * Deliver events up to `stop` (exclusive) or `max` of them, until fn asks
+ * to stop. A gap becomes one DM_EV_LOST event; with a verifier attached,
+ * the state resumes from the first checkpoint past the gap.
  */
 static int deliver(struct replay *rp, size_t max, uint64_t stop,
 		   dm_src_event_fn fn, void *ctx)
 {
 	struct dm_event e;
 	size_t n = 0;
+	bool enough;
 	int rc, err;
 
 	while (n < max && rp->next < stop) {
@@ -302,18 +350,21 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			};
 			uint64_t at;
 
+			/* past stop too: the state in a gap is the state
+			 * after it */
 			rp->lost += rp->last - rp->next + 1;
 			rp->next = rp->last + 1;
+			/* the statement is done: stepping it again would
+			 * start it over from the first event */
+			rp->ended = true;
 			n++;
-			if (fn(ctx, &lost))
-				return (int)n;
+			fn(ctx, &lost);
 			if (rp->src.vrf) {
-				err = load_checkpoint(rp, rp->cp_after,
-						      lost.arg[2], &at);
+				err = after_gap(rp, lost.arg[2], &at);
 				if (err < 0)
 					return err;
 			}
-			continue;
+			break;
 		}
 		if (rc == SQLITE_DONE) {
 			rp->ended = true;
@@ -340,20 +391,29 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 
 			rp->lost += e.seq - rp->next;
 			n++;
-			if (fn(ctx, &lost))
-				return (int)n;
+			enough = fn(ctx, &lost);
 			if (rp->src.vrf) {
-				err = load_checkpoint(rp, rp->cp_after,
-						      e.seq - 1, &at);
+				err = after_gap(rp, e.seq - 1, &at);
 				if (err < 0)
 					return err;
 				if (err && at >= e.seq) {
 					/* the state already holds up to at */
 					position(rp, at + 1);
+					if (enough)
+						break;
 					continue;
 				}
 			}
+			if (enough) {
+				/* e is read but not delivered: next time */
+				position(rp, e.seq);
+				break;
+			}
 			rp->next = e.seq;
+			if (e.seq >= stop) {
+				position(rp, e.seq);
+				break;
+			}
 		}
 		rp->next = e.seq + 1;
 		n++;
@@ -409,7 +469,8 @@ static int replay_seek(struct dm_src *src, uint64_t seq)
 	dm_vrf_set_report(src->vrf, report, rctx);
 	if (err < 0)
 		return err;
-	return position(rp, seq);
+	/* a gap took it past seq: go on from where the state is */
+	return rp->next > seq ? 0 : position(rp, seq);
 }
 
 static int replay_fd(struct dm_src *src)

@@ -12,6 +12,7 @@
 
 #include "event.h"
 #include "schema.h"
+#include "text.h"
 #include "verifier.h"
 
 static const char schema_sql[] =
@@ -158,13 +159,22 @@ static int fail(char *errbuf, size_t len, int err, const char *fmt, ...)
 	return err;
 }
 
+const char *dm_db_errmsg(sqlite3 *db, char *buf, size_t len)
+{
+	return dm_text_escape(buf, len,
+			      db ? sqlite3_errmsg(db) : "out of memory");
+}
+
 int dm_db_exec(sqlite3 *db, const char *sql, char *errbuf, size_t len)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	snprintf(errbuf, len, "%s", msg ? msg : sqlite3_errmsg(db));
+	if (msg)
+		dm_text_escape(errbuf, len, msg);
+	else
+		dm_db_errmsg(db, errbuf, len);
 	sqlite3_free(msg);
 	return -EIO;
 }
@@ -208,14 +218,14 @@ static int fill_tables(sqlite3 *db, char *errbuf, size_t len)
 	if (rc == SQLITE_OK)
 		return 0;
 err:
-	snprintf(errbuf, len, "%s", sqlite3_errmsg(db));
+	dm_db_errmsg(db, errbuf, len);
 	return -EIO;
 }
 
 int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
 {
 	sqlite3 *db = NULL;
-	char sql[128];
+	char sql[128], msg[256];
 	int fd, err;
 
 	*out = NULL;
@@ -239,7 +249,7 @@ int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
 				    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		err = fail(errbuf, len, -EIO, "cannot open %s: %s", path,
-			   db ? sqlite3_errmsg(db) : "out of memory");
+			   dm_db_errmsg(db, msg, sizeof(msg)));
 		goto err_close;
 	}
 	snprintf(sql, sizeof(sql),
@@ -292,6 +302,7 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 {
 	sqlite3 *db = NULL;
 	struct stat sb;
+	char msg[256];
 	int app = 0, ver = 0, rc, err;
 
 	*out = NULL;
@@ -312,7 +323,7 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
 		err = fail(errbuf, len, -EIO, "%s: %s", path,
-			   db ? sqlite3_errmsg(db) : "out of memory");
+			   dm_db_errmsg(db, msg, sizeof(msg)));
 		goto err_close;
 	}
 	/* an untrusted file: no schema tricks, no writes, check cells */
@@ -332,7 +343,7 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	}
 	if (rc != SQLITE_OK) {
 		err = fail(errbuf, len, -EIO, "%s: cannot read it: %s", path,
-			   sqlite3_errmsg(db));
+			   dm_db_errmsg(db, msg, sizeof(msg)));
 		goto err_close;
 	}
 	if (app != DM_DB_APPLICATION_ID) {

@@ -24,6 +24,10 @@ int dm_db_create(sqlite3 **db, const char *path, char *errbuf, size_t len);
  * schema), -EIO (damaged); errbuf says which in words.
  */
 int dm_db_open_ro(sqlite3 **db, const char *path, char *errbuf, size_t len);
+/* SQLite's message for db's last error, escaped into buf: it may quote
+ * the file (a damaged schema's text), which must not reach a terminal
+ * as it is. Returns buf. */
+const char *dm_db_errmsg(sqlite3 *db, char *buf, size_t len);
 /* Run SQL with no results; 0 or -EIO with the message in errbuf. */
 int dm_db_exec(sqlite3 *db, const char *sql, char *errbuf, size_t len);
 

@@ -2,7 +2,8 @@
  * t-losses.c - what a session lost, and where: counted per CPU and per
  * side channel, largest first, the CPUs past a dozen together; kept
  * across a checkpoint, refused when a checkpoint lies about them; and
- * said the same way in words and in JSON.
+ * said the same way in words and in JSON. Events the recorder had no
+ * room for count as a loss too, but not as events.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -139,10 +140,44 @@ static void checkpoint(void)
 	dm_vrf_free(b);
 }
 
+static void not_recorded(void)
+{
+	struct dm_vrf *vrf = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
+	const struct dm_vrf_stats *st = dm_vrf_stats(vrf);
+	const struct dm_event gap = { .kind = DM_EV_LOST,
+				      .flags = DM_F_GAP,
+				      .arg = { 1 } };
+	int i;
+
+	for (i = 0; i < 3; i++)
+		dm_vrf_count_lost(vrf, &gap);
+	ok(st->nlosses == 1 && st->losses[0].what == DM_LOST_RECORDING &&
+		   st->losses[0].n == 3,
+	   "three events not recorded: a recording's loss of 3");
+	is_u64(st->lost, 3, "... counted as lost");
+	is_u64(st->events, 0, "... and not as events");
+	dm_vrf_free(vrf);
+}
+
+static void unknown_kind(void)
+{
+	struct dm_vrf *vrf = dm_vrf_new(DM_RULES_HAL, NULL, NULL);
+	struct dm_event ev = { .seq = 1, .kind = DM_EV_KIND_MAX };
+
+	dm_vrf_feed(vrf, &ev);
+	ev.kind = DM_EV_NONE;
+	dm_vrf_feed(vrf, &ev);
+	is_u64(dm_vrf_stats(vrf)->rejected, 2,
+	       "events of no kind and of a kind past the last are rejected");
+	dm_vrf_free(vrf);
+}
+
 int main(void)
 {
 	words_and_json();
 	many_cpus();
 	checkpoint();
+	not_recorded();
+	unknown_kind();
 	return done_testing();
 }

@@ -44,11 +44,28 @@ bad "$TMP/strings.db" "damaged recording: string" "a string table with a hole"
 cp "$TMP/good.db" "$TMP/adapter.db"
 sqlite3 "$TMP/adapter.db" 'UPDATE event SET adapter = 77 WHERE seq = 5000'
 bad "$TMP/adapter.db" "event 5000 names an adapter" "an event naming no adapter"
+cp "$TMP/good.db" "$TMP/kind.db"
+sqlite3 "$TMP/kind.db" 'UPDATE event SET kind = -1 WHERE seq = 4'
+bad "$TMP/kind.db" "damaged recording: event 4 has an unknown kind -1" "an event of no kind"
+cp "$TMP/good.db" "$TMP/kind2.db"
+sqlite3 "$TMP/kind2.db" 'UPDATE event SET kind = 65547 WHERE seq = 4'
+bad "$TMP/kind2.db" "event 4 has an unknown kind 65547" "an event of a kind past 16 bits"
+# SQLite quotes the file in its messages: they are escaped like names
+cp "$TMP/good.db" "$TMP/schema.db"
+sqlite3 "$TMP/schema.db" "PRAGMA writable_schema = ON;
+	UPDATE sqlite_master SET name = 'ev' || char(27) || ']0;pwned' || char(7)
+	WHERE name = 'events'"
+bad "$TMP/schema.db" 'malformed database schema (ev\\x1b\]0;pwned\\x07)' "escape sequences in a damaged schema"
+LC_ALL=C grep -q "$(printf '\033')" "$TMP/err"; ok $((! $?)) "... never reach the terminal"
 cp "$TMP/good.db" "$TMP/cp.db"
 sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"
 "$DMATOP" --replay="$TMP/cp.db" --batch --at=1.5 >/dev/null 2>"$TMP/err"
 is "$?" 1 "a damaged checkpoint: exit 1"
 grep -q "damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
+"$DMATOP" --replay="$TMP/cp.db" --batch --at=1.5 --screen=adapters >"$TMP/out" 2>"$TMP/err"
+is "$?" 1 "a damaged checkpoint on a screen: exit 1"
+grep -q "cp.db: damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
+[ ! -s "$TMP/out" ]; ok $? "... and showing no state in its place"
 
 # garbage over the middle of the file: whatever SQLite makes of it, no crash
 cp "$TMP/good.db" "$TMP/garbage.db"

@@ -136,6 +136,19 @@ sleep 0.3
 ls /dev/shm | grep '^dmatop-session-' | sort >"$TMP/after"
 cmp -s "$TMP/before" "$TMP/after"; ok $? "... and the session's backend is stopped"
 
+# --- a damaged checkpoint: said, and no other state shown for it ---
+cp "$TMP/r.db" "$TMP/cp.db"
+sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"
+start "$DMATOP" --replay="$TMP/cp.db"
+wait_for "82fc04e0"; ok $? "a recording with damaged checkpoints plays"
+keys b
+wait_for "go to"
+keys 1.5 Enter
+wait_for "damaged recording: the checkpoint at event"; ok $? "b 1.5: the damaged checkpoint is said"
+screen | grep -q "no adapter yet"; ok $((! $?)) "... and the state shown is the one before"
+keys q
+is "$(exited)" 1 "... and quitting exits 1, as --batch does"
+
 # --- names that try to take the terminal over ---
 "$DMATOP" --sim=hostile-names --batch --record="$TMP/h.db" >/dev/null 2>&1
 start "$DMATOP" --replay="$TMP/h.db" --at=end

@@ -237,6 +237,14 @@ static int tab_for_rule(unsigned rule)
 	}
 }
 
+/* A replay key's outcome: what went wrong goes on the message row. */
+static void moved(struct dm_ui *ui, struct dm_provider *p, int rc)
+{
+	if (rc < 0)
+		snprintf(ui->message, sizeof(ui->message), "%s",
+			 p->err[0] ? p->err : strerror(-rc));
+}
+
 /* One key; returns false to quit. */
 static bool key(struct dm_ui *ui, struct dm_provider *p,
 		const struct dm_screen *s, int c)
@@ -303,33 +311,41 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 			p->paused = !p->paused;
 			return true;
 		case 't':
-			p->ops->step(p, 1);
+			moved(ui, p, p->ops->step(p, 1));
 			return true;
 		case 'T':
-			p->ops->step(p, -1);
+			moved(ui, p, p->ops->step(p, -1));
 			return true;
 		case ']':
-			p->ops->seek_time(p, p->st.ts + 1000000000ull);
+			moved(ui, p,
+			      p->ops->seek_time(p, p->st.ts + 1000000000ull));
 			return true;
 		case '[':
-			p->ops->seek_time(p, p->st.ts > 1000000000ull ?
-						     p->st.ts - 1000000000ull :
-						     0);
+			moved(ui, p,
+			      p->ops->seek_time(
+				      p, p->st.ts > 1000000000ull ?
+						 p->st.ts - 1000000000ull :
+						 0));
 			return true;
 		case 'n':
-		case 'N':
-			if (p->ops->violation(p, c == 'n' ? 1 : -1))
+		case 'N': {
+			int rc = p->ops->violation(p, c == 'n' ? 1 : -1);
+
+			if (rc == -ENOENT)
 				snprintf(ui->message, sizeof(ui->message),
 					 "no %s violation",
 					 c == 'n' ? "later" : "earlier");
+			else
+				moved(ui, p, rc);
 			p->paused = true;
 			return true;
+		}
 		case 'r':
-			p->ops->seek(p, p->st.first_seq);
+			moved(ui, p, p->ops->seek(p, p->st.first_seq));
 			p->paused = true;
 			return true;
 		case 'Z':
-			p->ops->seek(p, p->st.last_seq);
+			moved(ui, p, p->ops->seek(p, p->st.last_seq));
 			p->paused = true;
 			return true;
 		case '+':
@@ -348,14 +364,19 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 				char *end;
 
 				if (buf[0] == '#')
-					p->ops->seek(
-						p, strtoull(buf + 1, NULL, 10));
+					moved(ui, p,
+					      p->ops->seek(p,
+							   strtoull(buf + 1,
+								    NULL, 10)));
 				else if (!strcmp(buf, "end"))
-					p->ops->seek(p, p->st.last_seq);
+					moved(ui, p,
+					      p->ops->seek(p, p->st.last_seq));
 				else if ((secs = strtod(buf, &end)) >= 0 &&
 					 !*end && end != buf)
-					p->ops->seek_time(
-						p, (uint64_t)(secs * 1e9));
+					moved(ui, p,
+					      p->ops->seek_time(
+						      p,
+						      (uint64_t)(secs * 1e9)));
 				else
 					snprintf(ui->message,
 						 sizeof(ui->message),
@@ -442,7 +463,7 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 				&p->viol[p->nviol - 1 - ui->cursor];
 
 			if (p->ops->seek) {
-				p->ops->seek(p, v->seq);
+				moved(ui, p, p->ops->seek(p, v->seq));
 				p->paused = true;
 			}
 			open_detail(ui, v->adapter, tab_for_rule(v->rule));
@@ -567,6 +588,11 @@ int dm_app_run(struct dm_provider *p, FILE *errf)
 	}
 	endwin();
 	dm_screen_free(&s);
+	/* a damaged recording ends as it does in --batch */
+	if (p->err[0]) {
+		fprintf(errf, "dmatop: %s: %s\n", p->st.source, p->err);
+		return 1;
+	}
 	return 0;
 }
 

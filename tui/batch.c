@@ -99,8 +99,8 @@ static int on_event(void *ctx, const struct dm_event *ev)
 
 	/* recorded first, so a violation is never committed before the
 	 * event that caused it */
-	if (r->rec)
-		dm_rec_event(r->rec, ev);
+	if (r->rec && dm_rec_event(r->rec, ev) == -ENOBUFS)
+		dm_vrf_count_lost(r->vrf, &dm_rec_gap_loss);
 	err = dm_vrf_feed(r->vrf, ev);
 	r->last_seq = ev->seq;
 	r->last_ts = ev->ts;

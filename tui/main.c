@@ -467,15 +467,22 @@ static int interactive(const char *attach, const char *replay, bool sim,
 
 		p->paused = true;
 		if (!strcmp(at, "end"))
-			p->ops->seek(p, p->st.last_seq);
+			err = p->ops->seek(p, p->st.last_seq);
 		else if (at[0] == '#' && (seq = strtoull(at + 1, NULL, 10)) > 0)
-			p->ops->seek(p, seq);
+			err = p->ops->seek(p, seq);
 		else
-			p->ops->seek_time(p,
-					  (uint64_t)(strtod(at, NULL) * 1e9));
+			err = p->ops->seek_time(
+				p, (uint64_t)(strtod(at, NULL) * 1e9));
 	} else if (replay && screen) {
 		p->paused = true;
-		p->ops->seek(p, p->st.last_seq);
+		err = p->ops->seek(p, p->st.last_seq);
+	}
+	/* the state there could not be had: show none rather than another */
+	if (err) {
+		fprintf(stderr, "dmatop: %s: %s\n", p->st.source,
+			p->err[0] ? p->err : strerror(-err));
+		status = 1;
+		goto out;
 	}
 	status = screen ? dm_app_screen(p, screen, cols, rows, stdout, stderr) :
 			  dm_app_run(p, stderr);

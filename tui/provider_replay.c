@@ -78,6 +78,15 @@ static void publish(struct rp *r)
 		 r->p.paused ? "PAUSED" : "REPLAY");
 }
 
+static int failed(struct rp *r, int err)
+{
+	/* playing on would only meet the same damage again */
+	r->p.paused = true;
+	snprintf(r->p.err, sizeof(r->p.err), "%s",
+		 r->src->err[0] ? r->src->err : strerror(-err));
+	return err;
+}
+
 static int feed_until(struct rp *r, uint64_t ts, size_t max)
 {
 	int n, total = 0;
@@ -90,10 +99,8 @@ static int feed_until(struct rp *r, uint64_t ts, size_t max)
 			r->p.paused = true;
 			break;
 		}
-		if (n < 0) {
-			snprintf(r->p.err, sizeof(r->p.err), "%s", r->src->err);
-			return n;
-		}
+		if (n < 0)
+			return failed(r, n);
 		total += n;
 	}
 	return total;
@@ -118,30 +125,54 @@ static int rp_refresh(struct dm_provider *p, uint64_t now)
 	return 1;
 }
 
+/* Back to the state shown before a seek that failed halfway: a damaged
+ * checkpoint leaves the verifier empty, which is no state the recording
+ * ever had. */
+static void unseek(struct rp *r, const void *blob, size_t len)
+{
+	struct dm_vrf *vrf = r->src->vrf;
+
+	dm_vrf_load(vrf, blob, len);
+	/* without a verifier, a seek only moves the reader */
+	r->src->vrf = NULL;
+	r->src->ops->seek(r->src, r->p.st.seq + 1);
+	r->src->vrf = vrf;
+}
+
 static int rp_seek(struct dm_provider *p, uint64_t seq)
 {
 	struct rp *r = (struct rp *)p;
+	void *blob;
+	size_t len;
 	int err;
 
 	if (seq < p->st.first_seq)
 		seq = p->st.first_seq;
 	if (seq > p->st.last_seq)
 		seq = p->st.last_seq;
+	err = dm_vrf_save(p->vrf, &blob, &len);
+	if (err) {
+		snprintf(p->err, sizeof(p->err),
+			 "no memory to keep the state while seeking");
+		return err;
+	}
 	/* the state after seq: restored up to seq, then seq itself */
 	err = r->src->ops->seek(r->src, seq);
 	if (err) {
-		snprintf(p->err, sizeof(p->err), "%s", r->src->err);
-		return err;
+		unseek(r, blob, len);
+		free(blob);
+		return failed(r, err);
 	}
+	free(blob);
 	r->nring = 0;
 	r->ended = false;
 	r->target_ts = UINT64_MAX;
 	p->st.seq = seq - 1;
-	dm_src_poll(r->src, 1, deliver, r);
+	err = dm_src_poll(r->src, 1, deliver, r);
 	if (p->st.seq >= p->st.last_seq)
 		r->ended = true;
 	publish(r);
-	return 0;
+	return err < 0 && err != -ENODATA ? failed(r, err) : 0;
 }
 
 static int rp_step(struct dm_provider *p, int64_t n)
@@ -154,9 +185,16 @@ static int rp_step(struct dm_provider *p, int64_t n)
 					  p->st.seq + (uint64_t)n :
 					  1);
 	r->target_ts = UINT64_MAX;
-	while (n-- > 0 && !r->ended)
-		if (dm_src_poll(r->src, 1, deliver, r) == -ENODATA)
+	while (n-- > 0 && !r->ended) {
+		int err = dm_src_poll(r->src, 1, deliver, r);
+
+		if (err == -ENODATA) {
 			r->ended = true;
+		} else if (err < 0) {
+			publish(r);
+			return failed(r, err);
+		}
+	}
 	publish(r);
 	return 0;
 }
