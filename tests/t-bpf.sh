@@ -189,7 +189,7 @@ if command -v tmux >/dev/null; then
 	export TMUX_TMPDIR="$TMP"
 	S=dmatop-bpf-$$
 	view() {	# view CMD...: the inspector in a 100x30 terminal
-		tmux kill-server 2>/dev/null
+		tmux kill-session -t $S 2>/dev/null
 		rm -f "$TMP/exit"
 		tmux new-session -d -s $S -x 100 -y 30 \
 			"env TERM=xterm-256color $*; echo \$? >'$TMP/exit'; sleep 30"
