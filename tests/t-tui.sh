@@ -80,10 +80,10 @@ wait_for "#[0-9]* .*channel-grant"; ok $? "... from the grant that made it"
 keys Escape
 wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
 keys Escape
-wait_for "\[ Adapters"; ok $? "... and Esc again to the adapters"
+wait_for "^\[Adapters\]"; ok $? "... and Esc again to the adapters"
 
 keys v
-wait_for "\[ Violations"; ok $? "v: the violations screen"
+wait_for "^ Adapters  \[Violations ([0-9]*)\] "; ok $? "v: the violations screen, in brackets"
 wait_for "^! .*common-buffer-double-free"; ok $? "... violations marked with !"
 wait_for "parameter 2 (extra common buffers freed)"; ok $? "... parameters labelled as the bug check labels them"
 keys Enter
@@ -108,7 +108,7 @@ keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 Enter
 wait_for "detail of adapter 82fc0000"; ok $? ":!dma 82fc0000 4 opens that adapter"
 wait_for "\[Common buffers\]"; ok $? "... on the tab of flag 0x4"
 keys : '!' d m a Enter
-wait_for "\[ Adapters"; ok $? ":!dma lists the adapters"
+wait_for "^\[Adapters\]"; ok $? ":!dma lists the adapters"
 keys : f o o Enter
 wait_for "unknown command 'foo'"; ok $? "an unknown command says what it takes"
 keys F1
@@ -158,6 +158,7 @@ is "$(exited)" 0 "... and it quits cleanly"
 # --- monochrome ---
 start env NO_COLOR=1 "$DMATOP" --replay="$TMP/r.db" --at=end
 wait_for "^! 82fc04e0"; ok $? "NO_COLOR: a row with violations still carries its !"
+wait_for "^\[Adapters\]  Violations"; ok $? "... and the current view its brackets, both"
 keys q
 exited >/dev/null
 

@@ -533,6 +533,35 @@ void dm_view_track(struct dm_ui *ui, const struct dm_provider *p)
 		ui->nknown = 0;
 }
 
+/* The views bar. The current view is in brackets, both of them: without
+ * colour they are all that tells it. */
+static void views(struct dm_ui *ui, const struct dm_provider *p,
+		  struct dm_screen *s)
+{
+	static const enum dm_view v[3] = { DM_VIEW_ADAPTERS, DM_VIEW_VIOLATIONS,
+					   DM_VIEW_HELP };
+	char name[3][32], line[DM_LINE_MAX];
+	int i, len = 0;
+
+	snprintf(name[0], sizeof(name[0]), "Adapters");
+	snprintf(name[1], sizeof(name[1]), "Violations (%zu)", p->nviol);
+	snprintf(name[2], sizeof(name[2]), "Help");
+	for (i = 0; i < 3; i++) {
+		len += snprintf(line + len, sizeof(line) - (size_t)len,
+				ui->view == v[i] ? "%s[%s]" : "%s %s ",
+				i ? " " : "", name[i]);
+		s->views_x[i] = len;
+	}
+	if (ui->view == DM_VIEW_DETAIL)
+		snprintf(line + len, sizeof(line) - (size_t)len,
+			 "  detail of adapter %08llx", LL(ui->adapter));
+	else if (ui->view == DM_VIEW_HISTORY)
+		snprintf(line + len, sizeof(line) - (size_t)len,
+			 "  adapter %08llx", LL(ui->adapter));
+	s->views_row = s->nlines;
+	add(s, DM_A_TAB, 0, "%s", line);
+}
+
 void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		    struct dm_screen *s)
 {
@@ -554,6 +583,7 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		calloc((size_t)(s->rows > 0 ? s->rows : 1), sizeof(*s->lines));
 	s->nlines = 0;
 	s->tab_row = -1;
+	s->views_row = -1;
 	s->list_first = s->list_rows = 0;
 	if (!s->lines)
 		return;
@@ -566,14 +596,7 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		return;
 	}
 	status(ui, p, s);
-	add(s, DM_A_TAB, 0, "%s Adapters %s Violations (%zu) %s Help %s %s",
-	    ui->view == DM_VIEW_ADAPTERS ? "[" : " ",
-	    ui->view == DM_VIEW_VIOLATIONS ? "[" : " ", p->nviol,
-	    ui->view == DM_VIEW_HELP ? "[" : " ",
-	    ui->view == DM_VIEW_DETAIL ? "  detail of" : "",
-	    ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY ?
-		    "adapter" :
-		    "");
+	views(ui, p, s);
 	if (ui->view == DM_VIEW_ADAPTERS && ui->filter[0]) {
 		char f[96];
 
@@ -582,10 +605,6 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 			 sizeof(s->lines[0].text) / 2, "  (filtered: %s)",
 			 dm_text_escape(f, sizeof(f), ui->filter));
 	}
-	if (ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY)
-		snprintf(s->lines[s->nlines - 1].text +
-				 strlen(s->lines[s->nlines - 1].text),
-			 24, " %08llx", LL(ui->adapter));
 	/* rows left for the list: minus title, message and key bar */
 	visible = s->rows - s->nlines - 3;
 	switch (ui->view) {
