@@ -22,5 +22,9 @@ cmp -s "$TMP/a" "$G/screen-adapters-80x24-at-1.5.txt"; ok $? "--at=1.5 in 80x24"
 is "$?" 2 "an unknown screen is a usage error"
 "$DMATOP" --replay="$TMP/r.db" --batch --screen=adapters --size=40x12 >"$TMP/small"
 grep -q "too small" "$TMP/small"; ok $? "a screen too small says so"
+"$DMATOP" --replay="$TMP/r.db" --batch --screen=help --size=10x10 >"$TMP/tiny"
+is "$(tr '\n' ' ' <"$TMP/tiny")" "terminal 10x10 is too small: dmatop needs 60x15 q quits " \
+	"10x10: the whole message, broken between words"
+is "$(awk 'length > 10' "$TMP/tiny" | wc -l)" 0 "... no line wider than 10"
 
 done_testing

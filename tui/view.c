@@ -533,6 +533,26 @@ void dm_view_track(struct dm_ui *ui, const struct dm_provider *p)
 		ui->nknown = 0;
 }
 
+/* Text at most cols wide a line, broken between words where it can be. */
+static void wrap(struct dm_screen *s, enum dm_attr attr, const char *text)
+{
+	int n;
+
+	while (*text) {
+		n = (int)strlen(text);
+		if (n > s->cols) {
+			for (n = s->cols; n > 0 && text[n] != ' '; n--)
+				;
+			if (!n) /* one word wider than the terminal */
+				n = s->cols;
+		}
+		add(s, attr, 0, "%.*s", n, text);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
 /* The views bar. The current view is in brackets, both of them: without
  * colour they are all that tells it. */
 static void views(struct dm_ui *ui, const struct dm_provider *p,
@@ -588,11 +608,15 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	if (!s->lines)
 		return;
 	if (s->cols < DM_MIN_COLS || s->rows < DM_MIN_ROWS) {
-		add(s, DM_A_ERROR, 0, "terminal %dx%d is too small:", s->cols,
-		    s->rows);
-		add(s, DM_A_ERROR, 0, "dmatop needs %dx%d", DM_MIN_COLS,
-		    DM_MIN_ROWS);
-		add(s, DM_A_NORMAL, 0, "q quits");
+		char msg[64];
+
+		snprintf(msg, sizeof(msg),
+			 "terminal %dx%d is too small:", s->cols, s->rows);
+		wrap(s, DM_A_ERROR, msg);
+		snprintf(msg, sizeof(msg), "dmatop needs %dx%d", DM_MIN_COLS,
+			 DM_MIN_ROWS);
+		wrap(s, DM_A_ERROR, msg);
+		wrap(s, DM_A_NORMAL, "q quits");
 		return;
 	}
 	status(ui, p, s);
