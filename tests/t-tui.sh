@@ -48,9 +48,12 @@ first_v=$(sqlite3 "$TMP/r.db" 'SELECT min(seq) FROM violation')
 start "$DMATOP" --replay="$TMP/r.db"
 wait_for "dmatop REPLAY"; ok $? "replay opens, playing"
 wait_for "Adapters.*Violations"; ok $? "... on the adapters screen"
+wait_for "dmatop REPLAY.* events [0-9.]*[kM]* ([1-9][0-9.]*[kM]*/s)"
+ok $? "... counting events per second of the recording as it plays"
 keys Z
 wait_for "PAUSED.*"; ok $? "Z: to the end, paused"
 wait_for "#$last/$last"; ok $? "... at the last event, #$last"
+screen | grep -q "^dmatop PAUSED.*/s)"; ok $((! $?)) "... paused, with no rate"
 
 keys '>'
 wait_for "sorted by OWNER"; ok $? "> sorts by the next column"

@@ -73,15 +73,16 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 		   struct dm_screen *s)
 {
 	const struct dm_status *st = &p->st;
-	char ev[16], rate[16], lost[320];
+	char ev[16], r[16], rate[24], lost[320];
 
 	si(ev, sizeof(ev), (double)st->events);
-	si(rate, sizeof(rate), st->events_per_s);
+	si(r, sizeof(r), st->events_per_s);
+	snprintf(rate, sizeof(rate), " (%s/s)", r);
 	add(s, DM_A_STATUS, 0,
-	    "dmatop %-6s %s  events %s (%s/s)  violations %llu  lost %llu  "
+	    "dmatop %-6s %s  events %s%s  violations %llu  lost %llu  "
 	    "dropped %llu",
-	    st->mode, st->source, ev, rate, LL(st->violations), LL(st->lost),
-	    LL(st->dropped));
+	    st->mode, st->source, ev, st->no_rate ? "" : rate,
+	    LL(st->violations), LL(st->lost), LL(st->dropped));
 	if (p->ops->seek) {
 		/* the replay timeline */
 		int w = s->cols - 44, fill;
