@@ -123,6 +123,12 @@ wait_for "is too small"; ok $? "40x12: says the terminal is too small"
 wait_for "needs 60x15"; ok $? "... and what it needs"
 tmux resize-window -t $S -x 100 -y 30
 wait_for "Adapters.*Violations"; ok $? "back to 100x30: the screens return"
+tmux resize-window -t $S -x 64 -y 30
+wait_for " MR MAPPED  CB BYTES  VIOL *$"; ok $? "64 columns: the lesser columns give way to VIOL"
+keys '>' '>' '>' '>' '>'
+wait_for "sorted by CHANNELS"; ok $? "... sorted by a column that gave way"
+wait_for "  CB BYTES  CH  VIOL *$"; ok $? "... it comes back"
+tmux resize-window -t $S -x 100 -y 30
 
 keys q
 is "$(exited)" 0 "q quits, exit 0"
