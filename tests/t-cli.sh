@@ -113,6 +113,20 @@ for k in code sub p2 p3 p4 rule adapter message; do
 	[ -n "$(jget "$first" "\$.$k")" ]; ok $? "a violation has the key '$k'"
 done
 
+# names that are not plain ASCII, as JSON: text stays text
+run --sim=hostile-names --batch --json --dump
+printf "%s\n" "$out" | while IFS= read -r l; do
+	[ "$(printf "select json_valid('%s');" "$(printf '%s' "$l" | sed "s/'/''/g")" |
+		sqlite3 -batch)" = 1 ] || echo bad
+done >"$TMP/bad"
+is "$(wc -l <"$TMP/bad")" 0 "hostile names: every --json line is valid JSON"
+rtl=$(printf "%s\n" "$out" | grep -m 1 '"name":"[^"]*right-to-left')
+is "$(jget "$rtl" '$.name' | od -An -tx1 -N4 | tr -d ' ')" e280ae20 \
+	"... U+202E decodes as itself, not as three Latin-1 characters"
+c1=$(printf "%s\n" "$out" | grep -m 1 '"name":"c1 ')
+is "$(jget "$c1" '$.name')" "$(printf 'c1 \302\23331m and raw \357\277\275 and bad \357\277\275\357\277\275 utf8')" \
+	"... a C1 control decodes as itself, bytes not UTF-8 as U+FFFD"
+
 a=$("$DMATOP" --sim=mixed --seed=7 --duration=2 --batch --json 2>&1 | md5sum)
 b=$("$DMATOP" --sim=mixed --seed=7 --duration=2 --batch --json 2>&1 | md5sum)
 c=$("$DMATOP" --sim=mixed --seed=8 --duration=2 --batch --json 2>&1 | md5sum)

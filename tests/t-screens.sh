@@ -22,5 +22,22 @@ cmp -s "$TMP/a" "$G/screen-adapters-80x24-at-1.5.txt"; ok $? "--at=1.5 in 80x24"
 is "$?" 2 "an unknown screen is a usage error"
 "$DMATOP" --replay="$TMP/r.db" --batch --screen=adapters --size=40x12 >"$TMP/small"
 grep -q "too small" "$TMP/small"; ok $? "a screen too small says so"
+"$DMATOP" --replay="$TMP/r.db" --batch --screen=help --size=10x10 >"$TMP/tiny"
+is "$(tr '\n' ' ' <"$TMP/tiny")" "terminal 10x10 is too small: dmatop needs 60x15 q quits " \
+	"10x10: the whole message, broken between words"
+is "$(awk 'length > 10' "$TMP/tiny" | wc -l)" 0 "... no line wider than 10"
+
+# narrower terminals: the numbers that matter least give way first, the
+# violations never; the status line loses whole fields
+for w in 60 65 70 75 80 90; do
+	"$DMATOP" --replay="$TMP/r.db" --batch --screen=adapters --size=${w}x24 \
+		--at=1.5 | sed "s|$TMP|TMP|g" >"$TMP/w"
+	is "$(awk -v w=$w 'length > w' "$TMP/w" | wc -l)" 0 "$w columns: no line wider"
+	sed -n 4p "$TMP/w" | grep -q ' VIOL$'; ok $? "... the VIOL column stays"
+	grep -q '^! 82fc04e0 FLAKY!FlakyStartDevi.* 2$' "$TMP/w"
+	ok $? "... with the count, and the owner at least 20 wide"
+	head -n 1 "$TMP/w" | grep -Eq '^dmatop PAUSED( replay:TMP/r\.db)?(  events 266\.1k)?  violations 2(  lost 0)?(  dropped 0)?$'
+	ok $? "... the status line made of whole fields: $(head -n 1 "$TMP/w")"
+done
 
 done_testing

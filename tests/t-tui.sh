@@ -48,9 +48,12 @@ first_v=$(sqlite3 "$TMP/r.db" 'SELECT min(seq) FROM violation')
 start "$DMATOP" --replay="$TMP/r.db"
 wait_for "dmatop REPLAY"; ok $? "replay opens, playing"
 wait_for "Adapters.*Violations"; ok $? "... on the adapters screen"
+wait_for "dmatop REPLAY.* events [0-9.]*[kM]* ([1-9][0-9.]*[kM]*/s)"
+ok $? "... counting events per second of the recording as it plays"
 keys Z
 wait_for "PAUSED.*"; ok $? "Z: to the end, paused"
 wait_for "#$last/$last"; ok $? "... at the last event, #$last"
+screen | grep -q "^dmatop PAUSED.*/s)"; ok $((! $?)) "... paused, with no rate"
 
 keys '>'
 wait_for "sorted by OWNER"; ok $? "> sorts by the next column"
@@ -80,10 +83,10 @@ wait_for "#[0-9]* .*channel-grant"; ok $? "... from the grant that made it"
 keys Escape
 wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
 keys Escape
-wait_for "\[ Adapters"; ok $? "... and Esc again to the adapters"
+wait_for "^\[Adapters\]"; ok $? "... and Esc again to the adapters"
 
 keys v
-wait_for "\[ Violations"; ok $? "v: the violations screen"
+wait_for "^ Adapters  \[Violations ([0-9]*)\] "; ok $? "v: the violations screen, in brackets"
 wait_for "^! .*common-buffer-double-free"; ok $? "... violations marked with !"
 wait_for "parameter 2 (extra common buffers freed)"; ok $? "... parameters labelled as the bug check labels them"
 keys Enter
@@ -108,7 +111,7 @@ keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 Enter
 wait_for "detail of adapter 82fc0000"; ok $? ":!dma 82fc0000 4 opens that adapter"
 wait_for "\[Common buffers\]"; ok $? "... on the tab of flag 0x4"
 keys : '!' d m a Enter
-wait_for "\[ Adapters"; ok $? ":!dma lists the adapters"
+wait_for "^\[Adapters\]"; ok $? ":!dma lists the adapters"
 keys : f o o Enter
 wait_for "unknown command 'foo'"; ok $? "an unknown command says what it takes"
 keys F1
@@ -120,6 +123,12 @@ wait_for "is too small"; ok $? "40x12: says the terminal is too small"
 wait_for "needs 60x15"; ok $? "... and what it needs"
 tmux resize-window -t $S -x 100 -y 30
 wait_for "Adapters.*Violations"; ok $? "back to 100x30: the screens return"
+tmux resize-window -t $S -x 64 -y 30
+wait_for " MR MAPPED  CB BYTES  VIOL *$"; ok $? "64 columns: the lesser columns give way to VIOL"
+keys '>' '>' '>' '>' '>'
+wait_for "sorted by CHANNELS"; ok $? "... sorted by a column that gave way"
+wait_for "  CB BYTES  CH  VIOL *$"; ok $? "... it comes back"
+tmux resize-window -t $S -x 100 -y 30
 
 keys q
 is "$(exited)" 0 "q quits, exit 0"
@@ -171,6 +180,7 @@ is "$(exited)" 0 "... and it quits cleanly"
 # --- monochrome ---
 start env NO_COLOR=1 "$DMATOP" --replay="$TMP/r.db" --at=end
 wait_for "^! 82fc04e0"; ok $? "NO_COLOR: a row with violations still carries its !"
+wait_for "^\[Adapters\]  Violations"; ok $? "... and the current view its brackets, both"
 keys q
 exited >/dev/null
 

@@ -481,12 +481,12 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 
 static void mouse(struct dm_ui *ui, const struct dm_screen *s, MEVENT *m)
 {
-	if (m->y == 2) { /* the views bar */
-		if (m->x < 11)
+	if (m->y == s->views_row) {
+		if (m->x < s->views_x[0])
 			switch_view(ui, DM_VIEW_ADAPTERS);
-		else if (m->x < 30)
+		else if (m->x < s->views_x[1])
 			switch_view(ui, DM_VIEW_VIOLATIONS);
-		else if (m->x < 38)
+		else if (m->x < s->views_x[2])
 			switch_view(ui, DM_VIEW_HELP);
 		return;
 	}

@@ -25,7 +25,8 @@ struct dm_status {
 	char health[320]; /* backend or recorder trouble, "" if none */
 	uint64_t events, violations, dropped, lost;
 	double events_per_s;
-	uint64_t ts; /* ns: where the state stands */
+	bool no_rate; /* replay paused: nothing moves, no rate to show */
+	uint64_t ts;  /* ns: where the state stands */
 	uint64_t seq;
 	uint64_t first_seq, last_seq; /* replay: the recording's span */
 	uint64_t last_ts;

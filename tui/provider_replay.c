@@ -57,6 +57,30 @@ static int deliver(void *ctx, const struct dm_event *ev)
 	return ev->ts > r->target_ts;
 }
 
+/*
+ * Events per second of the recording's time, over the last second played:
+ * what the workload did, whatever the speed (live shows the same thing).
+ * The recent events are all we keep; when they span less than a second,
+ * or begin after a seek, their own span is the measure.
+ */
+static double rate(const struct rp *r)
+{
+	size_t n = r->nring < RECENT ? (size_t)r->nring : RECENT, i;
+	const struct dm_event *last, *ev = NULL;
+
+	if (!n)
+		return 0;
+	last = &r->ring[(r->nring - 1) % RECENT];
+	for (i = 1; i < n; i++) {
+		ev = &r->ring[(r->nring - 1 - i) % RECENT];
+		if (last->ts - ev->ts >= 1000000000ull)
+			return (double)i;
+	}
+	if (!ev || last->ts <= ev->ts)
+		return 0;
+	return (double)(n - 1) * 1e9 / (double)(last->ts - ev->ts);
+}
+
 /* Violations up to the current event, events oldest first. */
 static void publish(struct rp *r)
 {
@@ -76,6 +100,8 @@ static void publish(struct rp *r)
 	r->p.st.lost = dm_vrf_stats(r->p.vrf)->lost;
 	snprintf(r->p.st.mode, sizeof(r->p.st.mode), "%s",
 		 r->p.paused ? "PAUSED" : "REPLAY");
+	r->p.st.no_rate = r->p.paused;
+	r->p.st.events_per_s = r->p.paused ? 0 : rate(r);
 }
 
 static int failed(struct rp *r, int err)

@@ -1,42 +1,56 @@
 /*
  * text.c - see text.h.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "text.h"
 
-/* Length of the valid UTF-8 sequence at s (2..4), or 0. Overlongs,
- * surrogates and C1 controls are refused. */
-static size_t utf8_len(const unsigned char *s)
+/* Length of the valid UTF-8 sequence at s (2..4) and its code point in
+ * *cp, or 0. Overlongs and surrogates are refused. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 {
-	uint32_t cp;
 	size_t n, i;
 
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
+		n = 2, *cp = s[0] & 0x1f;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
+		n = 3, *cp = s[0] & 0x0f;
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
+		n = 4, *cp = s[0] & 0x07;
 	else
 		return 0;
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
+		*cp = *cp << 6 | (s[i] & 0x3f);
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp >= 0x80 && cp < 0xa0))
-		return 0;
-	/* invisible and direction-changing characters reorder or hide what
-	 * a terminal shows ("Trojan Source"): escape them too */
-	if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	    (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff)
+	if ((n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
+	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
 		return 0;
 	return n;
+}
+
+/* C1 controls are read as escape sequences by terminals; invisible and
+ * direction-changing characters reorder or hide what a terminal shows
+ * ("Trojan Source"). */
+static bool unsafe(uint32_t cp)
+{
+	return (cp >= 0x80 && cp < 0xa0) || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
+}
+
+/* Length of the valid UTF-8 sequence at s (2..4) that is safe to show on
+ * a terminal, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n = utf8_decode(s, &cp);
+
+	return n && !unsafe(cp) ? n : 0;
 }
 
 char *dm_text_escape(char *dst, size_t len, const char *src)
@@ -71,6 +85,7 @@ char *dm_text_escape(char *dst, size_t len, const char *src)
 void dm_text_json(FILE *out, const char *src)
 {
 	const unsigned char *s = (const unsigned char *)src;
+	uint32_t cp;
 	size_t n;
 
 	fputc('"', out);
@@ -79,12 +94,19 @@ void dm_text_json(FILE *out, const char *src)
 			fprintf(out, "\\%c", *s++);
 		} else if (*s >= 0x20 && *s < 0x7f) {
 			fputc(*s++, out);
-		} else if ((n = utf8_len(s))) {
-			fwrite(s, 1, n, out);
+		} else if (*s < 0x80) {
+			fprintf(out, "\\u%04x", *s++);
+		} else if ((n = utf8_decode(s, &cp))) {
+			/* the unsafe ones are all in the BMP: one escape */
+			if (unsafe(cp))
+				fprintf(out, "\\u%04x", cp);
+			else
+				fwrite(s, 1, n, out);
 			s += n;
 		} else {
-			/* not text: keep the byte visible, as \u00NN */
-			fprintf(out, "\\u%04x", *s++);
+			/* not UTF-8: JSON must be, so say a byte was here */
+			fputs("\\ufffd", out);
+			s++;
 		}
 	}
 	fputc('"', out);

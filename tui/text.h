@@ -17,7 +17,10 @@
  * becomes \xNN.
  * Always NUL-terminates; truncates to fit. Returns dst. */
 char *dm_text_escape(char *dst, size_t len, const char *src);
-/* Write src as a JSON string, quotes included. */
+/* Write src as a JSON string, quotes included: valid UTF-8 passes but
+ * for the characters dm_text_escape escapes, which become \uXXXX, as do
+ * ASCII controls; a byte that is not UTF-8 becomes U+FFFD, so the line
+ * stays JSON. */
 void dm_text_json(FILE *out, const char *src);
 
 #endif

@@ -69,19 +69,78 @@ static void si(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.0f", v);
 }
 
+/*
+ * The first status line, as fields. When the line is too wide, fields go
+ * whole, least telling first (counts of nothing, the source the user chose,
+ * the rate), so that no number is ever cut short; the mode and the
+ * violations always stay.
+ */
+static void status_line(const struct dm_status *st, struct dm_screen *s)
+{
+	enum { KEEP = 99 };
+	struct {
+		const char *sep;
+		char text[200];
+		int drop; /* which goes first: lowest */
+	} f[7];
+	char ev[16], rate[16], line[DM_LINE_MAX];
+	int n = 0, i, len, rank, worst;
+
+	si(ev, sizeof(ev), (double)st->events);
+	si(rate, sizeof(rate), st->events_per_s);
+	f[n].sep = "";
+	snprintf(f[n].text, sizeof(f[n].text), "dmatop %-6s", st->mode);
+	f[n++].drop = KEEP;
+	f[n].sep = " ";
+	snprintf(f[n].text, sizeof(f[n].text), "%s", st->source);
+	f[n++].drop = 2;
+	f[n].sep = "  ";
+	snprintf(f[n].text, sizeof(f[n].text), "events %s", ev);
+	f[n++].drop = 6;
+	if (!st->no_rate) {
+		f[n].sep = " ";
+		snprintf(f[n].text, sizeof(f[n].text), "(%s/s)", rate);
+		f[n++].drop = 3;
+	}
+	f[n].sep = "  ";
+	snprintf(f[n].text, sizeof(f[n].text), "violations %llu",
+		 LL(st->violations));
+	f[n++].drop = KEEP;
+	f[n].sep = "  ";
+	snprintf(f[n].text, sizeof(f[n].text), "lost %llu", LL(st->lost));
+	f[n++].drop = st->lost ? 5 : 1;
+	f[n].sep = "  ";
+	snprintf(f[n].text, sizeof(f[n].text), "dropped %llu", LL(st->dropped));
+	f[n++].drop = st->dropped ? 4 : 0;
+	for (;;) {
+		line[0] = 0;
+		for (i = 0, len = 0; i < n; i++)
+			if (f[i].drop >= 0 && f[i].text[0])
+				len += snprintf(
+					line + len, sizeof(line) - (size_t)len,
+					"%s%s", len ? f[i].sep : "", f[i].text);
+		if (len <= s->cols)
+			break;
+		/* the lowest still shown, the rightmost of equals */
+		for (i = 0, worst = -1, rank = KEEP; i < n; i++)
+			if (f[i].drop >= 0 && f[i].drop <= rank) {
+				rank = f[i].drop;
+				worst = i;
+			}
+		if (worst < 0 || rank == KEEP)
+			break;
+		f[worst].drop = -1;
+	}
+	add(s, DM_A_STATUS, 0, "%s", line);
+}
+
 static void status(struct dm_ui *ui, const struct dm_provider *p,
 		   struct dm_screen *s)
 {
 	const struct dm_status *st = &p->st;
-	char ev[16], rate[16], lost[320];
+	char lost[320];
 
-	si(ev, sizeof(ev), (double)st->events);
-	si(rate, sizeof(rate), st->events_per_s);
-	add(s, DM_A_STATUS, 0,
-	    "dmatop %-6s %s  events %s (%s/s)  violations %llu  lost %llu  "
-	    "dropped %llu",
-	    st->mode, st->source, ev, rate, LL(st->violations), LL(st->lost),
-	    LL(st->dropped));
+	status_line(st, s);
 	if (p->ops->seek) {
 		/* the replay timeline */
 		int w = s->cols - 44, fill;
@@ -238,17 +297,70 @@ static void scroll(struct dm_ui *ui, int n, int visible)
 		ui->top = 0;
 }
 
+/* The number columns of the adapters table, left to right. */
+enum { C_MR, C_MAPPED, C_CB, C_CB_BYTES, C_SG, C_CH, C_UNFLUSH, C_VIOL, C_N };
+
+static const struct {
+	const char *title;
+	int width;
+	enum dm_sort sort;
+} columns[C_N] = {
+	[C_MR] = { "MR", 7, DM_SORT_MR },
+	[C_MAPPED] = { "MAPPED", 6, DM_SORT_MAPPED },
+	[C_CB] = { "CB", 5, DM_SORT_COUNT },
+	[C_CB_BYTES] = { "CB BYTES", 9, DM_SORT_CB },
+	[C_SG] = { "SG", 4, DM_SORT_SG },
+	[C_CH] = { "CH", 3, DM_SORT_CHANNELS },
+	[C_UNFLUSH] = { "UNFLUSH", 8, DM_SORT_FLUSH },
+	[C_VIOL] = { "VIOL", 5, DM_SORT_VIOLATIONS },
+};
+
+/* Narrow terminals lose these first; violations are why we are here and
+ * never go, nor does the column the list is sorted by. */
+static const int drop_order[] = { C_CH,	    C_CB, C_UNFLUSH, C_SG,
+				  C_MAPPED, C_MR, C_CB_BYTES };
+
+#define OWNER_MIN 20
+#define OWNER_MAX 48
+
+/* Which columns fit cols, and how wide the owner is then. */
+static int layout(const struct dm_ui *ui, int cols, bool shown[C_N])
+{
+	/* the mark, the adapter, and a column to spare at the edge */
+	int room = cols - 2 - 2 - 8 - 1, used = 0, i;
+
+	for (i = 0; i < C_N; i++) {
+		shown[i] = true;
+		used += 1 + columns[i].width;
+	}
+	for (i = 0; i < (int)(sizeof(drop_order) / sizeof(*drop_order)) &&
+		    room - used < OWNER_MIN;
+	     i++) {
+		if (columns[drop_order[i]].sort == ui->sort)
+			continue;
+		shown[drop_order[i]] = false;
+		used -= 1 + columns[drop_order[i]].width;
+	}
+	return room - used > OWNER_MAX ? OWNER_MAX : room - used;
+}
+
 static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 		     struct dm_screen *s, int visible)
 {
+	bool shown[C_N];
 	/* the owner column takes what the numbers leave */
-	int ow = s->cols < 80 ? 12 : s->cols - 68 > 48 ? 48 : s->cols - 68;
+	int ow = layout(ui, s->cols, shown), len, i, c, n;
+	char line[DM_LINE_MAX];
 	uint32_t *rows;
-	int n, i;
 
-	add(s, DM_A_TITLE, 0, "  %-8s %-*s %7s %6s %5s %9s %4s %3s %8s %5s",
-	    "ADAPTER", ow, "OWNER", "MR", "MAPPED", "CB", "CB BYTES", "SG",
-	    "CH", "UNFLUSH", "VIOL");
+	len = snprintf(line, sizeof(line), "  %-8s %-*s", "ADAPTER", ow,
+		       "OWNER");
+	for (c = 0; c < C_N; c++)
+		if (shown[c])
+			len += snprintf(line + len, sizeof(line) - (size_t)len,
+					" %*s", columns[c].width,
+					columns[c].title);
+	add(s, DM_A_TITLE, 0, "%s", line);
 	rows = adapter_rows(ui, p, &n);
 	scroll(ui, n, visible);
 	s->list_first = s->nlines;
@@ -256,6 +368,16 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 	for (i = ui->top; rows && i < n && i < ui->top + visible; i++) {
 		const struct dm_vadapter *ad = dm_vrf_adapter(p->vrf, rows[i]);
 		const struct dm_mark *m = mark_of(ui, ad->handle);
+		const uint64_t v[C_N] = {
+			[C_MR] = ad->mr_alloc - ad->mr_freed,
+			[C_MAPPED] = ad->mr_mapped,
+			[C_CB] = ad->cbs.count,
+			[C_CB_BYTES] = ad->cb_bytes,
+			[C_SG] = ad->sgs.count,
+			[C_CH] = ad->ch_alloc - ad->ch_freed,
+			[C_UNFLUSH] = ad->bytes_since_flush,
+			[C_VIOL] = ad->violations,
+		};
 		char owner[256];
 		enum dm_attr attr = i == ui->cursor ? DM_A_SELECTED :
 				    ad->violations  ? DM_A_VIOLATION :
@@ -268,14 +390,14 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 
 		dm_text_escape(owner, sizeof(owner),
 			       dm_strtab_get(p->strings, ad->owner));
-		add(s, attr, ad->handle,
-		    "%c %08llx %-*.*s %7llu %6llu %5u %9llu %4u %3llu %8llu "
-		    "%5llu",
-		    mark, LL(ad->handle), ow, ow, owner,
-		    LL(ad->mr_alloc - ad->mr_freed), LL(ad->mr_mapped),
-		    ad->cbs.count, LL(ad->cb_bytes), ad->sgs.count,
-		    LL(ad->ch_alloc - ad->ch_freed), LL(ad->bytes_since_flush),
-		    LL(ad->violations));
+		len = snprintf(line, sizeof(line), "%c %08llx %-*.*s", mark,
+			       LL(ad->handle), ow, ow, owner);
+		for (c = 0; c < C_N; c++)
+			if (shown[c])
+				len += snprintf(
+					line + len, sizeof(line) - (size_t)len,
+					" %*llu", columns[c].width, LL(v[c]));
+		add(s, attr, ad->handle, "%s", line);
 	}
 	if (!n)
 		add(s, DM_A_NORMAL, 0, "  %s",
@@ -533,6 +655,55 @@ void dm_view_track(struct dm_ui *ui, const struct dm_provider *p)
 		ui->nknown = 0;
 }
 
+/* Text at most cols wide a line, broken between words where it can be. */
+static void wrap(struct dm_screen *s, enum dm_attr attr, const char *text)
+{
+	int n;
+
+	while (*text) {
+		n = (int)strlen(text);
+		if (n > s->cols) {
+			for (n = s->cols; n > 0 && text[n] != ' '; n--)
+				;
+			if (!n) /* one word wider than the terminal */
+				n = s->cols;
+		}
+		add(s, attr, 0, "%.*s", n, text);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+/* The views bar. The current view is in brackets, both of them: without
+ * colour they are all that tells it. */
+static void views(struct dm_ui *ui, const struct dm_provider *p,
+		  struct dm_screen *s)
+{
+	static const enum dm_view v[3] = { DM_VIEW_ADAPTERS, DM_VIEW_VIOLATIONS,
+					   DM_VIEW_HELP };
+	char name[3][32], line[DM_LINE_MAX];
+	int i, len = 0;
+
+	snprintf(name[0], sizeof(name[0]), "Adapters");
+	snprintf(name[1], sizeof(name[1]), "Violations (%zu)", p->nviol);
+	snprintf(name[2], sizeof(name[2]), "Help");
+	for (i = 0; i < 3; i++) {
+		len += snprintf(line + len, sizeof(line) - (size_t)len,
+				ui->view == v[i] ? "%s[%s]" : "%s %s ",
+				i ? " " : "", name[i]);
+		s->views_x[i] = len;
+	}
+	if (ui->view == DM_VIEW_DETAIL)
+		snprintf(line + len, sizeof(line) - (size_t)len,
+			 "  detail of adapter %08llx", LL(ui->adapter));
+	else if (ui->view == DM_VIEW_HISTORY)
+		snprintf(line + len, sizeof(line) - (size_t)len,
+			 "  adapter %08llx", LL(ui->adapter));
+	s->views_row = s->nlines;
+	add(s, DM_A_TAB, 0, "%s", line);
+}
+
 void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		    struct dm_screen *s)
 {
@@ -554,26 +725,24 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		calloc((size_t)(s->rows > 0 ? s->rows : 1), sizeof(*s->lines));
 	s->nlines = 0;
 	s->tab_row = -1;
+	s->views_row = -1;
 	s->list_first = s->list_rows = 0;
 	if (!s->lines)
 		return;
 	if (s->cols < DM_MIN_COLS || s->rows < DM_MIN_ROWS) {
-		add(s, DM_A_ERROR, 0, "terminal %dx%d is too small:", s->cols,
-		    s->rows);
-		add(s, DM_A_ERROR, 0, "dmatop needs %dx%d", DM_MIN_COLS,
-		    DM_MIN_ROWS);
-		add(s, DM_A_NORMAL, 0, "q quits");
+		char msg[64];
+
+		snprintf(msg, sizeof(msg),
+			 "terminal %dx%d is too small:", s->cols, s->rows);
+		wrap(s, DM_A_ERROR, msg);
+		snprintf(msg, sizeof(msg), "dmatop needs %dx%d", DM_MIN_COLS,
+			 DM_MIN_ROWS);
+		wrap(s, DM_A_ERROR, msg);
+		wrap(s, DM_A_NORMAL, "q quits");
 		return;
 	}
 	status(ui, p, s);
-	add(s, DM_A_TAB, 0, "%s Adapters %s Violations (%zu) %s Help %s %s",
-	    ui->view == DM_VIEW_ADAPTERS ? "[" : " ",
-	    ui->view == DM_VIEW_VIOLATIONS ? "[" : " ", p->nviol,
-	    ui->view == DM_VIEW_HELP ? "[" : " ",
-	    ui->view == DM_VIEW_DETAIL ? "  detail of" : "",
-	    ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY ?
-		    "adapter" :
-		    "");
+	views(ui, p, s);
 	if (ui->view == DM_VIEW_ADAPTERS && ui->filter[0]) {
 		char f[96];
 
@@ -582,10 +751,6 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 			 sizeof(s->lines[0].text) / 2, "  (filtered: %s)",
 			 dm_text_escape(f, sizeof(f), ui->filter));
 	}
-	if (ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY)
-		snprintf(s->lines[s->nlines - 1].text +
-				 strlen(s->lines[s->nlines - 1].text),
-			 24, " %08llx", LL(ui->adapter));
 	/* rows left for the list: minus title, message and key bar */
 	visible = s->rows - s->nlines - 3;
 	switch (ui->view) {

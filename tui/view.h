@@ -87,6 +87,8 @@ struct dm_screen {
 	int nlines;
 	int list_first, list_rows; /* where the scrolling list is */
 	int tab_row;		   /* row of the tab bar, -1 if none */
+	int views_row;		   /* row of the views bar, -1 if none */
+	int views_x[3];		   /* where adapters, violations, help end */
 	struct dm_line *lines;	   /* rows of them */
 };
 
