@@ -144,4 +144,11 @@ grep -q "scenario goes" "$TMP/err"; ok $((! $?)) "... and only when it is a scen
 is "$?" 2 "--record= with no name is a usage error"
 grep -q -- "--record takes a file name" "$TMP/err"; ok $? "... saying so"
 
+# one file for both: the dump, then the summary
+"$DMATOP" --sim=fault-0x03 --batch --dump >"$TMP/both" 2>&1
+d=$(grep -n "^Dumping all DMA adapters" "$TMP/both" | cut -d: -f1)
+f=$(grep -n "^dmatop: sim:fault-0x03" "$TMP/both" | cut -d: -f1)
+[ -n "$d" ] && [ -n "$f" ] && [ "$d" -lt "$f" ]
+ok $? "stdout and stderr in one file: the dump (line $d) comes before the summary (line $f)"
+
 done_testing

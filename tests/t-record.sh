@@ -176,4 +176,21 @@ is "$(policies $pid)" "0 0 " "a simulation's recorder writes at normal priority"
 kill $pid
 wait $pid 2>/dev/null
 
+# a full disk: the recording stops, saying so; the run is still verified
+# and reported (exit 1: the recording failed)
+mkdir -p "$TMP/small"
+if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
+	"$DMATOP" --sim=mixed --batch --duration=3 --record="$TMP/small/x.db" >"$TMP/out" 2>&1
+	is "$?" 1 "a full disk: exit 1"
+	grep -q "stopped: .*the disk is full; [0-9]* of 532188 events are in it" "$TMP/out"
+	ok $? "... saying how much the recording holds"
+	grep -q "^dmatop: sim:mixed seed=1: 532188 events, 2 violations" "$TMP/out"
+	ok $? "... and still reporting what was verified"
+	umount "$TMP/small"
+else
+	ok 0 "# SKIP no tmpfs to fill here"
+	ok 0 "# SKIP no tmpfs to fill here"
+	ok 0 "# SKIP no tmpfs to fill here"
+fi
+
 done_testing

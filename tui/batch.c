@@ -239,6 +239,8 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 	uint64_t checked = 0, bad = 0;
 	char lost[320];
 
+	/* after everything before it, where both go to one file */
+	fflush(out);
 	if (dm_src_is_sim(r->src))
 		dm_sim_integrity(r->src, &checked, &bad);
 	if (r->o->json) {
@@ -281,6 +283,7 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 {
 	struct run r = { .o = o, .src = src, .out = out };
 	struct dm_rec_stats rs = { 0 };
+	bool rec_failed = false;
 	char msg[300];
 	int status;
 
@@ -312,8 +315,10 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 	else
 		status = run_source(&r, errf);
 	if (r.rec) {
+		fflush(out);
 		if (dm_rec_close(r.rec, r.vrf, r.last_seq, r.last_ts, &rs, msg,
 				 sizeof(msg))) {
+			rec_failed = true;
 			fprintf(errf,
 				"dmatop: the recording %s stopped: %s; "
 				"%llu of %llu events are in it\n",
@@ -335,8 +340,9 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		status = 2;
 	if (!status && dm_vrf_stats(r.vrf)->violations)
 		status = 3;
-	/* a usage or source error is one line; the rest ends in figures */
-	if (status == 0 || status == 3 || r.interrupted)
+	/* a usage or source error is one line; the rest ends in figures
+	 * (a recording that failed leaves what was verified to report) */
+	if (status == 0 || status == 3 || r.interrupted || rec_failed)
 		summary(&r, out, errf);
 	src->vrf = NULL;
 	dm_vrf_free(r.vrf);
