@@ -78,6 +78,7 @@ struct mdlkey {
 
 struct dm_rec {
 	sqlite3 *db;
+	int hold; /* dm_db_hold(): the file is being written */
 	char path[4096], dir[4096];
 	pthread_t thread;
 	bool started;
@@ -940,6 +941,8 @@ static void rec_free(struct dm_rec *rec)
 	sqlite3_finalize(rec->upd_adapter);
 	sqlite3_finalize(rec->ins_mdl);
 	sqlite3_close(rec->db);
+	if (rec->hold >= 0)
+		close(rec->hold);
 	dm_hmap_fini(&rec->ad_ids);
 	dm_hmap_fini(&rec->mdl_ids);
 	free(rec->ad_last);
@@ -989,6 +992,7 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 	rec = calloc(1, sizeof(*rec));
 	if (!rec)
 		return -ENOMEM;
+	rec->hold = -1;
 	pthread_mutex_init(&rec->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* writer_wait() */
@@ -1020,6 +1024,9 @@ int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 		rec_free(rec);
 		return err;
 	}
+	/* no hold (a file system without flock) only costs readers the
+	 * difference between "in progress" and "its recorder died" */
+	rec->hold = dm_db_hold(o->path);
 	err = prepare(rec, &rec->ins_event,
 		      "INSERT INTO event VALUES "
 		      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");

@@ -9,6 +9,7 @@
 #define DMATOP_SCHEMA_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #define DM_DB_APPLICATION_ID 0x444d4154 /* "DMAT" */
 #define DM_DB_SCHEMA_VERSION 1
@@ -17,6 +18,15 @@
  * On error *db is NULL and errbuf says why. The connection is opened
  * without SQLite's own mutex: use it from one thread at a time. */
 int dm_db_create(sqlite3 **db, const char *path, char *errbuf, size_t len);
+/*
+ * A recorder holds its file while it writes, so that a reader can tell
+ * a recording in progress from one whose recorder died: an flock(2),
+ * which SQLite's own (fcntl) locks neither see nor disturb. Returns the
+ * descriptor to close when done, or -errno. dm_db_held() asks whether
+ * someone holds path now.
+ */
+int dm_db_hold(const char *path);
+bool dm_db_held(const char *path);
 /*
  * Open a recording read-only and defensively: an untrusted file. Checks
  * it is SQLite, a dmatop recording, and a schema this build reads.

@@ -152,6 +152,10 @@ while [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
+# still being written: a replay says so, not that the recorder died
+"$DMATOP" --replay="$TMP/storm.db" --batch --at=#1 >/dev/null 2>"$TMP/err"
+grep -q "note: .*storm.db is still being recorded" "$TMP/err"
+ok $? "a replay of a recording in progress says it is in progress"
 kill -9 $pid
 wait $pid 2>/dev/null
 is "$(sqlite3 "$TMP/storm.db" 'PRAGMA integrity_check')" ok "storm killed with SIGKILL: integrity_check is ok"
@@ -162,6 +166,8 @@ is "$(sqlite3 "$TMP/storm.db" 'SELECT max(seq) - min(seq) + 1 FROM event')" "$n"
 "$DMATOP" --replay="$TMP/storm.db" --batch --json >"$TMP/out" 2>"$TMP/err"
 rc=$?
 ok $([ $rc = 0 ] || [ $rc = 3 ]; echo $?) "... and it replays (exit $rc)"
+grep -q "note: .*storm.db was not closed cleanly (its recorder was killed or stopped)" "$TMP/err"
+ok $? "... saying its recorder died"
 is "$(jget "$(tail -n 1 "$TMP/out")" '$.events')" "$n" "... all $n events"
 
 # A simulation's writer competes at normal priority: the simulation

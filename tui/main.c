@@ -35,6 +35,7 @@
 #endif
 #include "shm.h"
 #include "replay.h"
+#include "schema.h"
 #include "simhal/sim.h"
 #include "verifier.h"
 
@@ -562,7 +563,7 @@ int main(int argc, char **argv)
 	bool backend = false, seed_given = false;
 	double speed = -1;
 	uint64_t seed = 1, duration = 0;
-	bool sim = false, batch = false, traced = false;
+	bool sim = false, batch = false, traced = false, closed;
 	struct dm_src *src;
 	char errbuf[256], record_buf[4096];
 	double secs;
@@ -839,12 +840,20 @@ int main(int argc, char **argv)
 				err == -ENOMEM ? strerror(ENOMEM) : errbuf);
 			return 1;
 		}
-		if (!dm_replay_closed(src))
+		closed = dm_replay_closed(src);
+		if (!closed && dm_db_held(replay)) {
+			fprintf(stderr,
+				"dmatop: note: %s is still being recorded: "
+				"this replay holds what was committed when "
+				"it opened\n",
+				replay);
+		} else if (!closed) {
 			fprintf(stderr,
 				"dmatop: note: %s was not closed cleanly (its "
 				"recorder was killed or stopped): it holds "
 				"what was committed\n",
 				replay);
+		}
 	} else if (sim) {
 		bo.detail = scenario ? scenario : "mixed";
 		bo.seed = seed;
