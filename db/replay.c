@@ -614,6 +614,11 @@ static int64_t ts_at(struct replay *rp, uint64_t seq)
 	return ts;
 }
 
+int64_t dm_replay_ts(struct dm_src *src, uint64_t seq)
+{
+	return ts_at(R(src), seq);
+}
+
 int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
 {
 	struct replay *rp = R(src);

@@ -35,6 +35,8 @@ void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last);
  * -ERANGE for an event number the recording does not have.
  */
 int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq);
+/* The recorded time of event seq, in ns; -1 if the recording lacks it. */
+int64_t dm_replay_ts(struct dm_src *src, uint64_t seq);
 /* Every event up to seq on that adapter whose object or CPU-side address
  * is obj, oldest first, at most max of them (the latest). Returns how
  * many, or -errno. A scan of the event table: for a drill-in, not a loop. */

@@ -199,4 +199,18 @@ else
 	ok 0 "# SKIP no tmpfs to fill here"
 fi
 
+# --at past either end: an event number it lacks is an error that gives
+# the range; a time past the end is the end, with a note
+"$DMATOP" --sim=mixed --batch --duration=1 --record="$TMP/at.db" >/dev/null 2>&1
+last=$(sqlite3 "$TMP/at.db" 'SELECT max(seq) FROM event')
+"$DMATOP" --replay="$TMP/at.db" --batch --at=#$((last + 1)) >/dev/null 2>"$TMP/err"
+is "$?" 2 "--at=#N past the last event: a usage error"
+grep -q "outside the recording (events #1 to #$last)" "$TMP/err"; ok $? "... giving the range"
+"$DMATOP" --replay="$TMP/at.db" --batch --at=99 >/dev/null 2>"$TMP/err"
+is "$?" 3 "--at=99 s of a 1 s recording: its end (and its violations)"
+grep -q "note: --at=99: the recording ends at 0\.99[0-9]* s; this is the state at its end" "$TMP/err"
+ok $? "... with a note saying so"
+"$DMATOP" --replay="$TMP/at.db" --batch --at=0.5 >/dev/null 2>"$TMP/err"
+grep -q "note:" "$TMP/err"; ok $((! $?)) "... and no note for a time inside it"
+
 done_testing

@@ -2,6 +2,7 @@
  * batch.c - see batch.h.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
@@ -184,16 +185,35 @@ int dm_batch_dump(FILE *out, FILE *errf, const struct dm_batch_opts *o,
 /* The state at --at, and the violations recorded up to it. */
 static int replay_at(struct run *r, FILE *errf)
 {
-	uint64_t seq;
+	const char *at = r->o->at;
+	uint64_t seq, first, last;
+	int64_t end;
 	int err;
 
-	err = dm_replay_resolve(r->src, r->o->at, &seq);
-	if (err) {
-		fprintf(errf, "dmatop: --at=%s: %s\n", r->o->at,
-			err == -ERANGE ? "outside the recording" :
-					 "give seconds (12.5), #SEQ or end");
+	dm_replay_span(r->src, &first, &last);
+	err = dm_replay_resolve(r->src, at, &seq);
+	if (err == -ERANGE) {
+		fprintf(errf,
+			"dmatop: --at=%s: outside the recording (events #%llu "
+			"to #%llu)\n",
+			at, (unsigned long long)first,
+			(unsigned long long)last);
 		return 2;
 	}
+	if (err) {
+		fprintf(errf,
+			"dmatop: --at=%s: give seconds (12.5), #SEQ or end\n",
+			at);
+		return 2;
+	}
+	/* the state at a time past the end is the end's: say so */
+	end = last ? dm_replay_ts(r->src, last) : -1;
+	if (at[0] != '#' && strcmp(at, "end") && seq == last && end >= 0 &&
+	    strtod(at, NULL) * 1e9 > (double)end)
+		fprintf(errf,
+			"dmatop: note: --at=%s: the recording ends at %.6f s; "
+			"this is the state at its end\n",
+			at, (double)end / 1e9);
 	err = r->src->ops->seek(r->src, seq + 1);
 	if (!err)
 		err = dm_replay_violations(r->src, seq, recorded_violation, r);
