@@ -114,6 +114,12 @@ keys : '!' d m a Enter
 wait_for "^\[Adapters\]"; ok $? ":!dma lists the adapters"
 keys : f o o Enter
 wait_for "unknown command 'foo'"; ok $? "an unknown command says what it takes"
+keys : '!' d m a Space z z z Enter
+wait_for "'zzz' is no adapter address"; ok $? ":!dma zzz: not an address, it says"
+keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 0 0 Enter
+wait_for "flags '400': give 0x1 to 0x3f"; ok $? ":!dma ADAPTER 400: the flags are what is wrong"
+keys : '!' d m a Space 1 2 3 4 Enter
+wait_for "no adapter 1234"; ok $? ":!dma 1234: no such adapter"
 keys F1
 wait_for "Marks: ! violations"; ok $? "F1: the help lists the keys and the marks"
 keys Escape

@@ -152,15 +152,28 @@ static void switch_view(struct dm_ui *ui, enum dm_view v)
 	ui->cursor = ui->top = 0;
 }
 
+/* A hexadecimal number, the whole word ("0x" or not); false if it is
+ * none. */
+static bool hex_word(const char *w, unsigned long long *v)
+{
+	char *end;
+
+	if (!*w || *w == '-' || *w == '+')
+		return false;
+	errno = 0;
+	*v = strtoull(w, &end, 16);
+	return !errno && !*end;
+}
+
 /* !dma, !dma ADAPTER [FLAGS]: the view !dma would show */
 static void command(struct dm_ui *ui, const struct dm_provider *p,
 		    const char *cmd)
 {
 	unsigned long long a = 0, flags = 1;
-	char word[16] = "";
+	char word[16] = "", aw[40] = "", fw[40] = "", extra[2] = "";
 	int n, tab;
 
-	n = sscanf(cmd, " %15s %llx %llx", word, &a, &flags);
+	n = sscanf(cmd, " %15s %39s %39s %1s", word, aw, fw, extra);
 	if (n < 1 || (strcmp(word, "!dma") && strcmp(word, "dma"))) {
 		snprintf(ui->message, sizeof(ui->message),
 			 "unknown command '%s': try !dma or !dma ADAPTER "
@@ -168,16 +181,32 @@ static void command(struct dm_ui *ui, const struct dm_provider *p,
 			 cmd);
 		return;
 	}
-	if (n < 2 || !a) {
-		switch_view(ui, DM_VIEW_ADAPTERS);
+	if (n > 3) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "Usage: !dma [Adapter [Flags]]: too many words");
 		return;
 	}
-	if (dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE || !flags ||
-	    flags > 0x3f) {
+	if (n >= 2 && !hex_word(aw, &a)) {
 		snprintf(ui->message, sizeof(ui->message),
-			 "Usage: !dma [Adapter [Flags]] (no adapter %llx, "
-			 "or flags beyond 0x3f)",
-			 a);
+			 "Usage: !dma [Adapter [Flags]]: '%s' is no adapter "
+			 "address (hexadecimal, as the list shows it)",
+			 aw);
+		return;
+	}
+	if (n >= 2 && a && dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "!dma: no adapter %llx (see the list: !dma)", a);
+		return;
+	}
+	if (n == 3 && (!hex_word(fw, &flags) || !flags || flags > 0x3f)) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "!dma: flags '%s': give 0x1 to 0x3f (one bit a "
+			 "detail tab)",
+			 fw);
+		return;
+	}
+	if (n < 2 || !a) {
+		switch_view(ui, DM_VIEW_ADAPTERS);
 		return;
 	}
 	for (tab = 0; !(flags & (1ull << tab)); tab++)
