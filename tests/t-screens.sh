@@ -5,8 +5,8 @@
 G=$SRCDIR/tests/golden
 
 "$DMATOP" --sim=mixed --seed=1 --duration=3 --batch --record="$TMP/r.db" >/dev/null 2>&1
-for v in adapters violations help detail:82fc0000:0 detail:82fc0000:1 \
-	 detail:82fc0000:2 detail:82fc03e0:2 detail:82fc04e0:4 detail:82fc04e0:5; do
+for v in adapters violations help detail:82fc0000:1 detail:82fc0000:2 \
+	 detail:82fc0000:3 detail:82fc03e0:3 detail:82fc04e0:5 detail:82fc04e0:6; do
 	f=screen-$(echo "$v" | tr ':' '-').txt
 	"$DMATOP" --replay="$TMP/r.db" --batch --screen=$v --size=100x30 |
 		sed "s|$TMP|TMP|g" >"$TMP/$f"

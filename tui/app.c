@@ -631,7 +631,7 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 	struct dm_screen s = { .cols = cols, .rows = rows };
 	struct dm_ui ui = { .now = 1 };
 	unsigned long long a = 0;
-	int i, tab = 0;
+	int i, tab = 1;
 
 	p->ops->update(p, 1);
 	if (!strcmp(view, "adapters"))
@@ -640,13 +640,14 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 		ui.view = DM_VIEW_VIOLATIONS;
 	else if (!strcmp(view, "help"))
 		ui.view = DM_VIEW_HELP;
-	else if (sscanf(view, "detail:%llx:%d", &a, &tab) >= 1 && tab >= 0 &&
-		 tab < 6)
-		open_detail(&ui, a, tab);
+	/* tabs numbered as the keys that open them: 1 to 6 */
+	else if (sscanf(view, "detail:%llx:%d", &a, &tab) >= 1 && tab >= 1 &&
+		 tab <= 6)
+		open_detail(&ui, a, tab - 1);
 	else {
 		fprintf(errf,
 			"dmatop: --screen=%s: give adapters, violations, "
-			"help or detail:ADAPTER[:TAB]\n",
+			"help or detail:ADAPTER[:TAB] (TAB 1 to 6)\n",
 			view);
 		return 2;
 	}
