@@ -470,9 +470,19 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		p->paused = true;
 		if (!strcmp(at, "end"))
 			err = p->ops->seek(p, p->st.last_seq);
-		else if (at[0] == '#' && (seq = strtoull(at + 1, NULL, 10)) > 0)
+		else if (at[0] == '#') {
+			seq = strtoull(at + 1, NULL, 10);
+			if (seq < p->st.first_seq || seq > p->st.last_seq) {
+				fprintf(stderr,
+					"dmatop: --at=%s: outside the "
+					"recording (events #%llu to #%llu)\n",
+					at, (unsigned long long)p->st.first_seq,
+					(unsigned long long)p->st.last_seq);
+				status = EXIT_USAGE;
+				goto out;
+			}
 			err = p->ops->seek(p, seq);
-		else
+		} else
 			err = p->ops->seek_time(
 				p, (uint64_t)(strtod(at, NULL) * 1e9));
 	} else if (replay && screen) {
