@@ -151,4 +151,10 @@ f=$(grep -n "^dmatop: sim:fault-0x03" "$TMP/both" | cut -d: -f1)
 [ -n "$d" ] && [ -n "$f" ] && [ "$d" -lt "$f" ]
 ok $? "stdout and stderr in one file: the dump (line $d) comes before the summary (line $f)"
 
+"$DMATOP" --sim --batch --duration=0 >/dev/null 2>"$TMP/err"
+is "$?" 2 "--duration=0 is a usage error"
+grep -q "more than 0 and at most 1e9, not '0'" "$TMP/err"; ok $? "... giving the range"
+"$DMATOP" --sim --batch --seed=-1 >/dev/null 2>"$TMP/err"
+grep -q "whole number from 0 to 2^64-1, not '-1'" "$TMP/err"; ok $? "--seed=-1: the range"
+
 done_testing

@@ -595,7 +595,8 @@ int main(int argc, char **argv)
 			if (parse_u64(optarg, 10, &seed)) {
 				fprintf(stderr,
 					"dmatop: --seed takes a whole "
-					"number, not '%s'\n",
+					"number from 0 to 2^64-1, not "
+					"'%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -606,8 +607,8 @@ int main(int argc, char **argv)
 			if (errno || *end || !(secs >= 1e-9) || secs > 1e9) {
 				fprintf(stderr,
 					"dmatop: --duration takes "
-					"seconds (e.g. 2.5), not "
-					"'%s'\n",
+					"seconds (e.g. 2.5), more than 0 "
+					"and at most 1e9, not '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}
