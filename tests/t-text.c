@@ -1,8 +1,10 @@
 /*
  * t-text.c - untrusted strings as JSON: text in any script survives as
  * itself, controls and bytes that are not UTF-8 do not reach the line,
- * and what comes out is always valid JSON.
+ * and what comes out is always valid JSON. And cut to a terminal's
+ * columns, never in the middle of a character.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,37 @@ static void is_json(const char *src, const char *want, const char *what)
 		printf("#   got:  %s\n#   want: %s\n", got, want);
 }
 
+static void is_prefix(const char *s, int cols, size_t bytes, int width,
+		      const char *what)
+{
+	int w = -1;
+	size_t n = dm_text_prefix(s, cols, &w);
+
+	if (!ok(n == bytes && w == width, "%s", what))
+		printf("#   got %zu bytes, %d columns; want %zu, %d\n", n, w,
+		       bytes, width);
+}
+
+static void prefixes(void)
+{
+	if (!setlocale(LC_ALL, "C.UTF-8")) {
+		ok(1, "# SKIP no C.UTF-8 locale");
+		return;
+	}
+	is_prefix("abcdef", 4, 4, 4, "ASCII: a byte a column");
+	is_prefix("ab", 4, 2, 2, "shorter than the columns: all of it");
+	/* caf\u00e9! : the e-acute is two bytes, one column */
+	is_prefix("caf\xc3\xa9!", 4, 5, 4,
+		  "a two-byte character is one column, never cut");
+	is_prefix("caf\xc3\xa9!", 3, 3, 3, "... and left out whole");
+	/* two CJK characters, three bytes and two columns each */
+	is_prefix("\xe6\x97\xa5\xe6\x9c\xac", 3, 3, 2,
+		  "a wide character that does not fit whole is left out");
+	is_prefix("\xe6\x97\xa5\xe6\x9c\xac", 4, 6, 4,
+		  "two wide characters fill four columns");
+	is_prefix("a\xffb", 2, 2, 2, "a byte that is no character: a column");
+}
+
 int main(void)
 {
 	is_json("plain", "\"plain\"", "ASCII passes");
@@ -53,5 +86,6 @@ int main(void)
 	is_json("\xe2\x80", "\"\\ufffd\\ufffd\"", "a cut sequence is refused");
 	is_json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"",
 		"beyond U+10FFFF is refused");
+	prefixes();
 	return done_testing();
 }

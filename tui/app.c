@@ -78,14 +78,15 @@ static int attr_of(enum dm_attr a, bool mono)
 
 void dm_app_draw(const struct dm_screen *s, bool mono)
 {
-	int i;
+	int i, w;
 
 	erase();
 	for (i = 0; i < s->nlines; i++) {
 		int a = attr_of(s->lines[i].attr, mono);
 
 		attron(a);
-		mvaddnstr(i, 0, s->lines[i].text, s->cols);
+		mvaddnstr(i, 0, s->lines[i].text,
+			  (int)dm_text_prefix(s->lines[i].text, s->cols, &w));
 		if (s->lines[i].attr == DM_A_SELECTED ||
 		    s->lines[i].attr == DM_A_KEYS ||
 		    s->lines[i].attr == DM_A_TITLE)

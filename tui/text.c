@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "text.h"
 
@@ -80,6 +81,33 @@ char *dm_text_escape(char *dst, size_t len, const char *src)
 	}
 	dst[o] = 0;
 	return dst;
+}
+
+size_t dm_text_prefix(const char *s, int cols, int *width)
+{
+	mbstate_t ps = { 0 };
+	size_t o = 0, n;
+	int w = 0, cw;
+	wchar_t wc;
+
+	while (s[o]) {
+		n = mbrtowc(&wc, s + o, strlen(s + o), &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || !n) {
+			/* not a character here: a byte, a column */
+			memset(&ps, 0, sizeof(ps));
+			n = 1;
+			cw = 1;
+		} else {
+			cw = wcwidth(wc);
+			cw = cw < 0 ? 1 : cw;
+		}
+		if (w + cw > cols)
+			break;
+		o += n;
+		w += cw;
+	}
+	*width = w;
+	return o;
 }
 
 void dm_text_json(FILE *out, const char *src)

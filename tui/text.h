@@ -22,5 +22,10 @@ char *dm_text_escape(char *dst, size_t len, const char *src);
  * ASCII controls; a byte that is not UTF-8 becomes U+FFFD, so the line
  * stays JSON. */
 void dm_text_json(FILE *out, const char *src);
+/* How many bytes of s (escaped text) fill at most cols terminal columns
+ * in the current locale, never cutting a character in two; *width gets
+ * the columns they take. A wide character that does not fit whole is
+ * left out. */
+size_t dm_text_prefix(const char *s, int cols, int *width);
 
 #endif

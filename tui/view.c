@@ -349,7 +349,7 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 {
 	bool shown[C_N];
 	/* the owner column takes what the numbers leave */
-	int ow = layout(ui, s->cols, shown), len, i, c, n;
+	int ow = layout(ui, s->cols, shown), len, i, c, n, w;
 	char line[DM_LINE_MAX];
 	uint32_t *rows;
 
@@ -390,8 +390,11 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 
 		dm_text_escape(owner, sizeof(owner),
 			       dm_strtab_get(p->strings, ad->owner));
-		len = snprintf(line, sizeof(line), "%c %08llx %-*.*s", mark,
-			       LL(ad->handle), ow, ow, owner);
+		/* cut by columns, not bytes: a name in any script */
+		size_t cut = dm_text_prefix(owner, ow, &w);
+
+		len = snprintf(line, sizeof(line), "%c %08llx %.*s%*s", mark,
+			       LL(ad->handle), (int)cut, owner, ow - w, "");
 		for (c = 0; c < C_N; c++)
 			if (shown[c])
 				len += snprintf(
