@@ -101,6 +101,15 @@ int dm_kmsg_parse(const char *rec, size_t len, struct dm_kmsg_fault *out)
 	q = memchr(text, '\n', (size_t)(end - text));
 	if (q)
 		end = q; /* continuation lines ("KEY=value") are not ours */
+	out->ts_ns = usec > UINT64_MAX / 1000 ? UINT64_MAX : usec * 1000;
+	/* ours: user space writes under the user facility (1) */
+	if (pri >> 3 == 1 && end - text > 13 &&
+	    !memcmp(text, "dmatop-clock ", 13)) {
+		q = text + 13;
+		return !number(&q, end, 10, &out->addr) && q == end ?
+			       DM_KMSG_MARK :
+			       0;
+	}
 	/* facility 0 is the kernel's; user space logs under others */
 	if (pri >> 3 != 0 || end - text < 11 || memcmp(text, "DMAR: [DMA ", 11))
 		return 0;
@@ -122,14 +131,16 @@ int dm_kmsg_parse(const char *rec, size_t len, struct dm_kmsg_fault *out)
 			reason = 0;
 	}
 	out->reason = (unsigned)reason;
-	out->ts_ns = usec > UINT64_MAX / 1000 ? UINT64_MAX : usec * 1000;
 	return 1;
 }
 
 int dm_kmsg_open(void)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open("/dev/kmsg", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
+	/* reading needs less than writing (CAP_SYSLOG, not root) */
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* what came before dmatop is history, not a fault to match */
@@ -140,6 +151,7 @@ int dm_kmsg_open(void)
 int dm_kmsg_read(int fd, struct dm_kmsg_fault *out)
 {
 	char buf[8192];
+	int rc;
 
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
@@ -150,7 +162,17 @@ int dm_kmsg_read(int fd, struct dm_kmsg_fault *out)
 								   -errno;
 		if (n == 0)
 			return 0;
-		if (dm_kmsg_parse(buf, (size_t)n, out) == 1)
-			return 1;
+		rc = dm_kmsg_parse(buf, (size_t)n, out);
+		if (rc == 1 || rc == DM_KMSG_MARK)
+			return rc;
 	}
+}
+
+int dm_kmsg_mark(int fd, uint64_t token)
+{
+	char line[64];
+	int n = snprintf(line, sizeof(line), "<7>dmatop-clock %llu\n",
+			 (unsigned long long)token);
+
+	return write(fd, line, (size_t)n) == n ? 0 : -errno;
 }

@@ -54,6 +54,14 @@ int main(void)
 			     "1234567890abcdef12\n"),
 			 &f) == 0,
 	   "an address past 64 bits is refused");
+	ok(dm_kmsg_parse(REC("15,20,1234567,-;dmatop-clock 42\n"), &f) ==
+			   DM_KMSG_MARK &&
+		   f.addr == 42 && f.ts_ns == 1234567000ull,
+	   "dmatop's clock marker (user facility): its token and stamp");
+	ok(dm_kmsg_parse(REC("7,21,100,-;dmatop-clock 42\n"), &f) == 0,
+	   "... not from the kernel's facility");
+	ok(dm_kmsg_parse(REC("15,22,100,-;dmatop-clock 42x\n"), &f) == 0,
+	   "... nor with more after the token");
 	ok(dm_kmsg_parse(REC("garbage"), &f) == -22, "no header: refused");
 	ok(dm_kmsg_parse(REC("3,1,2"), &f) == -22, "a header cut short");
 	ok(dm_kmsg_parse("", 0, &f) == -22, "an empty record");

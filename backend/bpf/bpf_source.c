@@ -62,8 +62,10 @@ struct bpf_src {
 	int uevents;	      /* netlink socket, or -1 */
 	struct dm_hmap bound; /* device names bound since we started */
 	int kmsg;	  /* /dev/kmsg for IOMMU faults only logged, or -1 */
-	uint64_t last_ts; /* of the last event queued */
-	uint64_t *drops;  /* per CPU, the kernel's count when last read; then
+	int64_t kmsg_off; /* the log's clock less the monotonic one */
+	uint64_t mark_token, mark_mono; /* the last marker (kmsg_mark()) */
+	uint64_t last_ts;		/* of the last event queued */
+	uint64_t *drops; /* per CPU, the kernel's count when last read; then
 			    as many again to read into */
 	int ncpu;
 	uint64_t lost;	    /* all of it, as handed out in DM_EV_LOST */
@@ -156,11 +158,7 @@ static int lose(struct bpf_src *b, uint32_t cpu, enum dm_lost_what what,
 /* All CPUs' losses so far, as the program counts them; 0 if unread. */
 static uint64_t drops_total(const struct bpf_src *b)
 {
-	uint64_t v = 0;
-	uint32_t zero = 0;
-
-	bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.dropped_all), &zero, &v);
-	return v;
+	return __atomic_load_n(&b->ctl->drops, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -291,9 +289,9 @@ static uint32_t resolve_caller(struct bpf_src *b, const uint64_t *stack)
  */
 static uint32_t resolve_ra(struct bpf_src *b, uint64_t ra)
 {
-	int fd = bpf_map__fd(b->skel->maps.inner);
-	uint32_t id, at = DMATRACE_INNER_SLOT(ra);
-	uint64_t have = 0;
+	uint64_t *set = &b->ctl->inner[2 * DMATRACE_INNER_SLOT(ra)];
+	uint32_t id;
+	int i;
 
 	if (!ra || !ksyms(b)->n)
 		return 0; /* no caller taken */
@@ -303,10 +301,10 @@ static uint32_t resolve_ra(struct bpf_src *b, uint64_t ra)
 		return id;
 	/* the first free of the address's two slots; with both taken,
 	 * this wrapper's events go without a caller */
-	if (bpf_map_lookup_elem(fd, &at, &have) || (have && have != ra))
-		at += DMATRACE_INNER_WAYS;
-	if (!bpf_map_lookup_elem(fd, &at, &have) && (!have || have == ra))
-		bpf_map_update_elem(fd, &at, &ra, BPF_ANY);
+	for (i = 0; i < 2 && set[i] && set[i] != ra; i++)
+		;
+	if (i < 2)
+		__atomic_store_n(&set[i], ra, __ATOMIC_RELAXED);
 	else
 		b->inner_full++;
 	return 0;
@@ -353,9 +351,11 @@ static void calibrate(struct bpf_src *b, const struct dmatrace_frames *f)
 	} else if (now && now != at) {
 		b->ra_mismatch++;
 	}
-	if (at != now && !bpf_map_update_elem(bpf_map__fd(b->skel->maps.frames),
-					      &f->slot, &at, BPF_ANY))
+	if (at != now) {
+		__atomic_store_n(&b->ctl->frames[f->slot], at,
+				 __ATOMIC_RELAXED);
 		b->slot_at[f->slot] = at;
+	}
 }
 
 /* The first device from index i on named name (a strtab id): its
@@ -589,30 +589,67 @@ static int read_uevents(struct bpf_src *b)
 			bpf_map_delete_elem(bpf_map__fd(b->skel->maps.seen),
 					    &b->devs[i].dev);
 			/* and every CPU's cache of `seen` with it, after */
-			__atomic_add_fetch(&b->skel->bss->seen_gen, 1,
+			__atomic_add_fetch(&b->ctl->seen_gen, 1,
 					   __ATOMIC_SEQ_CST);
 		}
 	}
 	return 0;
 }
 
-/*
- * IOMMU faults the kernel only logged (VT-d). The fault comes after the
- * unmap it may reveal, which is in the ring buffer already: drain it
- * first. The log's clock is the scheduler's, close to the tracepoints'
- * monotonic one; the time is kept between the last event and now.
- */
-static int read_kmsg(struct bpf_src *b)
+/* Log a clock marker: when it comes back, its stamp against the
+ * monotonic time it was written at maps the log's clock (see kmsg.h). */
+static void kmsg_mark(struct bpf_src *b)
 {
-	struct dm_kmsg_fault f;
+	uint64_t t0 = ktime();
+
+	if (dm_kmsg_mark(b->kmsg, ++b->mark_token))
+		return; /* not ours to write: stamps go as they are */
+	b->mark_mono = t0 + (ktime() - t0) / 2;
+}
+
+/*
+ * A fault the kernel only logged (VT-d), as an event. The fault comes
+ * after the unmap it may reveal, which is in the record ring already:
+ * drain it first. The stamp, mapped onto the monotonic clock by the last
+ * marker, is kept between the last event and now.
+ */
+static int kmsg_fault(struct bpf_src *b, const struct dm_kmsg_fault *f)
+{
+	struct dm_event ev = { .kind = DM_EV_IOMMU_FAULT };
+	int64_t mono = (int64_t)f->ts_ns - b->kmsg_off;
+	uint64_t now;
 	uint32_t id;
 	size_t i;
 	int rc;
 
-	while (b->kmsg >= 0 && (rc = dm_kmsg_read(b->kmsg, &f))) {
-		struct dm_event ev = { .kind = DM_EV_IOMMU_FAULT };
-		uint64_t now = ktime() - b->start;
+	if (dm_strtab_intern(b->src.strings, f->dev, &id))
+		return -ENOMEM;
+	i = dev_named_from(b, id, 0);
+	ev.adapter = ev.obj = i < b->ndevs ? b->devs[i].dev : 0;
+	if (!ev.adapter)
+		return lose(b, UINT32_MAX, DM_LOST_FAULTS, 1);
+	rc = drain(b, true);
+	if (rc < 0)
+		return rc;
+	now = ktime() - b->start;
+	ev.ts = mono > (int64_t)b->start ? (uint64_t)mono - b->start : 0;
+	ev.ts = ev.ts < b->last_ts ? b->last_ts : ev.ts > now ? now : ev.ts;
+	ev.dma = f->addr;
+	ev.arg[0] = f->reason;
+	ev.dir = f->write ? DM_DIR_FROM_DEVICE : DM_DIR_TO_DEVICE;
+	return queue(b, &ev);
+}
 
+/* IOMMU faults the kernel only logged. The first of a batch writes a
+ * marker, and the batch waits for it to come back (it follows them in
+ * the log) so that their times are mapped at their own moment. */
+static int read_kmsg(struct bpf_src *b)
+{
+	struct dm_kmsg_fault f, held[16];
+	size_t nheld = 0, i;
+	int rc;
+
+	while (b->kmsg >= 0 && (rc = dm_kmsg_read(b->kmsg, &f))) {
 		if (rc == -EPIPE) {
 			rc = lose(b, UINT32_MAX, DM_LOST_KMSG, 1);
 			if (rc)
@@ -620,28 +657,24 @@ static int read_kmsg(struct bpf_src *b)
 			continue;
 		}
 		if (rc < 0)
-			return 0; /* faults go unseen, tracing stays */
-		if (dm_strtab_intern(b->src.strings, f.dev, &id))
-			return -ENOMEM;
-		i = dev_named_from(b, id, 0);
-		ev.adapter = ev.obj = i < b->ndevs ? b->devs[i].dev : 0;
-		if (!ev.adapter) {
-			rc = lose(b, UINT32_MAX, DM_LOST_FAULTS, 1);
-			if (rc)
-				return rc;
+			break; /* faults go unseen, tracing stays */
+		if (rc == DM_KMSG_MARK) {
+			if (f.addr == b->mark_token && b->mark_mono)
+				b->kmsg_off = (int64_t)(f.ts_ns - b->mark_mono);
 			continue;
 		}
-		rc = drain(b, true);
-		if (rc < 0)
+		if (!nheld)
+			kmsg_mark(b);
+		if (nheld < sizeof(held) / sizeof(*held)) {
+			held[nheld++] = f;
+			continue;
+		}
+		rc = kmsg_fault(b, &f); /* past a batch: the last mapping */
+		if (rc)
 			return rc;
-		ev.ts = f.ts_ns > b->start ? f.ts_ns - b->start : 0;
-		ev.ts = ev.ts < b->last_ts ? b->last_ts :
-			ev.ts > now	   ? now :
-					     ev.ts;
-		ev.dma = f.addr;
-		ev.arg[0] = f.reason;
-		ev.dir = f.write ? DM_DIR_FROM_DEVICE : DM_DIR_TO_DEVICE;
-		rc = queue(b, &ev);
+	}
+	for (i = 0; i < nheld; i++) {
+		rc = kmsg_fault(b, &held[i]);
 		if (rc)
 			return rc;
 	}
@@ -889,10 +922,10 @@ static void note_caveats(struct bpf_src *b)
 		       "callers unnamed: /proc/kallsyms shows this user no "
 		       "addresses (CAP_SYSLOG or root sees them)",
 		       0, NULL);
-	for (slot = 0; slot < b->nslots; slot++)
-		if (!bpf_map_update_elem(bpf_map__fd(b->skel->maps.frames),
-					 &slot, &none, BPF_ANY))
-			b->slot_at[slot] = none;
+	for (slot = 0; slot < b->nslots; slot++) {
+		__atomic_store_n(&b->ctl->frames[slot], none, __ATOMIC_RELAXED);
+		b->slot_at[slot] = none;
+	}
 }
 
 const char *dm_bpf_caveats(struct dm_src *src)
@@ -1058,6 +1091,8 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	b->uevents = dm_uevent_open();
 	/* readable only while privileged: opened now, read after */
 	b->kmsg = dm_kmsg_open();
+	if (b->kmsg >= 0)
+		kmsg_mark(b);
 	/* callers go unnamed (0) when it cannot be read */
 	b->kallsyms = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	if (b->kallsyms < 0)
@@ -1108,7 +1143,7 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		snprintf(errbuf, len, "%s", strerror(ENOMEM));
 		goto err;
 	}
-	b->nslots = bpf_map__max_entries(b->skel->maps.frames);
+	b->nslots = DMATRACE_PROGS;
 	b->slot_at = calloc(b->nslots, sizeof(*b->slot_at));
 	b->slot_fails = calloc(b->nslots, sizeof(*b->slot_fails));
 	if (!b->slot_at || !b->slot_fails) {
@@ -1167,13 +1202,13 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 			 "attach to (5.9 and later); use --sim or --replay");
 		goto err;
 	}
-	note_caveats(b);
 	err = map_ring(b);
 	if (err) {
 		snprintf(errbuf, len, "mapping the record ring: %s",
 			 strerror(-err));
 		goto err;
 	}
+	note_caveats(b);
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
 				 b, NULL);
 	if (!b->rb) {

@@ -71,43 +71,20 @@ enum slot {
 	S_COUNT
 };
 
-/*
- * Where each program finds the driver's return address: a walk of the
- * kernel stack costs microseconds an event, but the frames between a
- * program's context and the DMA API's caller are the same every time.
- * Per program: 0 calibrate (walk, and send the stack words for user
- * space to find the address in), n the address is word n - 1 above the
- * context, DMATRACE_WALK always walk.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, S_COUNT);
-	__type(key, __u32);
-	__type(value, __u32);
-} frames SEC(".maps");
-
-/* events per program and CPU, for the check walk every
- * DMATRACE_CHECK_EVERY */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, S_COUNT);
-	__type(key, __u32);
-	__type(value, __u32);
-} nevents SEC(".maps");
+_Static_assert(S_COUNT <= DMATRACE_PROGS, "a program without a frames word");
 
 /*
- * Return addresses inside the DMA API itself (a wrapper called the
- * traced function): their events walk, to get past the wrapper. Asked
- * at every event, so an array (its lookups are inlined, a hash's are
- * calls): two slots an address, DMATRACE_INNER_WAYS apart.
+ * The record ring's control, mapped by user space, and what every event
+ * reads with it (see dmatrace.h): the losses, the generation of the
+ * device cache, per program where its caller's return address is (0
+ * calibrate: walk, and send the stack words for user space to find the
+ * address in; n the address is word n - 1 above the context;
+ * DMATRACE_WALK always walk; a walk of the kernel stack costs
+ * microseconds an event, but the frames between a program's context and
+ * the DMA API's caller are the same every time), and the return
+ * addresses inside the DMA API itself (a wrapper called the traced
+ * function), whose events walk to get past the wrapper.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * DMATRACE_INNER_WAYS);
-	__type(key, __u32);
-	__type(value, __u64);
-} inner SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -130,22 +107,13 @@ struct {
 	__uint(max_entries, 256 << 10);
 } events SEC(".maps");
 
+/* each CPU's losses (the total is in ctl) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } dropped SEC(".maps");
-
-/* all CPUs' losses together: a record carries the total when it was
- * reserved, so a loss on one CPU is known before any later record of
- * another (an unmap of a lost map, say) is checked */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} dropped_all SEC(".maps");
 
 /* per device: the driver it was last seen with, and the filters'
  * verdict for that pairing */
@@ -162,10 +130,10 @@ struct {
 } seen SEC(".maps");
 
 /*
- * Every event asks whether its device is traced: a per-CPU array in
- * front of `seen` answers without a call. User space bumps seen_gen
- * whenever it drops a device from `seen` (an unbind), which empties
- * every CPU's cache at once.
+ * Every event asks whether its device is traced: a per-CPU cache in
+ * front of `seen` answers without a call. User space bumps
+ * ctl.seen_gen whenever it drops a device from `seen` (an unbind), which
+ * empties every CPU's cache at once.
  */
 struct seen_cached {
 	__u64 dev;
@@ -176,22 +144,21 @@ struct seen_cached {
 
 #define SEEN_CACHE 64
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SEEN_CACHE);
-	__type(key, __u32);
-	__type(value, struct seen_cached);
-} seen_cache SEC(".maps");
+/* What a CPU keeps, in one value (one page to touch, not three): a word
+ * to turn a pointer into a number (see number()), events per program
+ * for the check walk every DMATRACE_CHECK_EVERY, and the device cache. */
+struct cpu_state {
+	__u64 scratch;
+	__u32 nevents[DMATRACE_PROGS];
+	struct seen_cached cache[SEEN_CACHE];
+};
 
-volatile __u32 seen_gen;
-
-/* one word per CPU to turn a pointer into a number (see number()) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} scratch SEC(".maps");
+	__type(value, struct cpu_state);
+} cpu SEC(".maps");
 
 /*
  * A wakeup per record would cost the traced driver a reader's context
@@ -206,13 +173,6 @@ static __always_inline void nudge(struct dmatrace_ctl *c, __u32 count)
 	/* asked once in a while: a batch builds up over many events */
 	if (count % DMATRACE_QUERY_EVERY == 0 && c->head - c->tail >= wake_at)
 		bpf_ringbuf_output(&events, &h, sizeof(h), BPF_RB_FORCE_WAKEUP);
-}
-
-static __always_inline struct dmatrace_ctl *ring_ctl(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&ctl, &zero);
 }
 
 /* The next slot of the record ring, NULL if it is full. Every slot
@@ -241,7 +201,10 @@ static __always_inline void commit(union dmatrace_slot *r, __u32 type)
 #endif
 }
 
-static __always_inline void drop(void)
+/* A record lost: this CPU's count, then the total (a record carries
+ * the total when it was claimed, so a loss on one CPU is known before
+ * any later record of another, an unmap of a lost map say, is checked) */
+static __always_inline void drop(struct dmatrace_ctl *c)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&dropped, &zero);
@@ -249,17 +212,7 @@ static __always_inline void drop(void)
 	if (n)
 		(*n)++;
 	/* after the CPU's own count: whoever sees the total sees it */
-	n = bpf_map_lookup_elem(&dropped_all, &zero);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
-
-static __always_inline __u64 drops(void)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&dropped_all, &zero);
-
-	return n ? *n : 0;
+	__sync_fetch_and_add(&c->drops, 1);
 }
 
 /* Does a kernel string equal a filter (the filter "" matches all)? */
@@ -357,12 +310,11 @@ static __always_inline __u32 probing(struct device *dev)
  * until another driver binds it. A traced device is described, before
  * its first event and again after each new driver.
  */
-static __always_inline bool decide(struct device *dev,
+static __always_inline bool decide(struct dmatrace_ctl *c, struct device *dev,
 				   struct device_driver *drv)
 {
 	__u64 key = (__u64)dev;
 	struct seen *v = bpf_map_lookup_elem(&seen, &key), now;
-	struct dmatrace_ctl *c;
 	struct dmatrace_device *r;
 	union dmatrace_slot *slot;
 	const char *name;
@@ -376,16 +328,15 @@ static __always_inline bool decide(struct device *dev,
 	bpf_map_update_elem(&seen, &key, &now, BPF_ANY);
 	if (!now.traced)
 		return false;
-	c = ring_ctl();
 	slot = claim(c);
 	if (!slot) {
-		drop();
+		drop(c);
 		return true;
 	}
 	r = &slot->device;
 	__builtin_memset(&r->h.cpu, 0, sizeof(*r) - sizeof(r->h.type));
 	r->h.cpu = bpf_get_smp_processor_id();
-	r->h.drops = drops();
+	r->h.drops = c->drops;
 	r->dev = key;
 	r->probing = probing(dev);
 	name = BPF_CORE_READ(dev, kobj.name);
@@ -406,8 +357,7 @@ static __always_inline bool decide(struct device *dev,
 	if (name)
 		bpf_probe_read_kernel_str(r->bus, sizeof(r->bus), name);
 	commit(slot, DMATRACE_DEVICE);
-	if (c)
-		nudge(c, 0);
+	nudge(c, 0);
 	return true;
 }
 
@@ -416,13 +366,10 @@ static __always_inline bool decide(struct device *dev,
  * pointers: whatever is read back from a map is a number. Cheaper than
  * a copy through bpf_probe_read_kernel(), a call.
  */
-static __always_inline __u64 number(const void *p)
+static __always_inline __u64 number(struct cpu_state *cs, const void *p)
 {
-	__u32 zero = 0;
-	volatile __u64 *w = bpf_map_lookup_elem(&scratch, &zero);
+	volatile __u64 *w = &cs->scratch;
 
-	if (!w)
-		return 0;
 	*w = (__u64)p;
 	return *w;
 }
@@ -454,41 +401,35 @@ static __always_inline __u64 stack_word(__u32 slot, __u64 addr)
 	return v;
 }
 
-static __always_inline bool wanted(struct device *dev)
+static __always_inline bool wanted(struct dmatrace_ctl *c, struct cpu_state *cs,
+				   struct device *dev)
 {
-	__u64 key = number(dev);
+	__u64 key = number(cs, dev);
 	/* a direct load: the argument is a typed kernel pointer */
 	struct device_driver *drv = dev->driver;
-	__u32 at = ((key >> 6) ^ (key >> 13)) % SEEN_CACHE, gen = seen_gen;
-	struct seen_cached *c = bpf_map_lookup_elem(&seen_cache, &at);
+	__u32 at = ((key >> 6) ^ (key >> 13)) % SEEN_CACHE, gen = c->seen_gen;
+	struct seen_cached *e = &cs->cache[at];
 	bool traced;
 
-	if (c && c->dev == key && c->driver == (__u64)drv && c->gen == gen)
-		return c->traced;
-	traced = decide(dev, drv);
-	if (c) {
-		c->dev = key;
-		c->driver = (__u64)drv;
-		c->gen = gen;
-		c->traced = traced;
-	}
+	if (e->dev == key && e->driver == (__u64)drv && e->gen == gen)
+		return e->traced;
+	traced = decide(c, dev, drv);
+	e->dev = key;
+	e->driver = (__u64)drv;
+	e->gen = gen;
+	e->traced = traced;
 	return traced;
 }
 
-static __always_inline bool inner_has(__u64 ra)
+static __always_inline bool inner_has(struct dmatrace_ctl *c, __u64 ra)
 {
-	__u32 at = DMATRACE_INNER_SLOT(ra);
-	__u64 *v = bpf_map_lookup_elem(&inner, &at);
+	__u32 at = 2 * DMATRACE_INNER_SLOT(ra);
 
-	if (v && *v == ra)
-		return true;
-	at += DMATRACE_INNER_WAYS;
-	v = bpf_map_lookup_elem(&inner, &at);
-	return v && *v == ra;
+	return c->inner[at] == ra || c->inner[at + 1] == ra;
 }
 
-static __always_inline void send_frames(void *ctx, __u32 slot,
-					const __u64 *stack)
+static __always_inline void send_frames(void *ctx, struct cpu_state *cs,
+					__u32 slot, const __u64 *stack)
 {
 	struct dmatrace_frames *f;
 	__u64 base;
@@ -500,7 +441,7 @@ static __always_inline void send_frames(void *ctx, __u32 slot,
 	f->type = DMATRACE_FRAMES;
 	f->slot = slot;
 	__builtin_memcpy(f->stack, stack, sizeof(f->stack));
-	base = number(ctx);
+	base = number(cs, ctx);
 	/* in pieces: the stack may end within the window (an interrupt
 	 * stack), and a read past its end fails whole */
 	for (i = 0; i < DMATRACE_WINDOW; i += 16)
@@ -512,12 +453,13 @@ static __always_inline void send_frames(void *ctx, __u32 slot,
 
 /* every field but the type and the stack, so that nothing needs
  * clearing first */
-static __always_inline void fill(struct dmatrace_event *r, struct device *dev,
+static __always_inline void fill(struct dmatrace_ctl *c,
+				 struct dmatrace_event *r, struct device *dev,
 				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
 				 __u64 len, __u8 dir, __u64 arg0)
 {
 	r->h.cpu = bpf_get_smp_processor_id();
-	r->h.drops = drops();
+	r->h.drops = c->drops;
 	r->ts = bpf_ktime_get_ns();
 	r->adapter = (__u64)dev;
 	r->obj = obj;
@@ -542,43 +484,38 @@ static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
 				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
 				 __u64 len, __u8 dir, __u64 arg0)
 {
-	/* the slot's copy for the lookups: a constant whose address is
-	 * never taken stays one, and stack_word() folds */
-	__u32 key = slot;
-	__u32 *at = bpf_map_lookup_elem(&frames, &key);
-	__u32 *n = bpf_map_lookup_elem(&nevents, &key);
-	__u32 off = at ? *at : 0, count = 0;
-	struct dmatrace_ctl *c;
+	__u32 zero = 0, off, count;
+	struct dmatrace_ctl *c = bpf_map_lookup_elem(&ctl, &zero);
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpu, &zero);
 	union dmatrace_slot *r;
 	__u64 ra = 0;
 	bool check;
 
-	if (!wanted(dev))
+	if (!c || !cs || !wanted(c, cs, dev))
 		return;
-	if (n)
-		count = ++*n;
+	/* slot is a constant: these index without a check */
+	off = c->frames[slot];
+	count = ++cs->nevents[slot];
 	check = count % DMATRACE_CHECK_EVERY == 0;
 	if (off && off < DMATRACE_NONE && !check)
-		ra = stack_word(slot, number(ctx) + (__u64)(off - 1) * 8);
-	c = ring_ctl();
+		ra = stack_word(slot, number(cs, ctx) + (__u64)(off - 1) * 8);
 	r = claim(c);
 	if (!r) {
-		drop();
+		drop(c);
 		return;
 	}
-	fill(&r->event, dev, kind, obj, va, dma, len, dir, arg0);
-	if (off == DMATRACE_NONE || (ra && !inner_has(ra))) {
+	fill(c, &r->event, dev, kind, obj, va, dma, len, dir, arg0);
+	if (off == DMATRACE_NONE || (ra && !inner_has(c, ra))) {
 		r->event.stack[0] = off == DMATRACE_NONE ? 0 : ra;
 		commit(r, DMATRACE_EVENT_RA);
 	} else {
 		bpf_get_stack(ctx, r->event.stack, sizeof(r->event.stack), 0);
 		/* calibration reads the stack the event was walked from */
 		if (off < DMATRACE_NONE && (!off || check))
-			send_frames(ctx, slot, r->event.stack);
+			send_frames(ctx, cs, slot, r->event.stack);
 		commit(r, DMATRACE_EVENT);
 	}
-	if (c)
-		nudge(c, count);
+	nudge(c, count);
 }
 
 /* map: (dev, phys, dma, size, dir, attrs) in both layouts */

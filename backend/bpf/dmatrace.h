@@ -37,10 +37,12 @@
 #define DMATRACE_QUERY_EVERY 32
 
 /* the set of return addresses inside the DMA API: an address lives in
- * slot DMATRACE_INNER_SLOT(ra) or the one DMATRACE_INNER_WAYS above */
-#define DMATRACE_INNER_WAYS 512
+ * one of the two slots 2 * DMATRACE_INNER_SLOT(ra) and the one after */
+#define DMATRACE_INNER_SETS 128
 #define DMATRACE_INNER_SLOT(ra) \
-	((uint32_t)(((ra) ^ ((ra) >> 9) ^ ((ra) >> 20)) % DMATRACE_INNER_WAYS))
+	((uint32_t)(((ra) ^ ((ra) >> 9) ^ ((ra) >> 20)) % DMATRACE_INNER_SETS))
+/* programs, at most: each has a word in dmatrace_ctl.frames */
+#define DMATRACE_PROGS 32
 
 enum dmatrace_type {
 	DMATRACE_EVENT = 1, /* stack: the kernel stack, walked */
@@ -127,6 +129,18 @@ struct dmatrace_ctl {
 	uint64_t pad0[7];
 	uint64_t tail; /* slots read: user space's */
 	uint64_t pad1[7];
+	/*
+	 * What every event reads, on the same page: under emulation each
+	 * page an event touches costs a walk of the page tables after every
+	 * context switch. User space writes all but drops.
+	 */
+	uint64_t drops;	   /* records lost so far, all CPUs */
+	uint32_t seen_gen; /* bumped at each unbind: see seen_cache */
+	uint32_t pad2;
+	uint32_t frames[DMATRACE_PROGS]; /* per program: where its caller's
+					    return address is (see frames) */
+	uint64_t inner[2 * DMATRACE_INNER_SETS]; /* return addresses
+						    inside the DMA API */
 };
 
 #define DMATRACE_SLOT 192
