@@ -60,7 +60,9 @@ static void prefixes(void)
 		  "a wide character that does not fit whole is left out");
 	is_prefix("\xe6\x97\xa5\xe6\x9c\xac", 4, 6, 4,
 		  "two wide characters fill four columns");
-	is_prefix("a\xffb", 2, 2, 2, "a byte that is no character: a column");
+	is_prefix("a\xff"
+		  "b",
+		  2, 2, 2, "a byte that is no character: a column");
 }
 
 int main(void)
