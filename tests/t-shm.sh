@@ -95,6 +95,26 @@ is "$(sqlite3 "$TMP/live.db" "SELECT value FROM session WHERE key = 'ended'")" c
 	"SIGTERM: the recording is closed cleanly"
 is "$(sqlite3 "$TMP/live.db" 'PRAGMA integrity_check')" ok "... and sound"
 
+# --- a recorder that cannot keep up: viewers are told ---
+# (storm as fast as it runs makes events far faster than any disk
+# takes them: the recorder's queue stays all but full)
+"$DMATOP" --backend --sim=storm --speed=0 --name=$N --record="$TMP/behind.db" \
+	2>/dev/null &
+be=$!
+wait_for "$seg"
+i=0
+while [ $i -lt 50 ]; do
+	"$DMATOP" --attach=$N --batch --screen=adapters --size=200x30 >"$TMP/behind" 2>&1
+	grep -q "recording is behind" "$TMP/behind" && break
+	sleep 0.2
+	i=$((i + 1))
+done
+grep -q "recording is behind: [0-9]* of the 262144 events its queue holds; past that they are dropped" \
+	"$TMP/behind"
+ok $? "a recorder falling behind: the viewer's status says so, and what follows" ||
+	sed 's/^/# /' "$TMP/behind" | head -n 3
+stop_backend $be
+
 # --- the backend hangs: a viewer notices within two heartbeats ---
 "$DMATOP" --backend --sim=mixed --name=$N 2>/dev/null &
 be=$!
