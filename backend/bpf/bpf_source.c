@@ -482,7 +482,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (h->type == DMATRACE_DEVICE &&
 	    size >= sizeof(struct dmatrace_device))
 		return on_device(b, data);
-	if (h->type == DMATRACE_EVENT_RA && size >= DMATRACE_EVENT_RA_SIZE) {
+	if (h->type == DMATRACE_EVENT_RA && size >= sizeof(*r)) {
 		ev = event_of(b, r);
 		ev.caller = resolve_ra(b, r->stack[0]);
 		return queue(b, &ev);

@@ -81,8 +81,8 @@ struct dmatrace_device {
 /*
  * One DMA API call: the fields of a dm_event the kernel knows, every
  * byte written by the program (nothing to clear first). An event whose
- * caller was read where calibration put it ends after stack[0]: most
- * events are that short.
+ * caller was read where calibration put it (DMATRACE_EVENT_RA) ends
+ * after stack[0]: what follows in its slot is stale.
  */
 struct dmatrace_event {
 	struct dmatrace_head h;
@@ -95,9 +95,6 @@ struct dmatrace_event {
 	uint8_t pad;
 	uint64_t stack[DMATRACE_STACK]; /* kernel return addresses */
 };
-
-#define DMATRACE_EVENT_RA_SIZE \
-	(sizeof(struct dmatrace_event) - (DMATRACE_STACK - 1) * 8)
 
 /*
  * Follows an event whose stack was walked, for calibration: the walked
@@ -135,7 +132,7 @@ struct dmatrace_ctl {
 	 * context switch. User space writes all but drops.
 	 */
 	uint64_t drops;	   /* records lost so far, all CPUs */
-	uint32_t seen_gen; /* bumped at each unbind: see seen_cache */
+	uint32_t seen_gen; /* bumped at each unbind: see struct cpu_state */
 	uint32_t pad2;
 	uint32_t frames[DMATRACE_PROGS]; /* per program: where its caller's
 					    return address is (see frames) */
