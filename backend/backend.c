@@ -55,8 +55,8 @@ static int on_event(void *ctx, const struct dm_event *ev)
 	struct loop *l = ctx;
 	int err;
 
-	if (l->rec && dm_rec_event(l->rec, ev) == -ENOBUFS)
-		dm_vrf_count_lost(l->vrf, &dm_rec_gap_loss);
+	if (l->rec)
+		dm_rec_event(l->rec, l->vrf, ev);
 	err = dm_vrf_feed(l->vrf, ev);
 	if (l->o->publish)
 		l->ev[l->nev++ & (RECENT_EVENTS - 1)] = *ev;

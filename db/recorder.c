@@ -758,14 +758,15 @@ static void gap_close(struct dm_rec *rec)
 	enqueue(rec, m);
 }
 
-const struct dm_event dm_rec_gap_loss = {
-	.kind = DM_EV_LOST,
-	.flags = DM_F_GAP,
-	.arg = { 1 },
-};
-
-int dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
+int dm_rec_event(struct dm_rec *rec, struct dm_vrf *vrf,
+		 const struct dm_event *ev)
 {
+	static const struct dm_event not_recorded = {
+		.kind = DM_EV_LOST,
+		.flags = DM_F_GAP,
+		.arg = { 1 },
+	};
+
 	uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
 	uint64_t fill;
 	const struct timespec nap = { 0, 50000 };
@@ -776,6 +777,8 @@ int dm_rec_event(struct dm_rec *rec, const struct dm_event *ev)
 	       rec->mask) {
 		if (!rec->block || atomic_load(&rec->error)) {
 			gap_add(rec, ev);
+			if (vrf)
+				dm_vrf_count_lost(vrf, &not_recorded);
 			return -ENOBUFS;
 		}
 		nanosleep(&nap, NULL);

@@ -70,11 +70,10 @@ bool dm_rec_burst(struct dm_rec_burst *b, uint64_t head, uint64_t now_ms,
 int dm_rec_open(struct dm_rec **out, const struct dm_rec_opts *o,
 		const struct dm_strtab *strings, char *errbuf, size_t len);
 /* Producer side: never blocks unless opts.block. 0, or -ENOBUFS: no
- * room, the event is counted in a gap (the producer's verifier should
- * count dm_rec_gap_loss among its losses). */
-int dm_rec_event(struct dm_rec *rec, const struct dm_event *ev);
-/* One event not in the recording, as a loss for dm_vrf_count_lost() */
-extern const struct dm_event dm_rec_gap_loss;
+ * room, the event is counted in a gap, and among vrf's losses (the
+ * producer's verifier; NULL for none). */
+int dm_rec_event(struct dm_rec *rec, struct dm_vrf *vrf,
+		 const struct dm_event *ev);
 void dm_rec_violation(struct dm_rec *rec, const struct dm_violation *v);
 /* Should the producer checkpoint now? It asks after each batch. */
 bool dm_rec_want_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf);

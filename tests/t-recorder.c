@@ -104,7 +104,7 @@ static void recorder(const char *dir, bool quiet)
 				       .len = 4096,
 				       .kind = DM_EV_MAP };
 
-		dm_rec_event(rec, &ev);
+		dm_rec_event(rec, NULL, &ev);
 	}
 	if (quiet) {
 		/* the writer looks every 100 ms; give it 10 s */

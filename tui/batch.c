@@ -100,8 +100,8 @@ static int on_event(void *ctx, const struct dm_event *ev)
 
 	/* recorded first, so a violation is never committed before the
 	 * event that caused it */
-	if (r->rec && dm_rec_event(r->rec, ev) == -ENOBUFS)
-		dm_vrf_count_lost(r->vrf, &dm_rec_gap_loss);
+	if (r->rec)
+		dm_rec_event(r->rec, r->vrf, ev);
 	err = dm_vrf_feed(r->vrf, ev);
 	r->last_seq = ev->seq;
 	r->last_ts = ev->ts;

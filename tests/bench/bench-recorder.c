@@ -59,7 +59,7 @@ static int on_event(void *ctx, const struct dm_event *ev)
 	struct run *r = ctx;
 
 	if (r->rec)
-		dm_rec_event(r->rec, ev);
+		dm_rec_event(r->rec, NULL, ev);
 	if (r->vrf)
 		dm_vrf_feed(r->vrf, ev);
 	if (r->keep)
