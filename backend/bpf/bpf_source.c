@@ -50,7 +50,6 @@ struct bpf_src {
 	struct dmatrace_ctl *ctl; /* the record ring, mapped */
 	union dmatrace_slot *recs;
 	size_t ctl_len, recs_len;
-	uint64_t slot_mask;
 	struct dm_event *q;
 	size_t qhead, qlen, qcap;
 	uint64_t seq, start, end;
@@ -507,10 +506,11 @@ static int read_slots(struct bpf_src *b, bool settle)
 {
 	uint64_t head = __atomic_load_n(&b->ctl->head, __ATOMIC_ACQUIRE);
 	uint64_t tail = b->ctl->tail, waited_from = 0;
+	uint64_t mask = b->skel->rodata->slot_mask;
 	int err = 0;
 
 	while (tail < head && !err) {
-		union dmatrace_slot *r = &b->recs[tail & b->slot_mask];
+		union dmatrace_slot *r = &b->recs[tail & mask];
 		uint32_t type = __atomic_load_n(&r->h.type, __ATOMIC_ACQUIRE);
 
 		if (!type) {
@@ -886,13 +886,16 @@ int dm_bpf_drop_capabilities(bool keep_nice)
 static void caveat(struct bpf_src *b, const char *what, int err,
 		   const char *grant)
 {
+	char why[160] = "";
 	size_t at = strlen(b->caveats);
-	bool denied = err == -EPERM || err == -EACCES;
 
-	snprintf(b->caveats + at, sizeof(b->caveats) - at, "%s%s%s%s%s%s%s",
-		 at ? "; " : "", what, err ? ": " : "",
-		 err ? strerror(-err) : "", denied && grant ? " (" : "",
-		 denied && grant ? grant : "", denied && grant ? ")" : "");
+	if (err)
+		snprintf(why, sizeof(why), ": %s", strerror(-err));
+	if (grant && (err == -EPERM || err == -EACCES))
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), " (%s)",
+			 grant);
+	snprintf(b->caveats + at, sizeof(b->caveats) - at, "%s%s%s",
+		 at ? "; " : "", what, why);
 }
 
 /*
@@ -964,7 +967,6 @@ static int size_ring(struct bpf_src *b, uint32_t bytes)
 		slots *= 2;
 	if (slots > UINT32_MAX / DMATRACE_SLOT)
 		return -E2BIG;
-	b->slot_mask = slots - 1;
 	b->skel->rodata->slot_mask = slots - 1;
 	b->skel->rodata->slot_room = slots - slack;
 	b->skel->rodata->wake_at = slots / 64 ? slots / 64 : 1;

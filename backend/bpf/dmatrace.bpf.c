@@ -181,7 +181,7 @@ static __always_inline union dmatrace_slot *claim(struct dmatrace_ctl *c)
 {
 	__u32 at;
 
-	if (!c || c->head - c->tail >= slot_room)
+	if (c->head - c->tail >= slot_room)
 		return NULL;
 	at = __sync_fetch_and_add(&c->head, 1) & slot_mask;
 	/* never NULL: the loader sizes the map to slot_mask + 1 */
