@@ -152,10 +152,6 @@ while [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-# still being written: a replay says so, not that the recorder died
-"$DMATOP" --replay="$TMP/storm.db" --batch --at=#1 >/dev/null 2>"$TMP/err"
-grep -q "note: .*storm.db is still being recorded" "$TMP/err"
-ok $? "a replay of a recording in progress says it is in progress"
 kill -9 $pid
 wait $pid 2>/dev/null
 is "$(sqlite3 "$TMP/storm.db" 'PRAGMA integrity_check')" ok "storm killed with SIGKILL: integrity_check is ok"
@@ -179,6 +175,12 @@ rm -f "$TMP/prio.db"*
 pid=$!
 sleep 1.5
 is "$(policies $pid)" "0 0 " "a simulation's recorder writes at normal priority"
+# still being written: a replay says so, not that the recorder died
+# (here, not on the storm above: a storm left running overflows its
+# recorder's queue while the replay reads)
+"$DMATOP" --replay="$TMP/prio.db" --batch >/dev/null 2>"$TMP/err"
+grep -q "note: .*prio.db is still being recorded" "$TMP/err"
+ok $? "a replay of a recording in progress says it is in progress"
 kill $pid
 wait $pid 2>/dev/null
 
