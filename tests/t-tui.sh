@@ -34,6 +34,16 @@ keys() {
 	tmux send-keys -t $S "$@"
 }
 
+# click TEXT [N]: N clicks (1) of button 1 on the second character of
+# the first place the screen shows TEXT, as xterm reports them (SGR)
+click() {
+	n=${2:-1}
+	set -- $(screen | awk -v t="$1" '{ i = index($0, t); if (i) { print i + 1, NR; exit } }')
+	[ $# = 2 ] || return 1
+	keys -l "$(i=0; while [ $i -lt $n ]; do
+		printf '\033[<0;%d;%dM\033[<0;%d;%dm' $1 $2 $1 $2; i=$((i + 1)); done)"
+}
+
 exited() {	# exited: the program's exit status, once it exits
 	i=0
 	while [ ! -s "$TMP/exit" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -120,6 +130,19 @@ keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 0 0 Enter
 wait_for "flags '400': give 0x1 to 0x3f"; ok $? ":!dma ADAPTER 400: the flags are what is wrong"
 keys : '!' d m a Space 1 2 3 4 Enter
 wait_for "no adapter 1234"; ok $? ":!dma 1234: no such adapter"
+click Violations
+wait_for "^ Adapters  \[Violations ([0-9]*)\] "; ok $? "a click on Violations opens that screen"
+click Adapters
+wait_for "^\[Adapters\]"; ok $? "... a click on Adapters goes back"
+click SCSIPORT 2
+wait_for "Owner: SCSIPORT"; ok $? "a double click on an adapter's row opens it"
+click "Wait block"
+wait_for "\[Wait block\]"; ok $? "... a click on its last tab opens that tab"
+click "Map registers"
+wait_for "\[Map registers\]"; ok $? "... and on another tab, that one"
+keys Escape
+wait_for "^\[Adapters\]"; ok $? "Esc: back to the adapters"
+
 keys F1
 wait_for "Marks: ! violations"; ok $? "F1: the help lists the keys and the marks"
 keys Escape
