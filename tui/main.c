@@ -912,6 +912,7 @@ int main(int argc, char **argv)
 		/* what tracing cost the kernel, where it keeps count */
 		dm_bpf_runtime(src, &runs, &ns);
 		uint64_t read, walked, wrong, unnamed;
+		struct dm_bpf_cpu cpu;
 		struct rusage ru;
 
 		if (runs)
@@ -937,6 +938,14 @@ int main(int argc, char **argv)
 				(long)ru.ru_utime.tv_usec / 1000,
 				(long)ru.ru_stime.tv_sec,
 				(long)ru.ru_stime.tv_usec / 1000);
+		dm_bpf_cpu(src, &cpu);
+		fprintf(stderr,
+			"dmatop: of it, %.3f s reading what the kernel sent, "
+			"%.3f s checking the events and passing them on, "
+			"%.3f s reading /proc/kallsyms (%u time%s)\n",
+			cpu.reading_ns / 1e9, cpu.handing_ns / 1e9,
+			cpu.symbols_ns / 1e9, cpu.symbol_reads,
+			cpu.symbol_reads == 1 ? "" : "s");
 		if (unnamed)
 			fprintf(stderr,
 				"dmatop: %llu events without a caller: more "

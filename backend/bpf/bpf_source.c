@@ -49,7 +49,7 @@ struct bpf_src {
 	struct ring_buffer *rb;	  /* calibration's frames, and nudges */
 	struct dmatrace_ctl *ctl; /* the record ring, mapped */
 	union dmatrace_slot *recs;
-	size_t ctl_len, recs_len;
+	size_t recs_len;
 	struct dm_event *q;
 	size_t qhead, qlen, qcap;
 	uint64_t seq, start, end;
@@ -73,6 +73,8 @@ struct bpf_src {
 	 * value and how often no word was found */
 	uint32_t *slot_at, *slot_fails, nslots;
 	uint64_t ra_read, walked, ra_mismatch, inner_full;
+	uint64_t reading_ns, symbols_ns, handing_ns; /* see dm_bpf_cpu() */
+	uint32_t symbol_reads;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -errno */
 	bool ksyms_stale;	/* a driver bound since the read */
@@ -115,6 +117,15 @@ static uint64_t ktime(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* a system call, not the vDSO: asked once a poll, not once an event */
+static uint64_t thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -232,9 +243,15 @@ static enum frame_kind frame_kind(const struct dm_ksyms *ks,
  */
 static const struct dm_ksyms *ksyms(struct bpf_src *b)
 {
-	if (b->ksyms_stale && b->kallsyms >= 0 &&
-	    dm_ksyms_load_fd(&b->ksyms, b->kallsyms) == 0)
-		dm_hmap_clear(&b->callers);
+	uint64_t t0;
+
+	if (b->ksyms_stale && b->kallsyms >= 0) {
+		t0 = thread_cpu();
+		if (dm_ksyms_load_fd(&b->ksyms, b->kallsyms) == 0)
+			dm_hmap_clear(&b->callers);
+		b->symbols_ns += thread_cpu() - t0;
+		b->symbol_reads++;
+	}
 	b->ksyms_stale = false;
 	return &b->ksyms;
 }
@@ -685,13 +702,15 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		    void *ctx)
 {
 	struct bpf_src *b = (struct bpf_src *)src;
-	uint64_t lost_before;
+	uint64_t lost_before, t0, symbols_before;
 	size_t n = 0;
 	int rc;
 
 	if (!b->qlen) {
 		if (b->end && ktime() >= b->end)
 			return -ENODATA;
+		t0 = thread_cpu();
+		symbols_before = b->symbols_ns;
 		/* losses counted before the drain come before whatever
 		 * the drain leaves in the ring */
 		lost_before = drops_total(b);
@@ -707,12 +726,18 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 			rc = read_kmsg(b);
 		if (rc >= 0)
 			rc = read_drops(b, lost_before);
+		/* reading /proc/kallsyms is counted apart */
+		b->reading_ns +=
+			thread_cpu() - t0 - (b->symbols_ns - symbols_before);
 		if (rc < 0 && rc != -EINTR) {
 			snprintf(src->err, sizeof(src->err),
 				 "reading the ring buffer: %s", strerror(-rc));
 			return rc;
 		}
 	}
+	if (!b->qlen)
+		return 0;
+	t0 = thread_cpu();
 	while (n < max && b->qlen) {
 		const struct dm_event *ev = &b->q[b->qhead];
 
@@ -724,6 +749,7 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 	}
 	if (!b->qlen)
 		b->qhead = 0;
+	b->handing_ns += thread_cpu() - t0;
 	return (int)n;
 }
 
@@ -753,8 +779,6 @@ static void bpf_close(struct dm_src *src)
 	int i;
 
 	ring_buffer__free(b->rb);
-	if (b->ctl)
-		munmap(b->ctl, b->ctl_len);
 	if (b->recs)
 		munmap(b->recs, b->recs_len);
 	for (i = 0; i < b->nlinks; i++)
@@ -818,6 +842,16 @@ void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
 	*walked = b->walked;
 	*mismatches = b->ra_mismatch;
 	*unnamed = b->inner_full;
+}
+
+void dm_bpf_cpu(struct dm_src *src, struct dm_bpf_cpu *c)
+{
+	struct bpf_src *b = (struct bpf_src *)src;
+
+	c->reading_ns = b->reading_ns;
+	c->symbols_ns = b->symbols_ns;
+	c->symbol_reads = b->symbol_reads;
+	c->handing_ns = b->handing_ns;
 }
 
 const char *dm_bpf_attached(struct dm_src *src)
@@ -988,9 +1022,8 @@ static void *map_whole(struct bpf_map *m, size_t *len)
 
 static int map_ring(struct bpf_src *b)
 {
-	b->ctl = map_whole(b->skel->maps.ctl, &b->ctl_len);
-	if (!b->ctl)
-		return -errno;
+	/* the skeleton maps the control's section at load */
+	b->ctl = &b->skel->data_ctl->ctl;
 	b->recs = map_whole(b->skel->maps.recs, &b->recs_len);
 	return b->recs ? 0 : -errno;
 }

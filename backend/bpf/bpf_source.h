@@ -45,6 +45,20 @@ void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns);
  * the program's table of DMA API wrappers was full. */
 void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
 		    uint64_t *mismatches, uint64_t *unnamed);
+/* Where the polling thread's CPU time went, in ns */
+struct dm_bpf_cpu {
+	/* reading what the kernel sent: the record ring, uevents, the
+	 * kernel log; records decoded, their callers named */
+	uint64_t reading_ns;
+	/* reading /proc/kallsyms (again after a module loads), apart */
+	uint64_t symbols_ns;
+	uint32_t symbol_reads;
+	/* handing the events out: the caller's callback (the verifier,
+	 * the recorder's queue, any output) */
+	uint64_t handing_ns;
+};
+
+void dm_bpf_cpu(struct dm_src *src, struct dm_bpf_cpu *c);
 /* What this user or kernel leaves out, in words ("" if nothing): no
  * leak check without the uevent socket, no VT-d faults without
  * /dev/kmsg, no callers without addresses in /proc/kallsyms. */

@@ -83,15 +83,11 @@ _Static_assert(S_COUNT <= DMATRACE_PROGS, "a program without a frames word");
  * microseconds an event, but the frames between a program's context and
  * the DMA API's caller are the same every time), and the return
  * addresses inside the DMA API itself (a wrapper called the traced
- * function), whose events walk to get past the wrapper.
+ * function), whose events walk to get past the wrapper. A global in a
+ * section of its own (a map of one value that user space maps): every
+ * event reaches it by its address, without a lookup.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct dmatrace_ctl);
-} ctl SEC(".maps");
+struct dmatrace_ctl ctl SEC(".data.ctl");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -166,24 +162,25 @@ struct {
  * batch that has built up (a 64th of the ring) wakes it early, through
  * the ring buffer it waits on.
  */
-static __always_inline void nudge(struct dmatrace_ctl *c, __u32 count)
-{
-	struct dmatrace_head h = { .type = DMATRACE_NUDGE };
+static const struct dmatrace_head nudge_rec = { .type = DMATRACE_NUDGE };
 
+static __always_inline void nudge(__u32 count)
+{
 	/* asked once in a while: a batch builds up over many events */
-	if (count % DMATRACE_QUERY_EVERY == 0 && c->head - c->tail >= wake_at)
-		bpf_ringbuf_output(&events, &h, sizeof(h), BPF_RB_FORCE_WAKEUP);
+	if (count % DMATRACE_QUERY_EVERY == 0 && ctl.head - ctl.tail >= wake_at)
+		bpf_ringbuf_output(&events, (void *)&nudge_rec,
+				   sizeof(nudge_rec), BPF_RB_FORCE_WAKEUP);
 }
 
 /* The next slot of the record ring, NULL if it is full. Every slot
  * claimed must be committed: the reader waits for it. */
-static __always_inline union dmatrace_slot *claim(struct dmatrace_ctl *c)
+static __always_inline union dmatrace_slot *claim(void)
 {
 	__u32 at;
 
-	if (c->head - c->tail >= slot_room)
+	if (ctl.head - ctl.tail >= slot_room)
 		return NULL;
-	at = __sync_fetch_and_add(&c->head, 1) & slot_mask;
+	at = __sync_fetch_and_add(&ctl.head, 1) & slot_mask;
 	/* never NULL: the loader sizes the map to slot_mask + 1 */
 	return bpf_map_lookup_elem(&recs, &at);
 }
@@ -204,7 +201,7 @@ static __always_inline void commit(union dmatrace_slot *r, __u32 type)
 /* A record lost: this CPU's count, then the total (a record carries
  * the total when it was claimed, so a loss on one CPU is known before
  * any later record of another, an unmap of a lost map say, is checked) */
-static __always_inline void drop(struct dmatrace_ctl *c)
+static __always_inline void drop(void)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&dropped, &zero);
@@ -212,7 +209,7 @@ static __always_inline void drop(struct dmatrace_ctl *c)
 	if (n)
 		(*n)++;
 	/* after the CPU's own count: whoever sees the total sees it */
-	__sync_fetch_and_add(&c->drops, 1);
+	__sync_fetch_and_add(&ctl.drops, 1);
 }
 
 /* Does a kernel string equal a filter (the filter "" matches all)? */
@@ -310,7 +307,7 @@ static __always_inline __u32 probing(struct device *dev)
  * until another driver binds it. A traced device is described, before
  * its first event and again after each new driver.
  */
-static __always_inline bool decide(struct dmatrace_ctl *c, struct device *dev,
+static __always_inline bool decide(struct device *dev,
 				   struct device_driver *drv)
 {
 	__u64 key = (__u64)dev;
@@ -328,15 +325,15 @@ static __always_inline bool decide(struct dmatrace_ctl *c, struct device *dev,
 	bpf_map_update_elem(&seen, &key, &now, BPF_ANY);
 	if (!now.traced)
 		return false;
-	slot = claim(c);
+	slot = claim();
 	if (!slot) {
-		drop(c);
+		drop();
 		return true;
 	}
 	r = &slot->device;
 	__builtin_memset(&r->h.cpu, 0, sizeof(*r) - sizeof(r->h.type));
 	r->h.cpu = bpf_get_smp_processor_id();
-	r->h.drops = c->drops;
+	r->h.drops = ctl.drops;
 	r->dev = key;
 	r->probing = probing(dev);
 	name = BPF_CORE_READ(dev, kobj.name);
@@ -357,7 +354,7 @@ static __always_inline bool decide(struct dmatrace_ctl *c, struct device *dev,
 	if (name)
 		bpf_probe_read_kernel_str(r->bus, sizeof(r->bus), name);
 	commit(slot, DMATRACE_DEVICE);
-	nudge(c, 0);
+	nudge(0);
 	return true;
 }
 
@@ -401,19 +398,18 @@ static __always_inline __u64 stack_word(__u32 slot, __u64 addr)
 	return v;
 }
 
-static __always_inline bool wanted(struct dmatrace_ctl *c, struct cpu_state *cs,
-				   struct device *dev)
+static __always_inline bool wanted(struct cpu_state *cs, struct device *dev)
 {
 	__u64 key = number(cs, dev);
 	/* a direct load: the argument is a typed kernel pointer */
 	struct device_driver *drv = dev->driver;
-	__u32 at = ((key >> 6) ^ (key >> 13)) % SEEN_CACHE, gen = c->seen_gen;
+	__u32 at = ((key >> 6) ^ (key >> 13)) % SEEN_CACHE, gen = ctl.seen_gen;
 	struct seen_cached *e = &cs->cache[at];
 	bool traced;
 
 	if (e->dev == key && e->driver == (__u64)drv && e->gen == gen)
 		return e->traced;
-	traced = decide(c, dev, drv);
+	traced = decide(dev, drv);
 	e->dev = key;
 	e->driver = (__u64)drv;
 	e->gen = gen;
@@ -421,11 +417,11 @@ static __always_inline bool wanted(struct dmatrace_ctl *c, struct cpu_state *cs,
 	return traced;
 }
 
-static __always_inline bool inner_has(struct dmatrace_ctl *c, __u64 ra)
+static __always_inline bool inner_has(__u64 ra)
 {
 	__u32 at = 2 * DMATRACE_INNER_SLOT(ra);
 
-	return c->inner[at] == ra || c->inner[at + 1] == ra;
+	return ctl.inner[at] == ra || ctl.inner[at + 1] == ra;
 }
 
 static __always_inline void send_frames(void *ctx, struct cpu_state *cs,
@@ -451,61 +447,77 @@ static __always_inline void send_frames(void *ctx, struct cpu_state *cs,
 	bpf_ringbuf_submit(f, 0);
 }
 
+/*
+ * Where each field of an event's record is among its program's
+ * arguments: the index of the word in the context, or NIL for none (a
+ * 0). A field is read from the context as it is written: a value read
+ * first would live across the calls before, spilled to the stack and
+ * read back, a cost every event pays.
+ */
+struct from {
+	__u8 obj, va, dma, len, dir, arg0;
+};
+
+#define NIL 0xff
+
+static __always_inline __u64 arg(const __u64 *args, __u8 i)
+{
+	return i == NIL ? 0 : args[i];
+}
+
 /* every field but the type and the stack, so that nothing needs
  * clearing first */
-static __always_inline void fill(struct dmatrace_ctl *c,
-				 struct dmatrace_event *r, struct device *dev,
-				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
-				 __u64 len, __u8 dir, __u64 arg0)
+static __always_inline void fill(struct dmatrace_event *r, struct device *dev,
+				 __u16 kind, const __u64 *args, struct from f)
 {
 	r->h.cpu = bpf_get_smp_processor_id();
-	r->h.drops = c->drops;
-	r->ts = bpf_ktime_get_ns();
+	r->h.drops = ctl.drops;
 	r->adapter = (__u64)dev;
-	r->obj = obj;
-	r->va = va;
-	r->dma = dma;
-	r->len = len;
-	r->arg0 = arg0;
-	r->pid = bpf_get_current_pid_tgid() >> 32;
 	r->kind = kind;
-	r->dir = dir;
 	r->pad = 0;
+	r->ts = bpf_ktime_get_ns();
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->obj = arg(args, f.obj);
+	r->va = arg(args, f.va);
+	r->dma = arg(args, f.dma);
+	r->len = arg(args, f.len);
+	r->dir = arg(args, f.dir);
+	r->arg0 = arg(args, f.arg0);
 }
 
 /*
- * One event. Who called: the return address read where calibration
- * found it, in a short record; or, while calibrating, when checking,
- * or where the word read is inside the DMA API, the walked stack in a
- * full one (with, when calibrating or checking, the stack words for
- * user space). User space names the caller through /proc/kallsyms.
+ * One event, its fields from args (the context itself, or words a
+ * program worked out). Who called: the return address read where
+ * calibration found it, in a short record; or, while calibrating, when
+ * checking, or where the word read is inside the DMA API, the walked
+ * stack in a full one (with, when calibrating or checking, the stack
+ * words for user space). User space names the caller through
+ * /proc/kallsyms.
  */
 static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
-				 __u16 kind, __u64 obj, __u64 va, __u64 dma,
-				 __u64 len, __u8 dir, __u64 arg0)
+				 __u16 kind, const __u64 *args, struct from f)
 {
 	__u32 zero = 0, off, count;
-	struct dmatrace_ctl *c = bpf_map_lookup_elem(&ctl, &zero);
 	struct cpu_state *cs = bpf_map_lookup_elem(&cpu, &zero);
 	union dmatrace_slot *r;
 	__u64 ra = 0;
 	bool check;
 
-	if (!c || !cs || !wanted(c, cs, dev))
+	if (!cs || !wanted(cs, dev))
 		return;
 	/* slot is a constant: these index without a check */
-	off = c->frames[slot];
+	off = ctl.frames[slot];
 	count = ++cs->nevents[slot];
 	check = count % DMATRACE_CHECK_EVERY == 0;
 	if (off && off < DMATRACE_NONE && !check)
 		ra = stack_word(slot, number(cs, ctx) + (__u64)(off - 1) * 8);
-	r = claim(c);
+	r = claim();
 	if (!r) {
-		drop(c);
+		drop();
 		return;
 	}
-	fill(c, &r->event, dev, kind, obj, va, dma, len, dir, arg0);
-	if (off == DMATRACE_NONE || (ra && !inner_has(c, ra))) {
+	fill(&r->event, dev, kind, args, f);
+	if (off == DMATRACE_NONE || (ra && !inner_has(ra))) {
 		r->event.stack[0] = off == DMATRACE_NONE ? 0 : ra;
 		commit(r, DMATRACE_EVENT_RA);
 	} else {
@@ -515,159 +527,177 @@ static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
 			send_frames(ctx, cs, slot, r->event.stack);
 		commit(r, DMATRACE_EVENT);
 	}
-	nudge(c, count);
+	nudge(count);
 }
 
-/* map: (dev, phys, dma, size, dir, attrs) in both layouts */
-SEC("tp_btf/dma_map_phys")
-int BPF_PROG(map_phys, struct device *dev, phys_addr_t phys, dma_addr_t dma,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+/* An event of the words a program worked out, in the record's order */
+static __always_inline void emit_words(void *ctx, __u32 slot,
+				       struct device *dev, __u16 kind,
+				       const __u64 *w)
 {
-	emit(ctx, S_map_phys, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	struct from in_order = { 0, 1, 2, 3, 4, 5 };
+
+	emit(ctx, slot, dev, kind, w, in_order);
+}
+
+/* An event whose fields are all the program's arguments as they come:
+ * the device is the first. */
+#define EMIT(slot, kind, ...) \
+	emit(ctx, slot, (void *)ctx[0], kind, ctx, (struct from){ __VA_ARGS__ })
+
+/* map: (dev, phys, dma, size, dir, attrs) in both layouts */
+#define MAP .obj = 2, .va = 1, .dma = 2, .len = 3, .dir = 4, .arg0 = 5
+/* unmap: (dev, dma, size, dir, attrs) */
+#define UNMAP .obj = 1, .va = NIL, .dma = 1, .len = 2, .dir = 3, .arg0 = 4
+
+SEC("tp_btf/dma_map_phys")
+int map_phys(__u64 *ctx)
+{
+	EMIT(S_map_phys, DM_EV_MAP, MAP);
 	return 0;
 }
 
 SEC("tp_btf/dma_map_page")
-int BPF_PROG(map_page, struct device *dev, phys_addr_t phys, dma_addr_t dma,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+int map_page(__u64 *ctx)
 {
-	emit(ctx, S_map_page, dev, DM_EV_MAP, dma, phys, dma, size, dir, attrs);
+	EMIT(S_map_page, DM_EV_MAP, MAP);
 	return 0;
 }
 
 SEC("tp_btf/dma_map_resource")
-int BPF_PROG(map_resource, struct device *dev, phys_addr_t phys, dma_addr_t dma,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+int map_resource(__u64 *ctx)
 {
-	emit(ctx, S_map_resource, dev, DM_EV_MAP, dma, phys, dma, size, dir,
-	     attrs);
+	EMIT(S_map_resource, DM_EV_MAP, MAP);
 	return 0;
 }
 
 SEC("tp_btf/dma_unmap_phys")
-int BPF_PROG(unmap_phys, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int unmap_phys(__u64 *ctx)
 {
-	emit(ctx, S_unmap_phys, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
-	     attrs);
+	EMIT(S_unmap_phys, DM_EV_UNMAP, UNMAP);
 	return 0;
 }
 
 SEC("tp_btf/dma_unmap_page")
-int BPF_PROG(unmap_page, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int unmap_page(__u64 *ctx)
 {
-	emit(ctx, S_unmap_page, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
-	     attrs);
+	EMIT(S_unmap_page, DM_EV_UNMAP, UNMAP);
 	return 0;
 }
 
 SEC("tp_btf/dma_unmap_resource")
-int BPF_PROG(unmap_resource, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int unmap_resource(__u64 *ctx)
 {
-	emit(ctx, S_unmap_resource, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
-	     attrs);
+	EMIT(S_unmap_resource, DM_EV_UNMAP, UNMAP);
 	return 0;
 }
 
-/* coherent: (dev, virt, dma, size, dir, gfp, attrs) */
+/* coherent: alloc (dev, virt, dma, size, dir, gfp, attrs), free (dev,
+ * virt, dma, size, dir, attrs) */
+#define ALLOC .obj = 1, .va = 1, .dma = 2, .len = 3, .dir = 4, .arg0 = 6
+#define FREE  .obj = 1, .va = 1, .dma = 2, .len = 3, .dir = 4, .arg0 = 5
+
 SEC("tp_btf/dma_alloc")
-int BPF_PROG(alloc, struct device *dev, void *virt, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir, gfp_t gfp, unsigned long attrs)
+int alloc(__u64 *ctx)
 {
-	emit(ctx, S_alloc, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt, dma,
-	     size, dir, attrs);
+	EMIT(S_alloc, DM_EV_CB_ALLOC, ALLOC);
 	return 0;
 }
 
 SEC("tp_btf/dma_alloc_pages")
-int BPF_PROG(alloc_pages, struct device *dev, void *virt, dma_addr_t dma,
-	     size_t size, enum dma_data_direction dir, gfp_t gfp,
-	     unsigned long attrs)
+int alloc_pages(__u64 *ctx)
 {
-	emit(ctx, S_alloc_pages, dev, DM_EV_CB_ALLOC, (__u64)virt, (__u64)virt,
-	     dma, size, dir, attrs);
+	EMIT(S_alloc_pages, DM_EV_CB_ALLOC, ALLOC);
 	return 0;
 }
 
 SEC("tp_btf/dma_free")
-int BPF_PROG(free_, struct device *dev, void *virt, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int free_(__u64 *ctx)
 {
-	emit(ctx, S_free_, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt, dma,
-	     size, dir, attrs);
+	EMIT(S_free_, DM_EV_CB_FREE, FREE);
 	return 0;
 }
 
 SEC("tp_btf/dma_free_pages")
-int BPF_PROG(free_pages, struct device *dev, void *virt, dma_addr_t dma,
-	     size_t size, enum dma_data_direction dir, unsigned long attrs)
+int free_pages(__u64 *ctx)
 {
-	emit(ctx, S_free_pages, dev, DM_EV_CB_FREE, (__u64)virt, (__u64)virt,
-	     dma, size, dir, attrs);
+	EMIT(S_free_pages, DM_EV_CB_FREE, FREE);
 	return 0;
 }
 
-/* scatter/gather: keyed by the scatterlist pointer */
+/* scatter/gather, keyed by the scatterlist pointer: map (dev, sgl,
+ * nents, ents, dir, attrs); unmap (dev, sgl, nents, dir, attrs) */
 SEC("tp_btf/dma_map_sg")
-int BPF_PROG(map_sg, struct device *dev, struct scatterlist *sgl, int nents,
-	     int ents, enum dma_data_direction dir, unsigned long attrs)
+int map_sg(__u64 *ctx)
 {
-	emit(ctx, S_map_sg, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ents, nents, dir,
-	     attrs);
+	EMIT(S_map_sg, DM_EV_SG_MAP, .obj = 1, .va = NIL, .dma = 3, .len = 2,
+	     .dir = 4, .arg0 = 5);
 	return 0;
+}
+
+/* a scatterlist mapped (ents) or not (err), from the function's
+ * result */
+static __always_inline void sg_mapped(void *ctx, __u32 slot, struct device *dev,
+				      struct scatterlist *sgl, int nents,
+				      __u32 dir, __u64 attrs, int ents, int err)
+{
+	__u64 ents_or_err = err ? (__u64)(__s64)err : ents;
+	__u64 args[] = { (__u64)sgl, 0, ents_or_err, nents, dir, attrs };
+
+	emit_words(ctx, slot, dev, err ? DM_EV_MAP_ERROR : DM_EV_SG_MAP, args);
 }
 
 SEC("tp_btf/dma_map_sg_err")
 int BPF_PROG(map_sg_err, struct device *dev, struct scatterlist *sgl, int nents,
 	     int err, enum dma_data_direction dir, unsigned long attrs)
 {
-	emit(ctx, S_map_sg_err, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0, err, nents,
-	     dir, attrs);
+	sg_mapped(ctx, S_map_sg_err, dev, sgl, nents, dir, attrs, 0, err);
 	return 0;
 }
+
+#define UNMAP_SG .obj = 1, .va = NIL, .dma = NIL, .len = 2, .dir = 3, .arg0 = 4
 
 SEC("tp_btf/dma_unmap_sg")
-int BPF_PROG(unmap_sg, struct device *dev, struct scatterlist *sgl, int nents,
-	     enum dma_data_direction dir, unsigned long attrs)
+int unmap_sg(__u64 *ctx)
 {
-	emit(ctx, S_unmap_sg, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents, dir,
-	     attrs);
+	EMIT(S_unmap_sg, DM_EV_SG_UNMAP, UNMAP_SG);
 	return 0;
 }
 
+/* (dev, dma, size, dir) */
+#define SYNC .obj = 1, .va = NIL, .dma = 1, .len = 2, .dir = 3, .arg0 = NIL
+
 SEC("tp_btf/dma_sync_single_for_cpu")
-int BPF_PROG(sync_cpu, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir)
+int sync_cpu(__u64 *ctx)
 {
-	emit(ctx, S_sync_cpu, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir, 0);
+	EMIT(S_sync_cpu, DM_EV_SYNC_CPU, SYNC);
 	return 0;
 }
 
 SEC("tp_btf/dma_sync_single_for_device")
-int BPF_PROG(sync_device, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir)
+int sync_device(__u64 *ctx)
 {
-	emit(ctx, S_sync_device, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size, dir,
-	     0);
+	EMIT(S_sync_device, DM_EV_SYNC_DEVICE, SYNC);
 	return 0;
 }
 
 /* where the IOMMU driver reports through report_iommu_fault() (AMD-Vi,
- * ARM SMMU); obj is the device, as in the HAL's fault */
+ * ARM SMMU): (dev, iova, flags); obj is the device, as in the HAL's
+ * fault */
 SEC("tp_btf/io_page_fault")
-int BPF_PROG(io_page_fault, struct device *dev, unsigned long iova, int flags)
+int io_page_fault(__u64 *ctx)
 {
-	emit(ctx, S_io_page_fault, dev, DM_EV_IOMMU_FAULT, (__u64)dev, 0, iova,
-	     0, 0, flags);
+	EMIT(S_io_page_fault, DM_EV_IOMMU_FAULT, .obj = 0, .va = NIL, .dma = 1,
+	     .len = NIL, .dir = NIL, .arg0 = 2);
 	return 0;
 }
 
+/* (dev, dma, size) */
 SEC("tp_btf/swiotlb_bounced")
-int BPF_PROG(bounced, struct device *dev, dma_addr_t dma, size_t size)
+int bounced(__u64 *ctx)
 {
-	emit(ctx, S_bounced, dev, DM_EV_BOUNCE, dma, 0, dma, size, 0, 0);
+	EMIT(S_bounced, DM_EV_BOUNCE, .obj = 1, .va = NIL, .dma = 1, .len = 2,
+	     .dir = NIL, .arg0 = NIL);
 	return 0;
 }
 
@@ -701,35 +731,32 @@ int BPF_PROG(fx_map_page, struct device *dev, struct page *page, size_t offset,
 	     size_t size, enum dma_data_direction dir, unsigned long attrs,
 	     dma_addr_t ret)
 {
-	emit(ctx, S_fx_map_page, dev, DM_EV_MAP, ret, page_phys(page, offset),
-	     ret, size, dir, attrs);
+	__u64 args[] = { ret, page_phys(page, offset), ret, size, dir, attrs };
+
+	emit_words(ctx, S_fx_map_page, dev, DM_EV_MAP, args);
 	return 0;
 }
 
+/* (dev, phys, size, dir, attrs, ret) */
 SEC("fexit/dma_map_resource")
-int BPF_PROG(fx_map_resource, struct device *dev, phys_addr_t phys, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs, dma_addr_t ret)
+int fx_map_resource(__u64 *ctx)
 {
-	emit(ctx, S_fx_map_resource, dev, DM_EV_MAP, ret, phys, ret, size, dir,
-	     attrs);
+	EMIT(S_fx_map_resource, DM_EV_MAP, .obj = 5, .va = 1, .dma = 5,
+	     .len = 2, .dir = 3, .arg0 = 4);
 	return 0;
 }
 
 SEC("fentry/dma_unmap_page_attrs")
-int BPF_PROG(fe_unmap_page, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int fe_unmap_page(__u64 *ctx)
 {
-	emit(ctx, S_fe_unmap_page, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
-	     attrs);
+	EMIT(S_fe_unmap_page, DM_EV_UNMAP, UNMAP);
 	return 0;
 }
 
 SEC("fentry/dma_unmap_resource")
-int BPF_PROG(fe_unmap_resource, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs)
+int fe_unmap_resource(__u64 *ctx)
 {
-	emit(ctx, S_fe_unmap_resource, dev, DM_EV_UNMAP, dma, 0, dma, size, dir,
-	     attrs);
+	EMIT(S_fe_unmap_resource, DM_EV_UNMAP, UNMAP);
 	return 0;
 }
 
@@ -737,13 +764,12 @@ SEC("fexit/dma_alloc_attrs")
 int BPF_PROG(fx_alloc, struct device *dev, size_t size, dma_addr_t *handle,
 	     gfp_t gfp, unsigned long attrs, void *ret)
 {
-	dma_addr_t dma = 0;
+	__u64 args[] = { (__u64)ret, (__u64)ret, 0, size, DM_DIR_BIDI, attrs };
 
 	if (!ret)
 		return 0; /* a failed allocation hands out nothing */
-	bpf_probe_read_kernel(&dma, sizeof(dma), handle);
-	emit(ctx, S_fx_alloc, dev, DM_EV_CB_ALLOC, (__u64)ret, (__u64)ret, dma,
-	     size, DM_DIR_BIDI, attrs);
+	bpf_probe_read_kernel(&args[2], sizeof(dma_addr_t), handle);
+	emit_words(ctx, S_fx_alloc, dev, DM_EV_CB_ALLOC, args);
 	return 0;
 }
 
@@ -751,9 +777,12 @@ SEC("fentry/dma_free_attrs")
 int BPF_PROG(fe_free, struct device *dev, size_t size, void *virt,
 	     dma_addr_t dma, unsigned long attrs)
 {
+	__u64 args[] = {
+		(__u64)virt, (__u64)virt, dma, size, DM_DIR_BIDI, attrs
+	};
+
 	if (virt) /* dma_free_attrs() ignores NULL, as the tracepoint */
-		emit(ctx, S_fe_free, dev, DM_EV_CB_FREE, (__u64)virt,
-		     (__u64)virt, dma, size, DM_DIR_BIDI, attrs);
+		emit_words(ctx, S_fe_free, dev, DM_EV_CB_FREE, args);
 	return 0;
 }
 
@@ -761,12 +790,8 @@ SEC("fexit/dma_map_sg_attrs")
 int BPF_PROG(fx_map_sg, struct device *dev, struct scatterlist *sgl, int nents,
 	     enum dma_data_direction dir, unsigned long attrs, unsigned int ret)
 {
-	if (ret)
-		emit(ctx, S_fx_map_sg, dev, DM_EV_SG_MAP, (__u64)sgl, 0, ret,
-		     nents, dir, attrs);
-	else
-		emit(ctx, S_fx_map_sg, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0,
-		     -EIO, nents, dir, attrs);
+	sg_mapped(ctx, S_fx_map_sg, dev, sgl, nents, dir, attrs, ret,
+		  ret ? 0 : -EIO);
 	return 0;
 }
 
@@ -774,41 +799,29 @@ SEC("fexit/dma_map_sgtable")
 int BPF_PROG(fx_map_sgtable, struct device *dev, struct sg_table *sgt,
 	     enum dma_data_direction dir, unsigned long attrs, int ret)
 {
-	struct scatterlist *sgl = BPF_CORE_READ(sgt, sgl);
-	int nents = BPF_CORE_READ(sgt, orig_nents);
-
-	if (!ret)
-		emit(ctx, S_fx_map_sgtable, dev, DM_EV_SG_MAP, (__u64)sgl, 0,
-		     BPF_CORE_READ(sgt, nents), nents, dir, attrs);
-	else
-		emit(ctx, S_fx_map_sgtable, dev, DM_EV_MAP_ERROR, (__u64)sgl, 0,
-		     ret, nents, dir, attrs);
+	sg_mapped(ctx, S_fx_map_sgtable, dev, BPF_CORE_READ(sgt, sgl),
+		  BPF_CORE_READ(sgt, orig_nents), dir, attrs,
+		  BPF_CORE_READ(sgt, nents), ret);
 	return 0;
 }
 
 SEC("fentry/dma_unmap_sg_attrs")
-int BPF_PROG(fe_unmap_sg, struct device *dev, struct scatterlist *sgl,
-	     int nents, enum dma_data_direction dir, unsigned long attrs)
+int fe_unmap_sg(__u64 *ctx)
 {
-	emit(ctx, S_fe_unmap_sg, dev, DM_EV_SG_UNMAP, (__u64)sgl, 0, 0, nents,
-	     dir, attrs);
+	EMIT(S_fe_unmap_sg, DM_EV_SG_UNMAP, UNMAP_SG);
 	return 0;
 }
 
 SEC("fentry/dma_sync_single_for_cpu")
-int BPF_PROG(fe_sync_cpu, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir)
+int fe_sync_cpu(__u64 *ctx)
 {
-	emit(ctx, S_fe_sync_cpu, dev, DM_EV_SYNC_CPU, dma, 0, dma, size, dir,
-	     0);
+	EMIT(S_fe_sync_cpu, DM_EV_SYNC_CPU, SYNC);
 	return 0;
 }
 
 SEC("fentry/dma_sync_single_for_device")
-int BPF_PROG(fe_sync_device, struct device *dev, dma_addr_t dma, size_t size,
-	     enum dma_data_direction dir)
+int fe_sync_device(__u64 *ctx)
 {
-	emit(ctx, S_fe_sync_device, dev, DM_EV_SYNC_DEVICE, dma, 0, dma, size,
-	     dir, 0);
+	EMIT(S_fe_sync_device, DM_EV_SYNC_DEVICE, SYNC);
 	return 0;
 }

@@ -69,8 +69,9 @@ done | awk '{ printf "  %-14s %6d ns  %5.2fx the counter  %5.2fx the counter wit
 	$1, $2, $3 ? $2 / $3 : 0, $4 ? $2 / $4 : 0 }'
 echo "dmatop's own CPU time during the workloads (all threads) per event, median of $rounds:"
 for mode in dmatop dmatop-record; do
-	echo "$mode $(ns "$mode" cpu) $(ns "$mode" sys)"
-done | awk '{ printf "  %-14s %6d ns, %d ns of it in the kernel\n", $1, $2, $3 }'
+	echo "$mode $(ns "$mode" cpu) $(ns "$mode" sys) $(ns "$mode" read) $(ns "$mode" check)"
+done | awk '{ printf "  %-14s %6d ns, %d ns of it in the kernel; the polling thread: %d ns reading the records, %d ns checking the events\n",
+	$1, $2, $3, $4, $5 }'
 sed -n 's/^clocksource /the guest'"'"'s clock source at the end (bpf_ktime_get_ns reads it): /p' "$out/bpfstats.txt"
 lost=$(grep -c "[1-9][0-9]* lost" "$out/dmatop.err" || true)
 echo "dmatop runs that lost events: $lost of $(grep -c " lost" "$out/dmatop.err" || true)"

@@ -83,10 +83,14 @@ under_dmatop() {
 	sed -n "s/.*ran [0-9]* times, \([0-9]*\) ns each.*/$mode ns \1/p" \
 		/tmp/dmatop.err >>/out/bpfstats.txt
 	# dmatop's own CPU time (all its threads) during the workloads,
-	# per event traced
+	# per event traced; and over the whole run, its polling thread's
+	# time reading the kernel's records and checking the events
+	# ("of it, R s reading ..., C s checking ..., ...")
 	awk -v m="$mode" -v t="$((c1 - c0))" -v s="$((s1 - s0))" '
 		/ events, / { for (i = 1; i < NF; i++) if ($(i + 1) == "events,") ev = $i }
-		END { if (ev) printf "%s cpu %d\n%s sys %d\n", m, t * 1e7 / ev, m, s * 1e7 / ev }' \
+		/ of it, / { rd = $4; ck = $11 }
+		END { if (ev) printf "%s cpu %d\n%s sys %d\n%s read %d\n%s check %d\n",
+			m, t * 1e7 / ev, m, s * 1e7 / ev, m, rd * 1e9 / ev, m, ck * 1e9 / ev }' \
 		/tmp/dmatop.err >>/out/bpfstats.txt
 }
 under_counter() {
