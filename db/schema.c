@@ -122,9 +122,13 @@ static const char schema_sql[] =
 	"CREATE VIEW leaks AS SELECT l.*, min(r.seq) AS released_seq\n"
 	"  FROM lifetimes l JOIN releases r ON r.adapter = l.adapter\n"
 	"  AND r.seq > l.seq WHERE l.end_seq IS NULL GROUP BY l.seq;\n"
+	/* not released after it: after its adapter's last release, each
+	 * adapter's found in one pass (a NOT EXISTS per allocation scanned
+	 * the events from there on, minutes on a million events) */
 	"CREATE VIEW outstanding AS SELECT l.* FROM lifetimes l\n"
-	"  WHERE l.end_seq IS NULL AND NOT EXISTS (SELECT 1 FROM releases r\n"
-	"  WHERE r.adapter = l.adapter AND r.seq > l.seq);\n"
+	"  LEFT JOIN (SELECT adapter, max(seq) AS last FROM releases\n"
+	"  GROUP BY adapter) r ON r.adapter = l.adapter\n"
+	"  WHERE l.end_seq IS NULL AND (r.last IS NULL OR r.last < l.seq);\n"
 	/* DMA after unmap: the fault, the mapping it hit and who mapped
 	 * it (the violation names who unmapped it) */
 	"CREATE VIEW after_unmap AS SELECT v.seq, v.ts, v.adapter,\n"
