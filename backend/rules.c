@@ -175,7 +175,7 @@ const struct dm_rule dm_rules[DM_R_COUNT] = {
 		{ "DMA address", "size", NULL },
 		"the driver synced a DMA address that is not mapped" },
 	[DM_R_LX_SYNC_OUTSIDE] = { 0x1b, 0, false, "linux-sync-outside-mapping",
-		{ "DMA address", "mapping size", "sync end" },
+		{ "DMA address", "mapping size", "sync size" },
 		"the driver synced past the end of a mapping" },
 	[DM_R_LX_SYNC_DIR] = { 0x00, 0, false, "linux-sync-wrong-direction",
 		{ "DMA address", "mapped direction", "synced direction" },

@@ -19,6 +19,10 @@ done
 "$DMATOP" --replay=r.db --batch --screen=adapters --size=80x24 --at=1.5 >"$TMP/a"
 [ -n "${REGEN:-}" ] && cp "$TMP/a" "$G/screen-adapters-80x24-at-1.5.txt"
 cmp -s "$TMP/a" "$G/screen-adapters-80x24-at-1.5.txt"; ok $? "--at=1.5 in 80x24"
+"$DMATOP" --replay=r.db --batch --screen=violations >/dev/null
+is "$?" 3 "a screen of a state with violations exits 3, as --batch does"
+"$DMATOP" --replay=r.db --batch --screen=adapters --at='#1' >/dev/null
+is "$?" 0 "... and of one without, 0"
 "$DMATOP" --replay=r.db --batch --screen=nonsense >/dev/null 2>"$TMP/err"
 is "$?" 2 "an unknown screen is a usage error"
 "$DMATOP" --replay=r.db --batch --screen=adapters --size=40x12 >"$TMP/small"

@@ -656,5 +656,6 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 	for (i = 0; i < s.nlines; i++)
 		fprintf(out, "%s\n", s.lines[i].text);
 	dm_screen_free(&s);
-	return 0;
+	/* as --batch: the state shown has violations, 3 */
+	return p->st.violations ? 3 : 0;
 }
