@@ -99,6 +99,8 @@ keys v
 wait_for "^ Adapters  \[Violations ([0-9]*)\] "; ok $? "v: the violations screen, in brackets"
 wait_for "^! .*common-buffer-double-free"; ok $? "... violations marked with !"
 wait_for "parameter 2 (extra common buffers freed)"; ok $? "... parameters labelled as the bug check labels them"
+keys /
+wait_for "search, filter and sort are for the adapters"; ok $? "/ on the violations says where searching works"
 keys Enter
 wait_for "detail of adapter 82fc04e0"; ok $? "Enter jumps from the violation to its adapter"
 v_last=$(sqlite3 "$TMP/r.db" 'SELECT max(seq) FROM violation')
@@ -130,6 +132,10 @@ keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 0 0 Enter
 wait_for "flags '400': give 0x1 to 0x3f"; ok $? ":!dma ADAPTER 400: the flags are what is wrong"
 keys : '!' d m a Space 1 2 3 4 Enter
 wait_for "no adapter 1234"; ok $? ":!dma 1234: no such adapter"
+keys / S C S I Enter
+wait_for "SCSIPORT"; ok $? "/ searches the adapters"
+keys / n o m a t c h Enter
+wait_for "no adapter matches 'nomatch'"; ok $? "... each search starting empty"
 click Violations
 wait_for "^ Adapters  \[Violations ([0-9]*)\] "; ok $? "a click on Violations opens that screen"
 click Adapters

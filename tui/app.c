@@ -446,7 +446,8 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 			return true;
 		case KEY_F(3):
 		case '/':
-			strcpy(buf, ui->search);
+			/* a new search each time; n repeats the last */
+			buf[0] = 0;
 			if (prompt("search: ", buf, sizeof(ui->search))) {
 				strcpy(ui->search, buf);
 				search(ui, p);
@@ -487,8 +488,13 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		}
 		return true;
 	case DM_VIEW_VIOLATIONS:
-		if ((c == '\n' || c == KEY_ENTER) && p->nviol &&
-		    ui->cursor < (int)p->nviol) {
+		if (c == KEY_F(3) || c == '/' || c == KEY_F(4) || c == '\\' ||
+		    c == KEY_F(6) || c == '>' || c == '<') {
+			snprintf(ui->message, sizeof(ui->message),
+				 "search, filter and sort are for the adapters "
+				 "(Esc goes there)");
+		} else if ((c == '\n' || c == KEY_ENTER) && p->nviol &&
+			   ui->cursor < (int)p->nviol) {
 			const struct dm_violation *v =
 				&p->viol[p->nviol - 1 - ui->cursor];
 
