@@ -29,6 +29,7 @@ struct replay {
 	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq;
 	bool ev_active, ended;
 	uint64_t next;	      /* the seq the next row should have */
+	uint64_t prev_ts;     /* the time of the row before, read in order */
 	uint64_t first, last; /* span of the recording */
 	uint64_t last_event;  /* the last event in the event table */
 	uint64_t *ad;	      /* adapter id - 1 -> handle */
@@ -252,6 +253,7 @@ static int position(struct replay *rp, uint64_t seq)
 	sqlite3_reset(rp->ev);
 	sqlite3_bind_int64(rp->ev, 1, (sqlite3_int64)seq);
 	rp->next = seq;
+	rp->prev_ts = 0;
 	rp->ended = false;
 	return 0;
 }
@@ -378,6 +380,14 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 		if (e.seq < rp->next)
 			return damaged(rp, "event %llu is out of order",
 				       (unsigned long long)e.seq);
+		if (e.ts < rp->prev_ts)
+			return damaged(rp,
+				       "event %llu is earlier than the one "
+				       "before it (%.9f s, then %.9f s)",
+				       (unsigned long long)e.seq,
+				       (double)rp->prev_ts / 1e9,
+				       (double)e.ts / 1e9);
+		rp->prev_ts = e.ts;
 		if (e.seq > rp->next) {
 			struct dm_event lost = {
 				.seq = rp->next,

@@ -50,6 +50,12 @@ bad "$TMP/kind.db" "damaged recording: event 4 has an unknown kind -1" "an event
 cp "$TMP/good.db" "$TMP/kind2.db"
 sqlite3 "$TMP/kind2.db" 'UPDATE event SET kind = 65547 WHERE seq = 4'
 bad "$TMP/kind2.db" "event 4 has an unknown kind 65547" "an event of a kind past 16 bits"
+cp "$TMP/good.db" "$TMP/ts.db"
+sqlite3 "$TMP/ts.db" 'UPDATE event SET ts = 50 WHERE seq = 5000'
+bad "$TMP/ts.db" "damaged recording: event 5000 is earlier than the one before it" "an event earlier than the one before it"
+cp "$TMP/good.db" "$TMP/ts2.db"
+sqlite3 "$TMP/ts2.db" 'UPDATE event SET ts = -5 WHERE seq = 3'
+bad "$TMP/ts2.db" "damaged recording: event 4 is earlier than the one before it" "an event at a negative time"
 # SQLite quotes the file in its messages: they are escaped like names
 cp "$TMP/good.db" "$TMP/schema.db"
 sqlite3 "$TMP/schema.db" "PRAGMA writable_schema = ON;

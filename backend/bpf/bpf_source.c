@@ -147,7 +147,13 @@ static int queue(struct bpf_src *b, const struct dm_event *ev)
 	}
 	b->q[b->qhead + b->qlen] = *ev;
 	b->q[b->qhead + b->qlen].seq = ++b->seq;
-	b->last_ts = ev->ts;
+	/* Claim order is the order of the calls; two CPUs can read the
+	 * clock the other way round, microseconds apart. Time never runs
+	 * backwards in the stream: a time range stays a sequence range. */
+	if (ev->ts < b->last_ts)
+		b->q[b->qhead + b->qlen].ts = b->last_ts;
+	else
+		b->last_ts = ev->ts;
 	b->qlen++;
 	return 0;
 }
