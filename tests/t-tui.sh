@@ -118,10 +118,17 @@ keys b 2 . 5 Enter
 wait_for " 2\.4[0-9]* s \| 2\.5[0]* s "; ok $? "b 2.5: goes to 2.5 s"
 keys +
 wait_for " x2$"; ok $? "+: twice as fast"
+keys - -
+wait_for " x1/2$"; ok $? "- -: half as fast, shown as a fraction"
+keys b '#' 9 9 9 9 9 9 9 9 9 Enter
+wait_for "'#999999999': the recording has events #1 to #$last"; ok $? "b #SEQ past the end: says which events there are"
 
 keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 Enter
 wait_for "detail of adapter 82fc0000"; ok $? ":!dma 82fc0000 4 opens that adapter"
 wait_for "\[Common buffers\]"; ok $? "... on the tab of flag 0x4"
+keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 7 Enter
+wait_for "\[Generic\]"; ok $? ":!dma 82fc0000 7 opens the first tab of the flags"
+wait_for "one tab at a time here: the first of flags 0x7"; ok $? "... and says so"
 keys : '!' d m a Enter
 wait_for "^\[Adapters\]"; ok $? ":!dma lists the adapters"
 keys : f o o Enter

@@ -213,6 +213,11 @@ static void command(struct dm_ui *ui, const struct dm_provider *p,
 	for (tab = 0; !(flags & (1ull << tab)); tab++)
 		;
 	open_detail(ui, a, tab);
+	if (flags & (flags - 1))
+		snprintf(ui->message, sizeof(ui->message),
+			 "!dma: one tab at a time here: the first of flags "
+			 "0x%llx (1 to 6 switch; --dump prints them all)",
+			 flags);
 }
 
 static void search(struct dm_ui *ui, const struct dm_provider *p)
@@ -273,6 +278,35 @@ static void moved(struct dm_ui *ui, struct dm_provider *p, int rc)
 	if (rc < 0)
 		snprintf(ui->message, sizeof(ui->message), "%s",
 			 p->err[0] ? p->err : strerror(-rc));
+}
+
+/* b: to a time, an event (#SEQ, which must be in the recording, as
+ * --at says) or the end */
+static void go_to(struct dm_ui *ui, struct dm_provider *p, const char *buf)
+{
+	unsigned long long seq;
+	double secs;
+	char *end;
+
+	if (!strcmp(buf, "end")) {
+		moved(ui, p, p->ops->seek(p, p->st.last_seq));
+	} else if (buf[0] == '#') {
+		seq = strtoull(buf + 1, &end, 10);
+		if (end != buf + 1 && !*end && seq >= p->st.first_seq &&
+		    seq <= p->st.last_seq)
+			moved(ui, p, p->ops->seek(p, seq));
+		else
+			snprintf(ui->message, sizeof(ui->message),
+				 "'%s': the recording has events #%llu to "
+				 "#%llu",
+				 buf, (unsigned long long)p->st.first_seq,
+				 (unsigned long long)p->st.last_seq);
+	} else if ((secs = strtod(buf, &end)) >= 0 && !*end && end != buf) {
+		moved(ui, p, p->ops->seek_time(p, (uint64_t)(secs * 1e9)));
+	} else {
+		snprintf(ui->message, sizeof(ui->message),
+			 "'%s': give seconds (12.5), #SEQ or end", buf);
+	}
 }
 
 /* One key; returns false to quit. */
@@ -390,29 +424,7 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		case 'b':
 			if (prompt("go to (seconds, #seq, end): ", buf,
 				   sizeof(buf))) {
-				double secs;
-				char *end;
-
-				if (buf[0] == '#')
-					moved(ui, p,
-					      p->ops->seek(p,
-							   strtoull(buf + 1,
-								    NULL, 10)));
-				else if (!strcmp(buf, "end"))
-					moved(ui, p,
-					      p->ops->seek(p, p->st.last_seq));
-				else if ((secs = strtod(buf, &end)) >= 0 &&
-					 !*end && end != buf)
-					moved(ui, p,
-					      p->ops->seek_time(
-						      p,
-						      (uint64_t)(secs * 1e9)));
-				else
-					snprintf(ui->message,
-						 sizeof(ui->message),
-						 "'%s': give seconds (12.5), "
-						 "#SEQ or end",
-						 buf);
+				go_to(ui, p, buf);
 				p->paused = true;
 			}
 			return true;

@@ -161,8 +161,11 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 		memset(bar + fill, '.', (size_t)(w - fill));
 		bar[fill < w ? fill : w - 1] = '|';
 		bar[w] = 0;
-		add(s, DM_A_STATUS, 0, "[%s] %10.6f s  #%llu/%llu  x%g", bar,
-		    st->ts / 1e9, LL(st->seq), LL(st->last_seq), st->speed);
+		/* slower than real time as a fraction: x1/1024 */
+		add(s, DM_A_STATUS, 0, "[%s] %10.6f s  #%llu/%llu  x%s%g", bar,
+		    st->ts / 1e9, LL(st->seq), LL(st->last_seq),
+		    st->speed < 1 ? "1/" : "",
+		    st->speed < 1 ? 1 / st->speed : st->speed);
 	} else if (st->health[0]) {
 		add(s, DM_A_ERROR, 0, "%s", st->health);
 	} else {
