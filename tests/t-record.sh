@@ -117,6 +117,10 @@ ok $? "--at=2.5 prints no violation after 2.5 s"
 "$DMATOP" --replay="$TMP/long.db" --batch --at=banana >/dev/null 2>"$TMP/err"
 is "$?" 2 "--at=banana is a usage error"
 grep -q "give seconds" "$TMP/err"; ok $? "... saying what --at takes"
+for at in 0x10 1e0 inf -1; do
+	"$DMATOP" --replay="$TMP/long.db" --batch --at=$at >/dev/null 2>&1
+	is "$?" 2 "--at=$at is a usage error: seconds are digits and a point"
+done
 "$DMATOP" --replay="$TMP/long.db" --batch --at='#999999999' >/dev/null 2>"$TMP/err"
 is "$?" 2 "--at past the last event is refused"
 

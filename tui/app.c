@@ -301,7 +301,8 @@ static void go_to(struct dm_ui *ui, struct dm_provider *p, const char *buf)
 				 "#%llu",
 				 buf, (unsigned long long)p->st.first_seq,
 				 (unsigned long long)p->st.last_seq);
-	} else if ((secs = strtod(buf, &end)) >= 0 && !*end && end != buf) {
+	} else if (strspn(buf, "0123456789.") == strlen(buf) &&
+		   (secs = strtod(buf, &end)) >= 0 && !*end && end != buf) {
 		moved(ui, p, p->ops->seek_time(p, (uint64_t)(secs * 1e9)));
 	} else {
 		snprintf(ui->message, sizeof(ui->message),

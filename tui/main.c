@@ -803,7 +803,8 @@ int main(int argc, char **argv)
 		if (bo.at && strcmp(bo.at, "end") &&
 		    !(bo.at[0] == '#' && bo.at[1] &&
 		      strspn(bo.at + 1, "0123456789") == strlen(bo.at + 1)) &&
-		    !(strtod(bo.at, &end) >= 0 && !*end && end != bo.at)) {
+		    !(strspn(bo.at, "0123456789.") == strlen(bo.at) &&
+		      strtod(bo.at, &end) >= 0 && !*end && end != bo.at)) {
 			fprintf(stderr,
 				"dmatop: --at=%s: give seconds (12.5), #SEQ "
 				"or end\n",
