@@ -421,9 +421,12 @@ static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
 {
 	char name[DMATRACE_NAME_LEN + 1];
 	uint32_t id = 0, drv = 0;
+	/* at the time of the event before it: a description carries
+	 * none, and the clock now is up to a poll (50 ms) later, which
+	 * would hold every event after it at that time (see queue()) */
 	struct dm_event get = { .kind = DM_EV_ADAPTER_GET,
 				.adapter = d->dev,
-				.ts = ktime() - b->start };
+				.ts = b->last_ts };
 	int err;
 
 	snprintf(name, sizeof(name), "%.*s", DMATRACE_NAME_LEN, d->name);
