@@ -629,32 +629,55 @@ int64_t dm_replay_ts(struct dm_src *src, uint64_t seq)
 	return ts_at(R(src), seq);
 }
 
-int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
+int dm_replay_parse_at(const char *spec, struct dm_at *at)
 {
-	struct replay *rp = R(src);
-	unsigned long long v;
-	uint64_t lo, hi, mid;
-	double secs;
+	const char *digits = spec[0] == '#' ? spec + 1 : spec;
 	char *end;
 
 	if (!strcmp(spec, "end")) {
+		*at = (struct dm_at){ DM_AT_END, 0 };
+		return 0;
+	}
+	/* digits (and for a time, a point): strto*() alone take signs,
+	 * spaces, 0x10, 1e0 and inf */
+	if (!*digits ||
+	    strspn(digits, spec[0] == '#' ? "0123456789" : "0123456789.") !=
+		    strlen(digits))
+		return -EINVAL;
+	errno = 0;
+	if (spec[0] == '#') {
+		at->kind = DM_AT_SEQ;
+		at->v = strtoull(digits, &end, 10);
+	} else {
+		double secs = strtod(spec, &end);
+
+		if (secs > 1e10)
+			return -EINVAL;
+		at->kind = DM_AT_TIME;
+		at->v = (uint64_t)(secs * 1e9);
+	}
+	return errno || *end ? -EINVAL : 0;
+}
+
+int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
+{
+	struct replay *rp = R(src);
+	uint64_t lo, hi, mid;
+	struct dm_at at;
+
+	if (dm_replay_parse_at(spec, &at))
+		return -EINVAL;
+	if (at.kind == DM_AT_END) {
 		*seq = rp->last;
 		return 0;
 	}
-	errno = 0;
-	if (spec[0] == '#') {
-		v = strtoull(spec + 1, &end, 10);
-		if (errno || *end || end == spec + 1)
-			return -EINVAL;
-		if (v < rp->first || v > rp->last)
+	if (at.kind == DM_AT_SEQ) {
+		if (at.v < rp->first || at.v > rp->last)
 			return -ERANGE;
-		*seq = v;
+		*seq = at.v;
 		return 0;
 	}
-	secs = strtod(spec, &end);
-	if (errno || *end || end == spec || !(secs >= 0) || secs > 1e10)
-		return -EINVAL;
-	if (!rp->last || ts_at(rp, rp->first) > (int64_t)(secs * 1e9)) {
+	if (!rp->last || ts_at(rp, rp->first) > (int64_t)at.v) {
 		*seq = rp->first ? rp->first - 1 : 0; /* before it all */
 		return 0;
 	}
@@ -663,7 +686,7 @@ int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
 	hi = rp->last;
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
-		if (ts_at(rp, mid) <= (int64_t)(secs * 1e9))
+		if (ts_at(rp, mid) <= (int64_t)at.v)
 			lo = mid;
 		else
 			hi = mid - 1;

@@ -27,6 +27,16 @@ bool dm_src_is_replay(const struct dm_src *src);
 bool dm_replay_closed(struct dm_src *src);
 /* First and last event sequence numbers (0, 0 when empty). */
 void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last);
+/* A moment named as --at and the inspector's b take it: "end", "#1234"
+ * (an event's sequence number) or "12.5" (seconds of recorded time,
+ * digits and a point). */
+struct dm_at {
+	enum { DM_AT_END, DM_AT_SEQ, DM_AT_TIME } kind;
+	uint64_t v; /* the sequence number, or the time in ns */
+};
+
+/* 0, or -EINVAL for a spec that is none of these. */
+int dm_replay_parse_at(const char *spec, struct dm_at *at);
 /*
  * A moment in the recording: "12.5" (seconds of recorded time), "#1234"
  * (an event's sequence number) or "end". *seq is the last event at or

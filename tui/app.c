@@ -11,6 +11,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "replay.h"
 #include "text.h"
 #include "view.h"
 
@@ -280,34 +281,36 @@ static void moved(struct dm_ui *ui, struct dm_provider *p, int rc)
 			 p->err[0] ? p->err : strerror(-rc));
 }
 
-/* b: to a time, an event (#SEQ, which must be in the recording, as
- * --at says) or the end */
+int dm_app_go_to(struct dm_provider *p, const char *spec)
+{
+	struct dm_at at;
+
+	if (dm_replay_parse_at(spec, &at))
+		return -EINVAL;
+	if (at.kind == DM_AT_TIME)
+		return p->ops->seek_time(p, at.v);
+	if (at.kind == DM_AT_END)
+		at.v = p->st.last_seq;
+	if (at.v < p->st.first_seq || at.v > p->st.last_seq)
+		return -ERANGE;
+	return p->ops->seek(p, at.v);
+}
+
+/* b: as --at says of a moment the recording lacks */
 static void go_to(struct dm_ui *ui, struct dm_provider *p, const char *buf)
 {
-	unsigned long long seq;
-	double secs;
-	char *end;
+	int rc = dm_app_go_to(p, buf);
 
-	if (!strcmp(buf, "end")) {
-		moved(ui, p, p->ops->seek(p, p->st.last_seq));
-	} else if (buf[0] == '#') {
-		seq = strtoull(buf + 1, &end, 10);
-		if (end != buf + 1 && !*end && seq >= p->st.first_seq &&
-		    seq <= p->st.last_seq)
-			moved(ui, p, p->ops->seek(p, seq));
-		else
-			snprintf(ui->message, sizeof(ui->message),
-				 "'%s': the recording has events #%llu to "
-				 "#%llu",
-				 buf, (unsigned long long)p->st.first_seq,
-				 (unsigned long long)p->st.last_seq);
-	} else if (strspn(buf, "0123456789.") == strlen(buf) &&
-		   (secs = strtod(buf, &end)) >= 0 && !*end && end != buf) {
-		moved(ui, p, p->ops->seek_time(p, (uint64_t)(secs * 1e9)));
-	} else {
+	if (rc == -EINVAL)
 		snprintf(ui->message, sizeof(ui->message),
 			 "'%s': give seconds (12.5), #SEQ or end", buf);
-	}
+	else if (rc == -ERANGE)
+		snprintf(ui->message, sizeof(ui->message),
+			 "'%s': the recording has events #%llu to #%llu", buf,
+			 (unsigned long long)p->st.first_seq,
+			 (unsigned long long)p->st.last_seq);
+	else
+		moved(ui, p, rc);
 }
 
 /* One key; returns false to quit. */

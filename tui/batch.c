@@ -2,7 +2,6 @@
  * batch.c - see batch.h.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
@@ -186,6 +185,7 @@ int dm_batch_dump(FILE *out, FILE *errf, const struct dm_batch_opts *o,
 static int replay_at(struct run *r, FILE *errf)
 {
 	const char *at = r->o->at;
+	struct dm_at moment;
 	uint64_t seq, first, last;
 	int64_t end;
 	int err;
@@ -208,8 +208,8 @@ static int replay_at(struct run *r, FILE *errf)
 	}
 	/* the state at a time past the end is the end's: say so */
 	end = last ? dm_replay_ts(r->src, last) : -1;
-	if (at[0] != '#' && strcmp(at, "end") && seq == last && end >= 0 &&
-	    strtod(at, NULL) * 1e9 > (double)end)
+	if (!dm_replay_parse_at(at, &moment) && moment.kind == DM_AT_TIME &&
+	    end >= 0 && moment.v > (uint64_t)end)
 		fprintf(errf,
 			"dmatop: note: --at=%s: the recording ends at %.6f s; "
 			"this is the state at its end\n",

@@ -465,26 +465,17 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		goto out;
 	}
 	if (replay && at) {
-		uint64_t seq;
-
 		p->paused = true;
-		if (!strcmp(at, "end"))
-			err = p->ops->seek(p, p->st.last_seq);
-		else if (at[0] == '#') {
-			seq = strtoull(at + 1, NULL, 10);
-			if (seq < p->st.first_seq || seq > p->st.last_seq) {
-				fprintf(stderr,
-					"dmatop: --at=%s: outside the "
-					"recording (events #%llu to #%llu)\n",
-					at, (unsigned long long)p->st.first_seq,
-					(unsigned long long)p->st.last_seq);
-				status = EXIT_USAGE;
-				goto out;
-			}
-			err = p->ops->seek(p, seq);
-		} else
-			err = p->ops->seek_time(
-				p, (uint64_t)(strtod(at, NULL) * 1e9));
+		err = dm_app_go_to(p, at);
+		if (err == -ERANGE) {
+			fprintf(stderr,
+				"dmatop: --at=%s: outside the recording "
+				"(events #%llu to #%llu)\n",
+				at, (unsigned long long)p->st.first_seq,
+				(unsigned long long)p->st.last_seq);
+			status = EXIT_USAGE;
+			goto out;
+		}
 	} else if (replay && screen) {
 		p->paused = true;
 		err = p->ops->seek(p, p->st.last_seq);
@@ -579,6 +570,7 @@ int main(int argc, char **argv)
 	char errbuf[256], record_buf[4096];
 	double secs;
 	char *end;
+	struct dm_at moment;
 	int c, err, status;
 
 	/* a recording past the file size limit gets an error, not death */
@@ -800,11 +792,7 @@ int main(int argc, char **argv)
 				DM_SHM_NAME_MAX);
 			return EXIT_USAGE;
 		}
-		if (bo.at && strcmp(bo.at, "end") &&
-		    !(bo.at[0] == '#' && bo.at[1] &&
-		      strspn(bo.at + 1, "0123456789") == strlen(bo.at + 1)) &&
-		    !(strspn(bo.at, "0123456789.") == strlen(bo.at) &&
-		      strtod(bo.at, &end) >= 0 && !*end && end != bo.at)) {
+		if (bo.at && dm_replay_parse_at(bo.at, &moment)) {
 			fprintf(stderr,
 				"dmatop: --at=%s: give seconds (12.5), #SEQ "
 				"or end\n",
