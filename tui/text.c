@@ -86,12 +86,12 @@ char *dm_text_escape(char *dst, size_t len, const char *src)
 size_t dm_text_prefix(const char *s, int cols, int *width)
 {
 	mbstate_t ps = { 0 };
-	size_t o = 0, n;
+	size_t o = 0, n, len = strlen(s);
 	int w = 0, cw;
 	wchar_t wc;
 
-	while (s[o]) {
-		n = mbrtowc(&wc, s + o, strlen(s + o), &ps);
+	while (o < len) {
+		n = mbrtowc(&wc, s + o, len - o, &ps);
 		if (n == (size_t)-1 || n == (size_t)-2 || !n) {
 			/* not a character here: a byte, a column */
 			memset(&ps, 0, sizeof(ps));

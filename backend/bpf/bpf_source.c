@@ -659,7 +659,10 @@ static int kmsg_fault(struct bpf_src *b, const struct dm_kmsg_fault *f)
 		return rc;
 	now = ktime() - b->start;
 	ev.ts = mono > (int64_t)b->start ? (uint64_t)mono - b->start : 0;
-	ev.ts = ev.ts < b->last_ts ? b->last_ts : ev.ts > now ? now : ev.ts;
+	/* not after now; not before the event before it: queue() sees to
+	 * that */
+	if (ev.ts > now)
+		ev.ts = now;
 	ev.dma = f->addr;
 	ev.arg[0] = f->reason;
 	ev.dir = f->write ? DM_DIR_FROM_DEVICE : DM_DIR_TO_DEVICE;
