@@ -20,6 +20,10 @@ is "$?" 0 "--backend --batch --duration=2 loads, attaches and exits 0"
 sed 's/^/# /' "$TMP/err"
 attached=$(sed -n 's/^dmatop: tracing //p' "$TMP/err")
 [ -n "$attached" ]; ok $? "... and says which tracepoints it uses"
+# Linux 6.18 has BPF's atomic fetch-and-add: the record ring, not the
+# ring buffer that kernels before 5.12 fall back to
+! grep -q "records through the BPF ring buffer" "$TMP/err"
+ok $? "... and sends its records through the record ring"
 
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null

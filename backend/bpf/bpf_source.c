@@ -29,6 +29,7 @@
 #include "bpf_source.h"
 #include "dmatrace.h"
 #include "dmatrace.skel.h"
+#include "dmatrace_rb.skel.h"
 #include "hmap.h"
 #include "kmsg.h"
 #include "ksyms.h"
@@ -82,6 +83,7 @@ struct bpf_src {
 	char attached[640];
 	char caveats[600]; /* what this user or kernel leaves out */
 	bool functions;	   /* fentry/fexit: the kernel has no dma:* events */
+	bool ringbuf;	   /* records through `events`: before Linux 5.12 */
 	char desc[600];
 	int err;
 };
@@ -604,6 +606,11 @@ static int read_uevents(struct bpf_src *b)
 					       .adapter = b->devs[i].dev };
 
 			rc = drain(b, true);
+			/* and what had no room: the remove's own unmaps
+			 * may be among it, with no record after them to
+			 * carry the count */
+			if (rc >= 0)
+				rc = read_drops(b, drops_total(b));
 			if (rc < 0)
 				return rc;
 			ev.ts = ktime() - b->start;
@@ -956,6 +963,12 @@ static void note_caveats(struct bpf_src *b)
 	if (b->uevents < 0)
 		caveat(b, "no leak check at unbind (the uevent socket)",
 		       b->uevents, NULL);
+	if (b->ringbuf)
+		caveat(b,
+		       "records through the BPF ring buffer, a little dearer "
+		       "an event (this kernel's BPF has no atomic "
+		       "fetch-and-add, Linux 5.12)",
+		       0, NULL);
 	if (b->kmsg < 0)
 		caveat(b, "Intel VT-d faults unseen (/dev/kmsg)", b->kmsg,
 		       "kernel.dmesg_restrict is set: CAP_SYSLOG or root "
@@ -1016,7 +1029,70 @@ static int size_ring(struct bpf_src *b, uint32_t bytes)
 	b->skel->rodata->slot_mask = slots - 1;
 	b->skel->rodata->slot_room = slots - slack;
 	b->skel->rodata->wake_at = slots / 64 ? slots / 64 : 1;
+	if (b->ringbuf) {
+		int err = bpf_map__set_max_entries(b->skel->maps.events, bytes);
+
+		return err ? err :
+			     bpf_map__set_max_entries(b->skel->maps.recs, 1);
+	}
 	return bpf_map__set_max_entries(b->skel->maps.recs, (uint32_t)slots);
+}
+
+/*
+ * Does this kernel's BPF have atomic fetch-and-add (Linux 5.12 on), which
+ * the record ring's claim needs? A program of five instructions asks;
+ * only a refusal of the instruction itself (EINVAL) says no.
+ */
+static bool has_fetch_add(void)
+{
+	const struct bpf_insn prog[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_DW,
+		  .dst_reg = BPF_REG_10,
+		  .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_1,
+		  .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW,
+		  .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1,
+		  .off = -8,
+		  .imm = BPF_ADD | BPF_FETCH },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", prog,
+			       sizeof(prog) / sizeof(*prog), NULL);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 || errno != EINVAL;
+}
+
+/* The skeleton, over the ring-buffer build of the same programs where
+ * the kernel lacks fetch-and-add: the maps and programs have the same
+ * names, which is all the skeleton looks them up by. */
+static struct dmatrace_bpf *open_skel(bool ringbuf)
+{
+	struct dmatrace_bpf *s;
+	int err;
+
+	if (!ringbuf)
+		return dmatrace_bpf__open();
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	err = dmatrace_bpf__create_skeleton(s);
+	if (!err) {
+		s->skeleton->data =
+			dmatrace_rb_bpf__elf_bytes(&s->skeleton->data_sz);
+		err = bpf_object__open_skeleton(s->skeleton, NULL);
+	}
+	if (err) {
+		dmatrace_bpf__destroy(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
 }
 
 static void *map_whole(struct bpf_map *m, size_t *len)
@@ -1145,7 +1221,8 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	if (b->kallsyms < 0)
 		b->kallsyms = -errno;
 	b->src.strings = dm_strtab_new();
-	b->skel = dmatrace_bpf__open();
+	b->ringbuf = !has_fetch_add();
+	b->skel = open_skel(b->ringbuf);
 	if (!b->src.strings || !b->skel) {
 		err = -ENOMEM;
 		snprintf(errbuf, len, "opening the BPF program: %s",
@@ -1266,8 +1343,9 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	}
 	b->start = ktime();
 	b->end = o->duration_ns ? b->start + o->duration_ns : 0;
-	snprintf(b->desc, sizeof(b->desc), "bpf: %d %s", b->nlinks,
-		 b->functions ? "functions" : "tracepoints");
+	snprintf(b->desc, sizeof(b->desc), "bpf: %d %s%s", b->nlinks,
+		 b->functions ? "functions" : "tracepoints",
+		 b->ringbuf ? ", ring buffer" : "");
 	btf__free(vmlinux);
 	*out = &b->src;
 	return 0;

@@ -164,6 +164,35 @@ struct {
  */
 static const struct dmatrace_head nudge_rec = { .type = DMATRACE_NUDGE };
 
+/*
+ * Before Linux 5.12 BPF has no atomic fetch-and-add, which a claim in
+ * the record ring needs (the kernel refuses the instruction at load,
+ * reachable or not): there the loader loads this file built with
+ * DMATRACE_RINGBUF, whose records go through the `events` ring buffer,
+ * reserved under its lock, a little dearer an event. The reader takes
+ * records from either the same way.
+ */
+#ifdef DMATRACE_RINGBUF
+static __always_inline void nudge(__u32 count)
+{
+	if (count % DMATRACE_QUERY_EVERY == 0 &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+		    wake_at * DMATRACE_SLOT)
+		bpf_ringbuf_output(&events, (void *)&nudge_rec,
+				   sizeof(nudge_rec), BPF_RB_FORCE_WAKEUP);
+}
+
+static __always_inline union dmatrace_slot *claim(void)
+{
+	return bpf_ringbuf_reserve(&events, sizeof(union dmatrace_slot), 0);
+}
+
+static __always_inline void commit(union dmatrace_slot *r, __u32 type)
+{
+	r->h.type = type;
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+}
+#else
 static __always_inline void nudge(__u32 count)
 {
 	/* asked once in a while: a batch builds up over many events */
@@ -197,6 +226,7 @@ static __always_inline void commit(union dmatrace_slot *r, __u32 type)
 	__sync_lock_test_and_set(&r->h.type, type);
 #endif
 }
+#endif
 
 /* A record lost: this CPU's count, then the total (a record carries
  * the total when it was claimed, so a loss on one CPU is known before
@@ -760,29 +790,43 @@ int fe_unmap_resource(__u64 *ctx)
 	return 0;
 }
 
-SEC("fexit/dma_alloc_attrs")
-int BPF_PROG(fx_alloc, struct device *dev, size_t size, dma_addr_t *handle,
-	     gfp_t gfp, unsigned long attrs, void *ret)
+/*
+ * A function's argument as a plain word, read as memory: before Linux
+ * 5.17 the verifier lets a program load from its context only scalars
+ * and pointers to structs, not a void * or a dma_addr_t *.
+ */
+static __always_inline __u64 ctx_word(__u64 *ctx, int i)
 {
-	__u64 args[] = { (__u64)ret, (__u64)ret, 0, size, DM_DIR_BIDI, attrs };
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
+	return v;
+}
+
+/* (dev, size, handle, gfp, attrs, ret) */
+SEC("fexit/dma_alloc_attrs")
+int fx_alloc(__u64 *ctx)
+{
+	__u64 ret = ctx_word(ctx, 5);
+	__u64 args[] = { ret, ret, 0, ctx[1], DM_DIR_BIDI, ctx[4] };
 
 	if (!ret)
 		return 0; /* a failed allocation hands out nothing */
-	bpf_probe_read_kernel(&args[2], sizeof(dma_addr_t), handle);
-	emit_words(ctx, S_fx_alloc, dev, DM_EV_CB_ALLOC, args);
+	bpf_probe_read_kernel(&args[2], sizeof(dma_addr_t),
+			      (void *)ctx_word(ctx, 2));
+	emit_words(ctx, S_fx_alloc, (void *)ctx[0], DM_EV_CB_ALLOC, args);
 	return 0;
 }
 
+/* (dev, size, virt, dma, attrs) */
 SEC("fentry/dma_free_attrs")
-int BPF_PROG(fe_free, struct device *dev, size_t size, void *virt,
-	     dma_addr_t dma, unsigned long attrs)
+int fe_free(__u64 *ctx)
 {
-	__u64 args[] = {
-		(__u64)virt, (__u64)virt, dma, size, DM_DIR_BIDI, attrs
-	};
+	__u64 virt = ctx_word(ctx, 2);
+	__u64 args[] = { virt, virt, ctx[3], ctx[1], DM_DIR_BIDI, ctx[4] };
 
 	if (virt) /* dma_free_attrs() ignores NULL, as the tracepoint */
-		emit_words(ctx, S_fe_free, dev, DM_EV_CB_FREE, args);
+		emit_words(ctx, S_fe_free, (void *)ctx[0], DM_EV_CB_FREE, args);
 	return 0;
 }
 

@@ -7,9 +7,9 @@
 # the counter of the figures in the project's reference did; and the
 # same counter sending each event to user space through a ring buffer,
 # the floor of any tracer that does), under dmatop and under dmatop
-# recording. Prints the median of ROUNDS (from
-# the environment, default 5) interleaved rounds per mode (the emulator
-# is noisy: the best is shown too) and the ratio to bare, then the BPF
+# recording. Each mode runs between two bare runs in the guest; prints
+# per mode the median over ROUNDS (from the environment, default 5)
+# rounds of its time over the mean of those two, and the range, then the BPF
 # run time per event of dmatop's programs next to the counters', and
 # dmatop's own CPU time per event; asserts nothing about time.
 #
@@ -26,7 +26,6 @@ counter=$(dirname "$dmatop")/tests/bench/dmacount
 export GUEST_FILES="$counter"
 rounds=${ROUNDS:-5}
 export GUEST_APPEND="dmatop_rounds=$rounds${MODES:+ dmatop_modes=$MODES}"
-mid=$(((rounds + 1) / 2))
 here=$(cd "$(dirname "$0")/../guest" && pwd)
 out=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
@@ -43,19 +42,39 @@ if ! grep -q "overhead done" "$out/scenario.log" 2>/dev/null; then
 	tail -20 "$out/console.log" >&2
 	exit 1
 fi
-# the Nth fastest of a mode's rounds: 1 the best, $mid the median
-nth() { grep "^$1 $2 " "$out/overhead.txt" | sort -n -k3 | sed -n "$3p" | cut -d' ' -f3; }
+# A mode's ratio in a round: its time over the mean of the bare runs
+# just before and just after it. Prints "MODE LOAD RATIO" per round, and
+# "bare LOAD SECONDS" per bare run.
+pairs() {
+	awk '$1 == "bare" {
+		print "bare", $2, $3 / 100
+		if ($2 in mode)
+			print mode[$2], $2, time[$2] / ((last[$2] + $3) / 2)
+		delete mode[$2]
+		last[$2] = $3
+		next
+	}
+	{ mode[$2] = $1; time[$2] = $3 }' "$out/overhead.txt"
+}
+# median and range of column 3 of the lines of MODE LOAD
+stat() {
+	pairs | awk -v m="$1" -v l="$2" '$1 == m && $2 == l { print $3 }' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%s %s %d\n", v[int((NR + 1) / 2)], v[1] "-" v[NR], NR }'
+}
 for load in disk net; do
 	if [ $load = disk ]; then
 		echo "guest: 48 MiB of 4 KiB O_DIRECT NVMe reads, $rounds rounds"
 	else
 		echo "guest: a 64 MiB HTTP fetch across two e1000 NICs, $rounds rounds"
 	fi
-	for mode in bare ftrace ftrace-pipe counter counter-name counter-ring counter-array dmatop dmatop-record; do
-		[ -z "$(nth $mode $load 1)" ] ||
-			echo "$mode $(nth $mode $load $mid) $(nth bare $load $mid) $(nth $mode $load 1) $(nth bare $load 1)"
-	done | awk '{ printf "  %-14s median %5.2f s %.3fx bare   best %5.2f s %.3fx bare\n",
-		$1, $2 / 100, $2 / $3, $4 / 100, $4 / $5 }'
+	set -- $(stat bare $load)
+	printf "  %-14s median %5.2f s (range %s s, %d runs)\n" bare "$1" "$2" "$3"
+	for mode in ftrace ftrace-pipe counter counter-name counter-ring counter-array dmatop dmatop-record; do
+		[ -n "$(stat $mode $load)" ] || continue
+		set -- $(stat $mode $load)
+		printf "  %-14s %.3fx bare (median of %d; range %s)\n" $mode "$1" "$3" \
+			"$(echo "$2" | awk -F- '{ printf "%.3f-%.3f", $1, $2 }')"
+	done
 done
 # median run time per event over the rounds, from bpf_stats
 ns() { grep "^$1 ${2:-ns} " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] + 0 }'; }

@@ -4,6 +4,7 @@
 #
 #   VERSION 6.12: bookworm-backports' current 6.12 (dma:* tracepoints)
 #   VERSION 6.1:  bookworm's own (no tracepoints: the fentry path)
+#   VERSION 5.10: bullseye's own (no BPF fetch-and-add: the ring buffer)
 #
 # DIR gets vmlinuz, lib/modules/... and a file 'release'; with 'headers',
 # also the kernel's headers and kbuild, set up so that
@@ -44,7 +45,10 @@ if [ -s "$dir/release" ]; then
 fi
 
 suite=bookworm
-[ "$version" = 6.12 ] && suite=bookworm-backports
+case $version in
+6.12) suite=bookworm-backports ;;
+5.10) suite=bullseye ;;
+esac
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
 	"http://deb.debian.org/debian $suite main" >"$dir/apt/sources.list"
 # shellcheck disable=SC2086
