@@ -284,6 +284,57 @@ static int load_checkpoint(struct replay *rp, sqlite3_stmt *st, uint64_t seq,
 	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading checkpoints");
 }
 
+/* The violations recorded at events from..upto, in order. */
+static int violations(struct replay *rp, uint64_t from, uint64_t upto,
+		      dm_vrf_report_fn fn, void *ctx)
+{
+	struct dm_src *src = &rp->src;
+	sqlite3_stmt *st;
+	int rc, i, r;
+
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT seq, ts, code, sub, p2, p3, "
+			       "p4, rule, adapter, object, caller "
+			       "FROM violation WHERE seq BETWEEN ? AND ? "
+			       "ORDER BY id",
+			       -1, &st, NULL))
+		return db_error(rp, "reading violations");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)upto);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 7);
+		struct dm_violation v = {
+			.seq = (uint64_t)sqlite3_column_int64(st, 0),
+			.ts = (uint64_t)sqlite3_column_int64(st, 1),
+			.adapter = (uint64_t)sqlite3_column_int64(st, 8),
+			.obj = (uint64_t)sqlite3_column_int64(st, 9),
+			.caller = (uint32_t)sqlite3_column_int64(st, 10),
+		};
+
+		/* the stable name decides; code and sub must agree */
+		for (r = 0; r < DM_R_COUNT; r++)
+			if (name && !strcmp(dm_rules[r].name, name))
+				break;
+		if (r == DM_R_COUNT ||
+		    dm_rules[r].code != sqlite3_column_int(st, 2) ||
+		    dm_rules[r].sub != sqlite3_column_int(st, 3)) {
+			sqlite3_finalize(st);
+			return damaged(rp,
+				       "violation at event %llu has an "
+				       "unknown rule",
+				       (unsigned long long)v.seq);
+		}
+		v.rule = (uint32_t)r;
+		for (i = 0; i < 3; i++)
+			v.p[i] = (uint64_t)sqlite3_column_int64(st, 4 + i);
+		if (v.caller >= dm_strtab_count(src->strings))
+			v.caller = 0;
+		fn(ctx, &v);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading violations");
+}
+
 /* Events lost, as the recording's own figure for them; see
  * after_gap(). */
 static uint64_t recording_lost(const struct dm_vrf *vrf)
@@ -298,19 +349,33 @@ static uint64_t recording_lost(const struct dm_vrf *vrf)
 }
 
 /*
- * The state resumes from the first checkpoint at or after event seq, the
- * last one lost. A recording's checkpoints count the events the recorder
- * dropped before them, but those of a recording made before dmatop
- * counted them do not: the gaps the replay came through stay counted.
+ * Events from..seq are lost: the state resumes from the first checkpoint
+ * at or after seq. The violations found at the lost events, and at those
+ * the checkpoint leaps over, are not found again: they are told as the
+ * recording has them. A recording's checkpoints count the events the
+ * recorder dropped before them, but those of a recording made before
+ * dmatop counted them do not: the gaps the replay came through stay
+ * counted.
  */
-static int after_gap(struct replay *rp, uint64_t seq, uint64_t *at)
+static int after_gap(struct replay *rp, uint64_t from, uint64_t seq,
+		     uint64_t *at)
 {
 	uint64_t had = recording_lost(rp->src.vrf), has;
-	int err;
+	dm_vrf_report_fn tell;
+	void *ctx;
+	int err, rc;
 
 	err = load_checkpoint(rp, rp->cp_after, seq, at);
-	if (err <= 0)
+	if (err < 0)
 		return err;
+	dm_vrf_get_report(rp->src.vrf, &tell, &ctx);
+	if (tell) {
+		rc = violations(rp, from, err ? *at : seq, tell, ctx);
+		if (rc)
+			return rc;
+	}
+	if (!err)
+		return 0;
 	has = recording_lost(rp->src.vrf);
 	if (has < had) {
 		struct dm_event lost = {
@@ -362,7 +427,8 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			n++;
 			fn(ctx, &lost);
 			if (rp->src.vrf) {
-				err = after_gap(rp, lost.arg[2], &at);
+				err = after_gap(rp, lost.arg[1], lost.arg[2],
+						&at);
 				if (err < 0)
 					return err;
 			}
@@ -403,7 +469,8 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			n++;
 			enough = fn(ctx, &lost);
 			if (rp->src.vrf) {
-				err = after_gap(rp, e.seq - 1, &at);
+				err = after_gap(rp, lost.arg[1], e.seq - 1,
+						&at);
 				if (err < 0)
 					return err;
 				if (err && at >= e.seq) {
@@ -698,50 +765,7 @@ int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
 int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,
 			 void *ctx)
 {
-	struct replay *rp = R(src);
-	sqlite3_stmt *st;
-	int rc, i, r;
-
-	if (sqlite3_prepare_v2(rp->db,
-			       "SELECT seq, ts, code, sub, p2, p3, "
-			       "p4, rule, adapter, object, caller "
-			       "FROM violation WHERE seq <= ? ORDER "
-			       "BY id",
-			       -1, &st, NULL))
-		return db_error(rp, "reading violations");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 7);
-		struct dm_violation v = {
-			.seq = (uint64_t)sqlite3_column_int64(st, 0),
-			.ts = (uint64_t)sqlite3_column_int64(st, 1),
-			.adapter = (uint64_t)sqlite3_column_int64(st, 8),
-			.obj = (uint64_t)sqlite3_column_int64(st, 9),
-			.caller = (uint32_t)sqlite3_column_int64(st, 10),
-		};
-
-		/* the stable name decides; code and sub must agree */
-		for (r = 0; r < DM_R_COUNT; r++)
-			if (name && !strcmp(dm_rules[r].name, name))
-				break;
-		if (r == DM_R_COUNT ||
-		    dm_rules[r].code != sqlite3_column_int(st, 2) ||
-		    dm_rules[r].sub != sqlite3_column_int(st, 3)) {
-			sqlite3_finalize(st);
-			return damaged(rp,
-				       "violation at event %llu has an "
-				       "unknown rule",
-				       (unsigned long long)v.seq);
-		}
-		v.rule = (uint32_t)r;
-		for (i = 0; i < 3; i++)
-			v.p[i] = (uint64_t)sqlite3_column_int64(st, 4 + i);
-		if (v.caller >= dm_strtab_count(src->strings))
-			v.caller = 0;
-		fn(ctx, &v);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading violations");
+	return violations(R(src), 0, upto, fn, ctx);
 }
 
 int dm_replay_history(struct dm_src *src, uint64_t adapter, uint64_t obj,

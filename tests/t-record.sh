@@ -63,6 +63,18 @@ is "$(jget "$s" '$.losses')" '[{"what":"recording","count":150}]' "... as a reco
 "$DMATOP" --replay="$TMP/gap.db" --batch >/dev/null 2>"$TMP/err"
 grep -q "^dmatop: lost: not in the recording 150$" "$TMP/err"; ok $? "... and the text summary's lost: line says so"
 
+# a violation's own event missing: the replay cannot find it again, and
+# the checkpoint it resumes from leaps over more; it tells the violations
+# of those events as recorded, in their place
+"$DMATOP" --replay="$TMP/mixed.db" --batch --json 2>/dev/null | grep '"type":"violation"' >"$TMP/want"
+for s in $(sqlite3 "$TMP/mixed.db" 'SELECT seq FROM violation'); do
+	cp "$TMP/mixed.db" "$TMP/hole.db"
+	sqlite3 "$TMP/hole.db" "DELETE FROM event WHERE seq = $s"
+	"$DMATOP" --replay="$TMP/hole.db" --batch --json 2>/dev/null | grep '"type":"violation"' >"$TMP/got"
+	[ -s "$TMP/want" ] && cmp -s "$TMP/want" "$TMP/got"
+	ok $? "event $s, of a violation, missing: the replay still tells every violation, in order"
+done
+
 # a storm overruns the recorder's queue: what did not fit is a loss,
 # live and replayed alike
 rm -f "$TMP/storm2.db"
