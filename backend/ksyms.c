@@ -159,43 +159,89 @@ fail:
 	return rc;
 }
 
-int dm_ksyms_load_fd(struct dm_ksyms *ks, int fd)
+/* The whole of a /proc file (no size to ask for: read until EOF), from
+ * its start, into *buf for the caller to free. */
+static int read_whole(int fd, char **out, size_t *len, size_t cap)
 {
-	size_t len = 0, cap = 1 << 20;
 	char *buf, *t;
 	ssize_t got;
-	int rc;
+	int rc = -ENOMEM;
 
+	*out = NULL;
+	*len = 0;
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
 	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
+	while (buf) {
+		if (*len == cap) {
 			t = realloc(buf, cap * 2);
-			if (!t) {
-				rc = -ENOMEM;
-				goto out;
-			}
+			if (!t)
+				break;
 			buf = t;
 			cap *= 2;
 		}
-		got = read(fd, buf + len, cap - len);
+		got = read(fd, buf + *len, cap - *len);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
 			rc = -errno;
-			goto out;
-		}
-		if (!got)
 			break;
-		len += (size_t)got;
+		}
+		if (!got) {
+			*out = buf;
+			return 0;
+		}
+		*len += (size_t)got;
 	}
-	rc = dm_ksyms_parse(ks, buf, len);
-out:
 	free(buf);
 	return rc;
+}
+
+int dm_ksyms_load_fd(struct dm_ksyms *ks, int fd)
+{
+	size_t len;
+	char *buf;
+	int rc = read_whole(fd, &buf, &len, 1 << 20);
+
+	if (rc)
+		return rc;
+	rc = dm_ksyms_parse(ks, buf, len);
+	free(buf);
+	return rc;
+}
+
+uint64_t dm_ksyms_modules_sig(const char *buf, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	const char *p = buf, *end = buf + len;
+	int field = 0;
+
+	for (; p < end; p++) {
+		if (*p == '\n')
+			field = 0;
+		else if (*p == ' ')
+			field++;
+		/* name, size and address: not the use count, the users or
+		 * the state, which change with no symbol moving */
+		if (field == 0 || field == 1 || field == 5) {
+			h ^= (unsigned char)*p;
+			h *= 0x100000001b3ull;
+		}
+	}
+	return h;
+}
+
+int dm_ksyms_modules_sig_fd(int fd, uint64_t *sig)
+{
+	size_t len;
+	char *buf;
+	int rc = read_whole(fd, &buf, &len, 16 << 10);
+
+	if (rc)
+		return rc;
+	*sig = dm_ksyms_modules_sig(buf, len);
+	free(buf);
+	return 0;
 }
 
 int dm_ksyms_load(struct dm_ksyms *ks, const char *path)

@@ -37,6 +37,15 @@ int dm_ksyms_load(struct dm_ksyms *ks, const char *path);
 int dm_ksyms_load_fd(struct dm_ksyms *ks, int fd);
 void dm_ksyms_free(struct dm_ksyms *ks);
 
+/* The modules loaded, as a signature of /proc/modules text: each one's
+ * name, size and address (not its use count, users or state, which
+ * change with no symbol moving). While it stays the same, the symbols
+ * read stay true. */
+uint64_t dm_ksyms_modules_sig(const char *buf, size_t len);
+/* The same from an open /proc/modules, read from its start (the kernel
+ * shows addresses by the opener's capabilities). 0 or -errno. */
+int dm_ksyms_modules_sig_fd(int fd, uint64_t *sig);
+
 /* The text symbol at or before addr, or NULL: none, or all addresses
  * hidden (kptr_restrict shows zeros). */
 const struct dm_ksym *dm_ksyms_find(const struct dm_ksyms *ks, uint64_t addr);

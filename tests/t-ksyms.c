@@ -26,6 +26,39 @@ static const char sample[] =
 	"\n"
 	"ffffffff81235000 t last";
 
+/* /proc/modules lines: name size uses users state address */
+static void modules(void)
+{
+	static const char base[] = "e1000 155648 0 - Live 0xffffffffc0a00000\n"
+				   "nvme 57344 2 - Live 0xffffffffc0b00000\n";
+	static const char used[] =
+		"e1000 155648 3 - Live 0xffffffffc0a00000\n"
+		"nvme 57344 2 nvme_core, Unloading 0xffffffffc0b00000\n";
+	static const char moved[] = "e1000 155648 0 - Live 0xffffffffc0c00000\n"
+				    "nvme 57344 2 - Live 0xffffffffc0b00000\n";
+	static const char more[] = "e1000 155648 0 - Live 0xffffffffc0a00000\n"
+				   "nvme 57344 2 - Live 0xffffffffc0b00000\n"
+				   "edu 16384 0 - Loading 0xffffffffc0d00000\n";
+	uint64_t sig = dm_ksyms_modules_sig(base, sizeof(base) - 1), live;
+	int fd;
+
+	ok(sig == dm_ksyms_modules_sig(used, sizeof(used) - 1),
+	   "modules: a use count, users or state changing keeps the symbols");
+	ok(sig != dm_ksyms_modules_sig(moved, sizeof(moved) - 1),
+	   "modules: a module loaded again elsewhere does not");
+	ok(sig != dm_ksyms_modules_sig(more, sizeof(more) - 1),
+	   "modules: nor does a module more");
+	fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		diag("no /proc/modules here: live part skipped");
+		return;
+	}
+	ok(dm_ksyms_modules_sig_fd(fd, &sig) == 0 &&
+		   dm_ksyms_modules_sig_fd(fd, &live) == 0 && sig == live,
+	   "modules: /proc/modules read twice from one fd, the same");
+	close(fd);
+}
+
 int main(void)
 {
 	struct dm_ksyms ks = { 0 };
@@ -90,5 +123,6 @@ int main(void)
 	if (f)
 		fclose(f);
 	dm_ksyms_free(&ks);
+	modules();
 	return done_testing();
 }

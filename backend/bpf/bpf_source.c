@@ -78,6 +78,8 @@ struct bpf_src {
 	uint32_t symbol_reads;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -errno */
+	int modules;		/* /proc/modules, the same way */
+	uint64_t modules_sig;	/* the modules when the symbols were read */
 	bool ksyms_stale;	/* a driver bound since the read */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
 	char attached[640];
@@ -247,18 +249,29 @@ static enum frame_kind frame_kind(const struct dm_ksyms *ks,
  * The symbols, read again when a driver bound since the last read (its
  * module may have just loaded), and not before a caller needs them:
  * once for a burst of binds, and not at all for the devices of drivers
- * bound before dmatop started (a read takes tens of ms).
+ * bound before dmatop started. A read takes tens of ms; /proc/modules
+ * tells first whether any module came, went or moved since.
  */
 static const struct dm_ksyms *ksyms(struct bpf_src *b)
 {
-	uint64_t t0;
+	uint64_t t0, sig = 0;
+	bool same;
 
 	if (b->ksyms_stale && b->kallsyms >= 0) {
 		t0 = thread_cpu();
-		if (dm_ksyms_load_fd(&b->ksyms, b->kallsyms) == 0)
-			dm_hmap_clear(&b->callers);
+		/* the modules first: one loading meanwhile is read again
+		 * next time, not missed */
+		same = b->modules >= 0 &&
+		       !dm_ksyms_modules_sig_fd(b->modules, &sig) &&
+		       sig == b->modules_sig;
+
+		if (!b->symbol_reads || !same) {
+			if (dm_ksyms_load_fd(&b->ksyms, b->kallsyms) == 0)
+				dm_hmap_clear(&b->callers);
+			b->modules_sig = sig;
+			b->symbol_reads++;
+		}
 		b->symbols_ns += thread_cpu() - t0;
-		b->symbol_reads++;
 	}
 	b->ksyms_stale = false;
 	return &b->ksyms;
@@ -817,6 +830,8 @@ static void bpf_close(struct dm_src *src)
 	dm_ksyms_free(&b->ksyms);
 	if (b->kallsyms >= 0)
 		close(b->kallsyms);
+	if (b->modules >= 0)
+		close(b->modules);
 	free(b->q);
 	free(b);
 }
@@ -1220,6 +1235,9 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	b->kallsyms = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 	if (b->kallsyms < 0)
 		b->kallsyms = -errno;
+	b->modules = open("/proc/modules", O_RDONLY | O_CLOEXEC);
+	if (b->modules < 0)
+		b->modules = -errno;
 	b->src.strings = dm_strtab_new();
 	b->ringbuf = !has_fetch_add();
 	b->skel = open_skel(b->ringbuf);
