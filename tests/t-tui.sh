@@ -92,6 +92,11 @@ wait_for "history of .*(every event)"; ok $? "Enter on a map register file opens
 wait_for "#[0-9]* .*channel-grant"; ok $? "... from the grant that made it"
 keys Escape
 wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
+# three lines further down, the file's first map register
+keys Down Down Down Enter
+wait_for "history of .*(every event)"; ok $? "Enter on a map register's line opens its file's history too"
+keys Escape
+wait_for "\[Map registers\]"
 keys Escape
 wait_for "^\[Adapters\]"; ok $? "... and Esc again to the adapters"
 

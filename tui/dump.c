@@ -20,6 +20,9 @@
 struct sink {
 	FILE *f;
 	uint64_t line, first, end;
+	/* the object of the block being printed, 0 outside one, for each
+	 * line in the window when objects is not NULL */
+	uint64_t object, *objects;
 };
 
 __attribute__((format(printf, 2, 3))) static void emit(struct sink *s,
@@ -28,6 +31,8 @@ __attribute__((format(printf, 2, 3))) static void emit(struct sink *s,
 	va_list ap;
 
 	if (s->line >= s->first && s->line < s->end) {
+		if (s->objects)
+			s->objects[s->line - s->first] = s->object;
 		va_start(ap, fmt);
 		vfprintf(s->f, fmt, ap);
 		va_end(ap);
@@ -117,7 +122,9 @@ static void mapregs(struct sink *out, const struct dm_vrf *vrf,
 			f = file->next;
 			continue;
 		}
+		out->object = 0;
 		emit(out, "%s", "");
+		out->object = file->base;
 		emit(out, "  Map register file %08llx (%u/%u mapped)",
 		     LL(file->base), file->mapped, file->nregs);
 		emit(out, "     Double buffer mdl: %08llx", LL(file->dbl_mdl));
@@ -151,7 +158,9 @@ static void common(struct sink *out, const struct dm_vrf *vrf,
 			c = cb->next;
 			continue;
 		}
+		out->object = 0;
 		emit(out, "%s", "");
+		out->object = cb->va;
 		emit(out, "   Common buffer allocated by %s:",
 		     owner(st, cb->caller, buf, sizeof(buf)));
 		emit(out, "      Length:           %llx", LL(cb->len));
@@ -174,7 +183,9 @@ static void sglists(struct sink *out, const struct dm_vrf *vrf,
 			s = sg->next;
 			continue;
 		}
+		out->object = 0;
 		emit(out, "%s", "");
+		out->object = sg->handle;
 		emit(out, "   Scatter/gather list %08llx allocated by %s:",
 		     LL(sg->handle), owner(st, sg->caller, buf, sizeof(buf)));
 		emit(out, "      Mdl:              %08llx", LL(sg->mdl));
@@ -287,6 +298,7 @@ static int adapter(struct sink *out, const struct dm_vrf *vrf,
 		common(out, vrf, st, ad);
 	if (flags & DM_DUMP_SG)
 		sglists(out, vrf, st, ad);
+	out->object = 0;
 	if (flags & DM_DUMP_DESC)
 		description(out, st, ad);
 	if (flags & DM_DUMP_WCB)
@@ -297,16 +309,17 @@ static int adapter(struct sink *out, const struct dm_vrf *vrf,
 int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
 		    const struct dm_strtab *st, uint64_t handle, unsigned flags)
 {
-	struct sink s = { out, 0, 0, UINT64_MAX };
+	struct sink s = { out, 0, 0, UINT64_MAX, 0, NULL };
 
 	return adapter(&s, vrf, st, handle, flags);
 }
 
 int64_t dm_dump_adapter_window(FILE *out, const struct dm_vrf *vrf,
 			       const struct dm_strtab *st, uint64_t handle,
-			       unsigned flags, uint64_t first, uint64_t count)
+			       unsigned flags, uint64_t first, uint64_t count,
+			       uint64_t *objects)
 {
-	struct sink s = { out, 0, first, first + count };
+	struct sink s = { out, 0, first, first + count, 0, objects };
 	int err = adapter(&s, vrf, st, handle, flags);
 
 	return err ? err : (int64_t)s.line;

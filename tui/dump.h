@@ -34,10 +34,14 @@ int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
 		    unsigned flags);
 /* Lines [first, first + count) of what dm_dump_adapter prints; returns
  * how many lines it has in all, or -ENOENT / -EINVAL. Costs the lines
- * shown plus one step per object, whatever the adapter holds. */
+ * shown plus one step per object, whatever the adapter holds. objects,
+ * when not NULL, gets for each line printed the object whose block it is
+ * in (a map register file's base, a common buffer's virtual address, a
+ * scatter/gather list's handle), 0 for a line in none. */
 int64_t dm_dump_adapter_window(FILE *out, const struct dm_vrf *vrf,
 			       const struct dm_strtab *st, uint64_t adapter,
-			       unsigned flags, uint64_t first, uint64_t count);
+			       unsigned flags, uint64_t first, uint64_t count,
+			       uint64_t *objects);
 /* The brief help !dma prints for invalid arguments. */
 void dm_dump_help(FILE *out);
 

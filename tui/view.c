@@ -412,22 +412,11 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 	free(rows);
 }
 
-/* What Enter opens on a line of a !dma block: its object's address. */
-static uint64_t object_of(const char *line)
-{
-	unsigned long long v;
-
-	if (sscanf(line, "  Map register file %llx", &v) == 1 ||
-	    sscanf(line, "      Virtual address:  %llx", &v) == 1 ||
-	    sscanf(line, "   Scatter/gather list %llx", &v) == 1)
-		return v;
-	return 0;
-}
-
 static void detail(struct dm_ui *ui, const struct dm_provider *p,
 		   struct dm_screen *s, int visible)
 {
 	char *buf = NULL, *line, *next;
+	uint64_t *objects;
 	size_t len = 0;
 	FILE *f;
 	int64_t total;
@@ -446,7 +435,7 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	 * ask once for the total, then for the window it implies */
 	f = fopen("/dev/null", "w");
 	total = f ? dm_dump_adapter_window(f, p->vrf, p->strings, ui->adapter,
-					   1u << ui->tab, 0, 0) :
+					   1u << ui->tab, 0, 0, NULL) :
 		    -ENOMEM;
 	if (f)
 		fclose(f);
@@ -458,20 +447,25 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	scroll(ui, (int)total, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
-	f = open_memstream(&buf, &len);
-	if (!f)
+	/* each line's object: Enter on any line of a block opens it */
+	objects = calloc((size_t)(visible > 0 ? visible : 1), sizeof(*objects));
+	f = objects ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		free(objects);
 		return;
+	}
 	dm_dump_adapter_window(f, p->vrf, p->strings, ui->adapter,
 			       1u << ui->tab, (uint64_t)ui->top,
-			       (uint64_t)visible);
+			       (uint64_t)visible, objects);
 	fclose(f);
 	for (i = ui->top, line = buf; line && *line; i++, line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
 		add(s, i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL,
-		    object_of(line), "%s", line);
+		    objects[i - ui->top], "%s", line);
 	}
+	free(objects);
 	free(buf);
 }
 

@@ -26,6 +26,8 @@ counter=$(dirname "$dmatop")/tests/bench/dmacount
 export GUEST_FILES="$counter"
 rounds=${ROUNDS:-5}
 export GUEST_APPEND="dmatop_rounds=$rounds${MODES:+ dmatop_modes=$MODES}"
+# a round is each mode and a bare run around it: about 15 s a mode
+export GUEST_TIMEOUT=$((300 + rounds * 9 * 15))
 here=$(cd "$(dirname "$0")/../guest" && pwd)
 out=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT

@@ -7,7 +7,8 @@
 #
 # From the environment: GUEST_FILES (more files for /mod), GUEST_DEVICES
 # (more QEMU arguments), GUEST_MACHINE (default pc), GUEST_MEM (default
-# 1G), GUEST_APPEND (more kernel command line).
+# 1G), GUEST_APPEND (more kernel command line), GUEST_TIMEOUT (seconds
+# before the guest is stopped, default 600).
 set -eu
 kdir=$1
 dmatop=$2
@@ -68,7 +69,8 @@ dd if=/dev/zero of="$work/disk.img" bs=1M count=16 2>/dev/null
 # RDRAND: without it the guest's random generator is ready only ~10 s
 # after boot, and early boots now and then die in get_random_u32
 # shellcheck disable=SC2086
-timeout 600 qemu-system-x86_64 -accel tcg -machine "${GUEST_MACHINE:-pc}" \
+timeout "${GUEST_TIMEOUT:-600}" \
+	qemu-system-x86_64 -accel tcg -machine "${GUEST_MACHINE:-pc}" \
 	-cpu qemu64,+rdrand -smp 2 -m "${GUEST_MEM:-1G}" \
 	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
 	-append "console=ttyS0 panic=-1 quiet ${GUEST_APPEND:-}" \
