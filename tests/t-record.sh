@@ -233,5 +233,11 @@ grep -q "note: --at=99: the recording ends at 0\.99[0-9]* s; this is the state a
 ok $? "... with a note saying so"
 "$DMATOP" --replay="$TMP/at.db" --batch --at=0.5 >/dev/null 2>"$TMP/err"
 grep -q "note:" "$TMP/err"; ok $((! $?)) "... and no note for a time inside it"
+"$DMATOP" --replay="$TMP/at.db" --batch --screen=adapters --at=99 >"$TMP/out" 2>"$TMP/err"
+grep -q "note: --at=99: the recording ends at 0\.99[0-9]* s; this is the state at its end" "$TMP/err" &&
+	grep -q "#$last/$last" "$TMP/out"
+ok $? "... and in the inspector (--screen), at the last event"
+"$DMATOP" --replay="$TMP/at.db" --batch --screen=adapters --at=0.5 >/dev/null 2>"$TMP/err"
+grep -q "note:" "$TMP/err"; ok $((! $?)) "... with no note for a time inside it"
 
 done_testing

@@ -92,7 +92,7 @@ wait_for "history of .*(every event)"; ok $? "Enter on a map register file opens
 wait_for "#[0-9]* .*channel-grant"; ok $? "... from the grant that made it"
 keys Escape
 wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
-# three lines further down, the file's first map register
+# the line under the file's name (its double buffer MDL): Esc put the cursor back on top
 keys Down Down Down Enter
 wait_for "history of .*(every event)"; ok $? "Enter on a map register's line opens its file's history too"
 keys Escape
@@ -127,6 +127,8 @@ keys - -
 wait_for " x1/2$"; ok $? "- -: half as fast, shown as a fraction"
 keys b '#' 9 9 9 9 9 9 9 9 9 Enter
 wait_for "'#999999999': the recording has events #1 to #$last"; ok $? "b #SEQ past the end: says which events there are"
+keys b 9 9 9 9 Enter
+wait_for "the recording ends at [0-9.]* s: this is the state at its end"; ok $? "b 9999 (s) past the end: says the state is the end's"
 
 keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 Enter
 wait_for "detail of adapter 82fc0000"; ok $? ":!dma 82fc0000 4 opens that adapter"

@@ -285,10 +285,14 @@ int dm_app_go_to(struct dm_provider *p, const char *spec)
 {
 	struct dm_at at;
 
+	int rc;
+
 	if (dm_replay_parse_at(spec, &at))
 		return -EINVAL;
-	if (at.kind == DM_AT_TIME)
-		return p->ops->seek_time(p, at.v);
+	if (at.kind == DM_AT_TIME) {
+		rc = p->ops->seek_time(p, at.v);
+		return rc ? rc : at.v > p->st.last_ts;
+	}
 	if (at.kind == DM_AT_END)
 		at.v = p->st.last_seq;
 	if (at.v < p->st.first_seq || at.v > p->st.last_seq)
@@ -309,6 +313,11 @@ static void go_to(struct dm_ui *ui, struct dm_provider *p, const char *buf)
 			 "'%s': the recording has events #%llu to #%llu", buf,
 			 (unsigned long long)p->st.first_seq,
 			 (unsigned long long)p->st.last_seq);
+	else if (rc == 1)
+		snprintf(ui->message, sizeof(ui->message),
+			 "the recording ends at %.6f s: this is the state at "
+			 "its end",
+			 (double)p->st.last_ts / 1e9);
 	else
 		moved(ui, p, rc);
 }

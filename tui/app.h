@@ -16,9 +16,10 @@
 /* Run until the user quits or a signal; the terminal is restored on
  * every way out. Returns the exit status. */
 int dm_app_run(struct dm_provider *p, FILE *errf);
-/* To a moment as --at names it (see dm_replay_parse_at()): 0, the
- * seek's -errno, -EINVAL for no such moment, -ERANGE for an event the
- * recording lacks. */
+/* To a moment as --at names it (see dm_replay_parse_at()): 0, 1 for a
+ * time past the recording's end (the state is the end's), the seek's
+ * -errno, -EINVAL for no such moment, -ERANGE for an event the recording
+ * lacks. */
 int dm_app_go_to(struct dm_provider *p, const char *spec);
 /* Draw a laid-out screen on the curses terminal. */
 struct dm_screen;

@@ -29,8 +29,8 @@ struct dm_status {
 	uint64_t ts;  /* ns: where the state stands */
 	uint64_t seq;
 	uint64_t first_seq, last_seq; /* replay: the recording's span */
-	uint64_t last_ts;
-	double speed; /* replay: recorded s per wall s */
+	uint64_t last_ts;	      /* replay: the time of last_seq, ns */
+	double speed;		      /* replay: recorded s per wall s */
 };
 
 struct dm_provider;

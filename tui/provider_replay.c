@@ -304,6 +304,7 @@ int dm_provider_replay(struct dm_provider **out, const char *path, char *errbuf,
 {
 	struct rp *r = calloc(1, sizeof(*r));
 	uint64_t last;
+	int64_t ts;
 	int err;
 
 	if (!r)
@@ -334,6 +335,8 @@ int dm_provider_replay(struct dm_provider **out, const char *path, char *errbuf,
 	last = r->p.st.last_seq;
 	if (!dm_replay_resolve(r->src, "end", &last))
 		r->p.st.last_seq = last;
+	ts = dm_replay_ts(r->src, r->p.st.last_seq);
+	r->p.st.last_ts = ts > 0 ? (uint64_t)ts : 0;
 	r->p.st.seq = 0;
 	publish(r);
 	*out = &r->p;
