@@ -750,8 +750,11 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		 * take what came without a wakeup: the program wakes us
 		 * only for a large batch */
 		rc = ring_buffer__poll(b->rb, 50);
+		/* and what came without one: epoll reports a ring buffer
+		 * only when woken, and records reserved in it (before
+		 * Linux 5.12) wake no one */
 		if (rc >= 0 || rc == -EINTR)
-			rc = read_slots(b, false);
+			rc = drain(b, false);
 		if (rc >= 0)
 			rc = read_uevents(b);
 		if (rc >= 0)
