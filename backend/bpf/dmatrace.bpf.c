@@ -791,9 +791,9 @@ int fe_unmap_resource(__u64 *ctx)
 }
 
 /*
- * A function's argument as a plain word, read as memory: before Linux
- * 5.17 the verifier lets a program load from its context only scalars
- * and pointers to structs, not a void * or a dma_addr_t *.
+ * A function's argument as a plain word, read as memory: older
+ * verifiers (5.10's among them) let a program load from its context
+ * only scalars and pointers to structs, not a void * or a dma_addr_t *.
  */
 static __always_inline __u64 ctx_word(__u64 *ctx, int i)
 {
