@@ -86,11 +86,15 @@ c=$(ns counter) cn=$(ns counter-name)
 echo "BPF run time per event (kernel.bpf_stats_enabled), median of $rounds:"
 for mode in counter counter-name counter-ring counter-array dmatop dmatop-record; do
 	[ "$(ns "$mode")" = 0 ] || echo "$mode $(ns "$mode") $c $cn"
-done | awk '{ printf "  %-14s %6d ns  %5.2fx the counter  %5.2fx the counter with names\n",
-	$1, $2, $3 ? $2 / $3 : 0, $4 ? $2 / $4 : 0 }'
+done | awk '
+	# a ratio to a baseline this run measured; "-" when it did not
+	function x(v, base) { return base ? sprintf("%5.2fx", v / base) : "    -" }
+	{ printf "  %-14s %6d ns  %s the counter  %s the counter with names\n",
+		$1, $2, x($2, $3), x($2, $4) }'
 echo "dmatop's own CPU time during the workloads (all threads) per event, median of $rounds:"
 for mode in dmatop dmatop-record; do
-	echo "$mode $(ns "$mode" cpu) $(ns "$mode" sys) $(ns "$mode" read) $(ns "$mode" check)"
+	[ "$(ns "$mode" cpu)" = 0 ] ||
+		echo "$mode $(ns "$mode" cpu) $(ns "$mode" sys) $(ns "$mode" read) $(ns "$mode" check)"
 done | awk '{ printf "  %-14s %6d ns, %d ns of it in the kernel; the polling thread: %d ns reading the records, %d ns checking the events\n",
 	$1, $2, $3, $4, $5 }'
 sed -n 's/^clocksource /the guest'"'"'s clock source at the end (bpf_ktime_get_ns reads it): /p' "$out/bpfstats.txt"
