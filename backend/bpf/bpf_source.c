@@ -575,12 +575,21 @@ static int read_slots(struct bpf_src *b, bool settle)
 	return err;
 }
 
-/* Everything the kernel has sent, in the order it was sent. */
+/*
+ * Everything the kernel has sent, in the order it was sent, then the
+ * losses counted when the drain began: they come before whatever it
+ * leaves in the ring, and before what the caller queues next (an
+ * unbind, whose driver's own unmaps may be among them with no record
+ * after them to carry the count; a fault).
+ */
 static int drain(struct bpf_src *b, bool settle)
 {
+	uint64_t lost = drops_total(b);
 	int rc = ring_buffer__consume(b->rb);
 
-	return rc < 0 ? rc : read_slots(b, settle);
+	if (rc >= 0)
+		rc = read_slots(b, settle);
+	return rc < 0 ? rc : read_drops(b, lost);
 }
 
 /*
@@ -619,11 +628,6 @@ static int read_uevents(struct bpf_src *b)
 					       .adapter = b->devs[i].dev };
 
 			rc = drain(b, true);
-			/* and what had no room: the remove's own unmaps
-			 * may be among it, with no record after them to
-			 * carry the count */
-			if (rc >= 0)
-				rc = read_drops(b, drops_total(b));
 			if (rc < 0)
 				return rc;
 			ev.ts = ktime() - b->start;
@@ -734,7 +738,7 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		    void *ctx)
 {
 	struct bpf_src *b = (struct bpf_src *)src;
-	uint64_t lost_before, t0, symbols_before;
+	uint64_t t0, symbols_before;
 	size_t n = 0;
 	int rc;
 
@@ -743,9 +747,6 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 			return -ENODATA;
 		t0 = thread_cpu();
 		symbols_before = b->symbols_ns;
-		/* losses counted before the drain come before whatever
-		 * the drain leaves in the ring */
-		lost_before = drops_total(b);
 		/* wait for the kernel a little (the caller loops), then
 		 * take what came without a wakeup: the program wakes us
 		 * only for a large batch */
@@ -759,8 +760,6 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 			rc = read_uevents(b);
 		if (rc >= 0)
 			rc = read_kmsg(b);
-		if (rc >= 0)
-			rc = read_drops(b, lost_before);
 		/* reading /proc/kallsyms is counted apart */
 		b->reading_ns +=
 			thread_cpu() - t0 - (b->symbols_ns - symbols_before);
