@@ -157,14 +157,6 @@ struct {
 } cpu SEC(".maps");
 
 /*
- * A wakeup per record would cost the traced driver a reader's context
- * switch per DMA call; user space polls every 50 ms anyway, so only a
- * batch that has built up (a 64th of the ring) wakes it early, through
- * the ring buffer it waits on.
- */
-static const struct dmatrace_head nudge_rec = { .type = DMATRACE_NUDGE };
-
-/*
  * Before Linux 5.12 BPF has no atomic fetch-and-add, which a claim in
  * the record ring needs (the kernel refuses the instruction at load,
  * reachable or not): there the loader loads this file built with
@@ -173,13 +165,10 @@ static const struct dmatrace_head nudge_rec = { .type = DMATRACE_NUDGE };
  * records from either the same way.
  */
 #ifdef DMATRACE_RINGBUF
-static __always_inline void nudge(__u32 count)
+/* records not yet read (the ring buffer counts bytes, headers too) */
+static __always_inline __u64 unread(void)
 {
-	if (count % DMATRACE_QUERY_EVERY == 0 &&
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
-		    wake_at * DMATRACE_SLOT)
-		bpf_ringbuf_output(&events, (void *)&nudge_rec,
-				   sizeof(nudge_rec), BPF_RB_FORCE_WAKEUP);
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) / DMATRACE_SLOT;
 }
 
 static __always_inline union dmatrace_slot *claim(void)
@@ -193,12 +182,9 @@ static __always_inline void commit(union dmatrace_slot *r, __u32 type)
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 #else
-static __always_inline void nudge(__u32 count)
+static __always_inline __u64 unread(void)
 {
-	/* asked once in a while: a batch builds up over many events */
-	if (count % DMATRACE_QUERY_EVERY == 0 && ctl.head - ctl.tail >= wake_at)
-		bpf_ringbuf_output(&events, (void *)&nudge_rec,
-				   sizeof(nudge_rec), BPF_RB_FORCE_WAKEUP);
+	return ctl.head - ctl.tail;
 }
 
 /* The next slot of the record ring, NULL if it is full. Every slot
@@ -207,7 +193,7 @@ static __always_inline union dmatrace_slot *claim(void)
 {
 	__u32 at;
 
-	if (ctl.head - ctl.tail >= slot_room)
+	if (unread() >= slot_room)
 		return NULL;
 	at = __sync_fetch_and_add(&ctl.head, 1) & slot_mask;
 	/* never NULL: the loader sizes the map to slot_mask + 1 */
@@ -227,6 +213,22 @@ static __always_inline void commit(union dmatrace_slot *r, __u32 type)
 #endif
 }
 #endif
+
+/*
+ * A wakeup per record would cost the traced driver a reader's context
+ * switch per DMA call; user space polls every 50 ms anyway, so only a
+ * batch that has built up (a 64th of the ring) wakes it early, through
+ * the ring buffer it waits on.
+ */
+static const struct dmatrace_head nudge_rec = { .type = DMATRACE_NUDGE };
+
+static __always_inline void nudge(__u32 count)
+{
+	/* asked once in a while: a batch builds up over many events */
+	if (count % DMATRACE_QUERY_EVERY == 0 && unread() >= wake_at)
+		bpf_ringbuf_output(&events, (void *)&nudge_rec,
+				   sizeof(nudge_rec), BPF_RB_FORCE_WAKEUP);
+}
 
 /* A record lost: this CPU's count, then the total (a record carries
  * the total when it was claimed, so a loss on one CPU is known before
