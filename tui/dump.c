@@ -41,6 +41,15 @@ __attribute__((format(printf, 2, 3))) static void emit(struct sink *s,
 	s->line++;
 }
 
+/* The blank line before an object's block; the lines after it are the
+ * object's. */
+static void block(struct sink *s, uint64_t object)
+{
+	s->object = 0;
+	emit(s, "%s", "");
+	s->object = object;
+}
+
 /* Skip n lines when none of them is in the window. */
 static bool skip(struct sink *s, uint64_t n)
 {
@@ -122,9 +131,7 @@ static void mapregs(struct sink *out, const struct dm_vrf *vrf,
 			f = file->next;
 			continue;
 		}
-		out->object = 0;
-		emit(out, "%s", "");
-		out->object = file->base;
+		block(out, file->base);
 		emit(out, "  Map register file %08llx (%u/%u mapped)",
 		     LL(file->base), file->mapped, file->nregs);
 		emit(out, "     Double buffer mdl: %08llx", LL(file->dbl_mdl));
@@ -158,9 +165,7 @@ static void common(struct sink *out, const struct dm_vrf *vrf,
 			c = cb->next;
 			continue;
 		}
-		out->object = 0;
-		emit(out, "%s", "");
-		out->object = cb->va;
+		block(out, cb->va);
 		emit(out, "   Common buffer allocated by %s:",
 		     owner(st, cb->caller, buf, sizeof(buf)));
 		emit(out, "      Length:           %llx", LL(cb->len));
@@ -183,9 +188,7 @@ static void sglists(struct sink *out, const struct dm_vrf *vrf,
 			s = sg->next;
 			continue;
 		}
-		out->object = 0;
-		emit(out, "%s", "");
-		out->object = sg->handle;
+		block(out, sg->handle);
 		emit(out, "   Scatter/gather list %08llx allocated by %s:",
 		     LL(sg->handle), owner(st, sg->caller, buf, sizeof(buf)));
 		emit(out, "      Mdl:              %08llx", LL(sg->mdl));
