@@ -181,6 +181,14 @@ int dm_batch_dump(FILE *out, FILE *errf, const struct dm_batch_opts *o,
 	return dm_dump_adapter(out, vrf, st, o->dump_adapter, o->dump_flags);
 }
 
+void dm_batch_note_end(FILE *errf, const char *at, uint64_t end_ns)
+{
+	fprintf(errf,
+		"dmatop: note: --at=%s: the recording ends at %.6f s; this is "
+		"the state at its end\n",
+		at, (double)end_ns / 1e9);
+}
+
 /* The state at --at, and the violations recorded up to it. */
 static int replay_at(struct run *r, FILE *errf)
 {
@@ -210,10 +218,7 @@ static int replay_at(struct run *r, FILE *errf)
 	end = last ? dm_replay_ts(r->src, last) : -1;
 	if (!dm_replay_parse_at(at, &moment) && moment.kind == DM_AT_TIME &&
 	    end >= 0 && moment.v > (uint64_t)end)
-		fprintf(errf,
-			"dmatop: note: --at=%s: the recording ends at %.6f s; "
-			"this is the state at its end\n",
-			at, (double)end / 1e9);
+		dm_batch_note_end(errf, at, (uint64_t)end);
 	err = r->src->ops->seek(r->src, seq + 1);
 	if (!err)
 		err = dm_replay_violations(r->src, seq, recorded_violation, r);

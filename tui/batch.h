@@ -37,6 +37,9 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 			const struct dm_vrf *vrf, const struct dm_strtab *st,
 			const struct dm_violation *v);
+/* The note for --at past the recording's end (end_ns): the state
+ * shown is the end's. */
+void dm_batch_note_end(FILE *errf, const char *at, uint64_t end_ns);
 /* What --dump asks for; -ENOENT/-EINVAL (after !dma's help) when the
  * adapter or flags are wrong. */
 int dm_batch_dump(FILE *out, FILE *errf, const struct dm_batch_opts *o,

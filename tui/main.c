@@ -468,10 +468,7 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		p->paused = true;
 		err = dm_app_go_to(p, at);
 		if (err == 1) {
-			fprintf(stderr,
-				"dmatop: note: --at=%s: the recording ends at "
-				"%.6f s; this is the state at its end\n",
-				at, (double)p->st.last_ts / 1e9);
+			dm_batch_note_end(stderr, at, p->st.last_ts);
 			err = 0;
 		}
 		if (err == -ERANGE) {
