@@ -161,26 +161,16 @@ for m in ftrace ftrace-pipe counter counter-name counter-ring counter-array dmat
 	! want $m || list="$list $m"
 done
 set -- $list
-count=$#
 for round in $(seq "${rounds:-5}"); do
 	load bare
-	# round R starts at the R-th mode, so that no mode always follows
-	# the same one
-	skip=$(((round - 1) % count))
-	i=0 late=
-	for m in $list; do
-		if [ $i -lt $skip ]; then
-			late="$late $m"
-		else
-			one_mode $m
-			load bare
-		fi
-		i=$((i + 1))
-	done
-	for m in $late; do
+	for m; do
 		one_mode $m
 		load bare
 	done
+	# the next round starts one mode further on, so that no mode always
+	# follows the same one
+	set -- "$@" "$1"
+	shift
 done
 # bpf_ktime_get_ns() reads it: cheap from the TSC, an emulated device
 # access from the HPET or the ACPI PM timer
