@@ -399,12 +399,46 @@ static void on_channel_alloc(struct dm_vrf *vrf, uint32_t a)
 	ad->wcb_ts = ev->ts;
 }
 
-static int on_channel_grant(struct dm_vrf *vrf, uint32_t a)
+/* A map register file of n registers at base for adapter a, made by
+ * the event at hand; its index in *out. The base must not be live. */
+static int file_new(struct dm_vrf *vrf, uint32_t a, uint64_t base, uint32_t n,
+		    uint32_t *out)
 {
 	const struct dm_event *ev = vrf->ev;
 	struct dm_vadapter *ad = &vrf->ad[a];
 	struct dm_vfile *file;
-	uint32_t f, n = (uint32_t)ev->arg[0], r;
+	uint32_t f = TAKE(vrf->files), r;
+
+	if (f == NONE)
+		return -ENOMEM;
+	file = &vrf->files.v[f];
+	file->reg = calloc(n ? n : 1, sizeof(*file->reg));
+	if (!file->reg || dm_hmap_put(&vrf->file_by_base, base, f)) {
+		free(file->reg);
+		file->reg = NULL;
+		GIVE(vrf->files, f);
+		return -ENOMEM;
+	}
+	for (r = 0; r < n; r++)
+		file->reg[r].node = NONE;
+	file->id = ++vrf->next_file_id;
+	file->base = base;
+	file->ts = ev->ts;
+	file->adapter = a;
+	file->nregs = n;
+	file->caller = ev->caller;
+	LIST_ADD(vrf->files, ad->files, f);
+	ad->mr_alloc += n;
+	*out = f;
+	return 0;
+}
+
+static int on_channel_grant(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	struct dm_vadapter *ad = &vrf->ad[a];
+	uint32_t f, n = (uint32_t)ev->arg[0];
+	int err;
 
 	ad->wcb_queued = false;
 	ad->cur_base = ev->obj;
@@ -417,29 +451,11 @@ static int on_channel_grant(struct dm_vrf *vrf, uint32_t a)
 	f = dm_hmap_get(&vrf->file_by_base, ev->obj);
 	if (f != NONE) /* the HAL never reuses a live base */
 		file_drop(vrf, f);
-	f = TAKE(vrf->files);
-	if (f == NONE)
-		return -ENOMEM;
-	file = &vrf->files.v[f];
-	file->reg = calloc(n ? n : 1, sizeof(*file->reg));
-	if (!file->reg || dm_hmap_put(&vrf->file_by_base, ev->obj, f)) {
-		free(file->reg);
-		file->reg = NULL;
-		GIVE(vrf->files, f);
-		return -ENOMEM;
-	}
-	for (r = 0; r < n; r++)
-		file->reg[r].node = NONE;
-	file->id = ++vrf->next_file_id;
-	file->base = ev->obj;
-	file->reg0 = ev->va;
-	file->dbl_mdl = ev->arg[1];
-	file->ts = ev->ts;
-	file->adapter = a;
-	file->nregs = n;
-	file->caller = ev->caller;
-	LIST_ADD(vrf->files, ad->files, f);
-	ad->mr_alloc += n;
+	err = file_new(vrf, a, ev->obj, n, &f);
+	if (err)
+		return err;
+	vrf->files.v[f].reg0 = ev->va;
+	vrf->files.v[f].dbl_mdl = ev->arg[1];
 	return 0;
 }
 
@@ -813,7 +829,6 @@ static int lx_map(struct dm_vrf *vrf, uint32_t a)
 {
 	const struct dm_event *ev = vrf->ev;
 	struct dm_vadapter *ad = &vrf->ad[a];
-	struct dm_event grant;
 	uint64_t hit = 0, line_end;
 	uint32_t f;
 	int err;
@@ -838,17 +853,13 @@ static int lx_map(struct dm_vrf *vrf, uint32_t a)
 	}
 	if (dm_hmap_get(&vrf->file_by_base, ev->obj) != NONE)
 		return 0; /* the same address mapped twice: one record */
-	grant = (struct dm_event){ .kind = DM_EV_CHANNEL_GRANT,
-				   .obj = ev->obj,
-				   .arg = { 1 },
-				   .ts = ev->ts,
-				   .caller = ev->caller };
-	vrf->ev = &grant;
-	err = on_channel_grant(vrf, a);
-	vrf->ev = ev;
-	f = dm_hmap_get(&vrf->file_by_base, ev->obj);
-	if (err || f == NONE)
+	/* one register, as a HAL channel granted one would be */
+	ad->cur_base = ev->obj;
+	err = file_new(vrf, a, ev->obj, 1, &f);
+	if (err)
 		return err;
+	vrf->files.v[f].reg0 = 0;
+	vrf->files.v[f].dbl_mdl = 0;
 	vrf->files.v[f].dir = ev->dir;
 	vrf->files.v[f].reg[0] = (struct dm_vreg){
 		.va = ev->va,
