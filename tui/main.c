@@ -939,6 +939,11 @@ int main(int argc, char **argv)
 			cpu.reading_ns / 1e9, cpu.handing_ns / 1e9,
 			cpu.symbols_ns / 1e9, cpu.symbol_reads,
 			cpu.symbol_reads == 1 ? "" : "s");
+		fprintf(stderr,
+			"dmatop: %llu waits for the kernel, %llu ended early "
+			"by a nudge\n",
+			(unsigned long long)cpu.waits,
+			(unsigned long long)cpu.woken);
 		if (unnamed)
 			fprintf(stderr,
 				"dmatop: %llu events without a caller: more "

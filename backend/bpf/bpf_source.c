@@ -75,6 +75,7 @@ struct bpf_src {
 	uint32_t *slot_at, *slot_fails, nslots;
 	uint64_t ra_read, walked, ra_mismatch, inner_full;
 	uint64_t reading_ns, symbols_ns, handing_ns; /* see dm_bpf_cpu() */
+	uint64_t waits, woken;
 	uint32_t symbol_reads;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -errno */
@@ -589,6 +590,8 @@ static int drain(struct bpf_src *b, bool settle)
 
 	if (rc >= 0)
 		rc = read_slots(b, settle);
+	/* caught up: the next batch may wake us again */
+	__atomic_store_n(&b->ctl->nudged, 0, __ATOMIC_RELEASE);
 	return rc < 0 ? rc : read_drops(b, lost);
 }
 
@@ -751,6 +754,8 @@ static int bpf_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		 * take what came without a wakeup: the program wakes us
 		 * only for a large batch */
 		rc = ring_buffer__poll(b->rb, 50);
+		b->waits++;
+		b->woken += rc > 0;
 		/* and what came without one: epoll reports a ring buffer
 		 * only when woken, and records reserved in it (before
 		 * Linux 5.12) wake no one */
@@ -888,6 +893,8 @@ void dm_bpf_cpu(struct dm_src *src, struct dm_bpf_cpu *c)
 	c->symbols_ns = b->symbols_ns;
 	c->symbol_reads = b->symbol_reads;
 	c->handing_ns = b->handing_ns;
+	c->waits = b->waits;
+	c->woken = b->woken;
 }
 
 const char *dm_bpf_attached(struct dm_src *src)
@@ -1045,7 +1052,7 @@ static int size_ring(struct bpf_src *b, uint32_t bytes)
 		return -E2BIG;
 	b->skel->rodata->slot_mask = slots - 1;
 	b->skel->rodata->slot_room = slots - slack;
-	b->skel->rodata->wake_at = slots / 64 ? slots / 64 : 1;
+	b->skel->rodata->wake_at = slots / 4;
 	if (b->ringbuf) {
 		int err = bpf_map__set_max_entries(b->skel->maps.events, bytes);
 

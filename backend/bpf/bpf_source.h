@@ -56,6 +56,8 @@ struct dm_bpf_cpu {
 	/* handing the events out: the caller's callback (the verifier,
 	 * the recorder's queue, any output) */
 	uint64_t handing_ns;
+	/* waits for the kernel, and of them those a nudge ended early */
+	uint64_t waits, woken;
 };
 
 void dm_bpf_cpu(struct dm_src *src, struct dm_bpf_cpu *c);

@@ -32,7 +32,7 @@ char LICENSE[] SEC("license") = "GPL";
  * many unread wake the reader early (see nudge()) */
 const volatile __u64 slot_mask = (1 << 16) - 1;
 const volatile __u64 slot_room = (1 << 16) - 64;
-const volatile __u64 wake_at = (1 << 16) / 64;
+const volatile __u64 wake_at = (1 << 16) / 4;
 
 /* in-kernel filtering, set before load: "" = every device or driver */
 const volatile char only_device[DMATRACE_NAME_LEN] = "";
@@ -217,17 +217,22 @@ static __always_inline void commit(union dmatrace_slot *r, __u32 type)
 /*
  * A wakeup per record would cost the traced driver a reader's context
  * switch per DMA call; user space polls every 50 ms anyway, so only a
- * batch that has built up (a 64th of the ring) wakes it early, through
- * the ring buffer it waits on.
+ * batch that has built up (a quarter of the ring) wakes it early,
+ * through the ring buffer it waits on. One nudge a drain: the wakeup
+ * is an interrupt on the traced CPU and the reader's wakeup from it,
+ * and until the reader has caught up every later event would send
+ * another.
  */
 static const struct dmatrace_head nudge_rec = { .type = DMATRACE_NUDGE };
 
 static __always_inline void nudge(__u32 count)
 {
 	/* asked once in a while: a batch builds up over many events */
-	if (count % DMATRACE_QUERY_EVERY == 0 && unread() >= wake_at)
-		bpf_ringbuf_output(&events, (void *)&nudge_rec,
-				   sizeof(nudge_rec), BPF_RB_FORCE_WAKEUP);
+	if (count % DMATRACE_QUERY_EVERY || ctl.nudged || unread() < wake_at)
+		return;
+	ctl.nudged = 1;
+	bpf_ringbuf_output(&events, (void *)&nudge_rec, sizeof(nudge_rec),
+			   BPF_RB_FORCE_WAKEUP);
 }
 
 /* A record lost: this CPU's count, then the total (a record carries
@@ -476,7 +481,9 @@ static __always_inline void send_frames(void *ctx, struct cpu_state *cs,
 		if (bpf_probe_read_kernel(&f->window[i], 16 * 8,
 					  (void *)(base + i * 8)))
 			__builtin_memset(&f->window[i], 0, 16 * 8);
-	bpf_ringbuf_submit(f, 0);
+	/* no wakeup: it comes every DMATRACE_CHECK_EVERY events, and the
+	 * reader's next poll is soon enough */
+	bpf_ringbuf_submit(f, BPF_RB_NO_WAKEUP);
 }
 
 /*

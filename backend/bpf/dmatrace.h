@@ -133,7 +133,8 @@ struct dmatrace_ctl {
 	 */
 	uint64_t drops;	   /* records lost so far, all CPUs */
 	uint32_t seen_gen; /* bumped at each unbind: see struct cpu_state */
-	uint32_t pad2;
+	uint32_t nudged;   /* a nudge is on its way: no more until user
+			      space has drained the ring and cleared it */
 	uint32_t frames[DMATRACE_PROGS]; /* per program: where its caller's
 					    return address is (see frames) */
 	uint64_t inner[2 * DMATRACE_INNER_SETS]; /* return addresses

@@ -45,12 +45,21 @@ cs() {
 	read -r up idle </proc/uptime
 	echo "${up%.*}${up#*.}"
 }
+# the guest's own accounting: per CPU, ticks busy (user, nice, system,
+# irq, softirq); then context switches and interrupts, all CPUs
+sched() {
+	awk '/^cpu[0-9]/ { printf "%s ", $2 + $3 + $4 + $7 + $8 }
+		/^ctxt/ { c = $2 } /^intr/ { i = $2 }
+		END { print c, i }' /proc/stat
+}
 load() {
+	before=$(sched)
 	t0=$(cs)
 	for pass in 1 2 3; do
 		dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=4096 iflag=direct 2>/dev/null
 	done
 	echo "$1 disk $(($(cs) - t0))" >>/out/overhead.txt
+	echo "$1 $before $(sched)" >>/out/sched.txt
 	t0=$(cs)
 	wget -q -O /dev/null http://192.0.2.2/file
 	echo "$1 net $(($(cs) - t0))" >>/out/overhead.txt

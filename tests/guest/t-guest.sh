@@ -104,6 +104,15 @@ set -- $(sed -n 's/^dmatop: its own CPU time: \([0-9.]*\) s user, \([0-9.]*\) s 
 [ $# = 6 ] && [ "$6" = 2 ] &&
 	awk -v u="$1" -v s="$2" -v r="$3" -v c="$4" -v k="$5" 'BEGIN { exit !(r > 0 && c > 0 && k > 0 && r + c + k <= u + s + 0.003) }'
 ok $? "its CPU time: ${1:-?} s user, ${2:-?} s system; of it ${3:-?} s reading the records, ${4:-?} s checking the events, ${5:-?} s reading the symbols ${6:-?} times"
+# a few thousand events in a ring of 65,536 slots: the timed polls take
+# them all, and nothing the program sends (check walks among it) wakes
+# the reader early. Through the BPF ring buffer (5.10) records sit
+# where epoll sees them, so there this says nothing.
+if [ "$v" != 5.10 ]; then
+	set -- $(sed -n 's/^dmatop: \([0-9]*\) waits for the kernel, \([0-9]*\) ended early.*/\1 \2/p' "$out/dmatop.err")
+	[ "${1:-0}" -gt 100 ] && [ "${2:-1}" = 0 ]
+	ok $? "its waits for the kernel ended by time, none by a wakeup from the program (${1:-?} waits, ${2:-?} ended early)"
+fi
 
 
 # the 4 KiB ring that ran beside it
