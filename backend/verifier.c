@@ -858,8 +858,6 @@ static int lx_map(struct dm_vrf *vrf, uint32_t a)
 	err = file_new(vrf, a, ev->obj, 1, &f);
 	if (err)
 		return err;
-	vrf->files.v[f].reg0 = 0;
-	vrf->files.v[f].dbl_mdl = 0;
 	vrf->files.v[f].dir = ev->dir;
 	vrf->files.v[f].reg[0] = (struct dm_vreg){
 		.va = ev->va,

@@ -941,7 +941,7 @@ int main(int argc, char **argv)
 			cpu.symbol_reads == 1 ? "" : "s");
 		fprintf(stderr,
 			"dmatop: %llu waits for the kernel, %llu ended early "
-			"by a nudge\n",
+			"by a wakeup from the program\n",
 			(unsigned long long)cpu.waits,
 			(unsigned long long)cpu.woken);
 		if (unnamed)

@@ -56,7 +56,8 @@ struct dm_bpf_cpu {
 	/* handing the events out: the caller's callback (the verifier,
 	 * the recorder's queue, any output) */
 	uint64_t handing_ns;
-	/* waits for the kernel, and of them those a nudge ended early */
+	/* waits for the kernel, and of them those the program ended
+	 * early: a nudge, or any record it sent with a wakeup */
 	uint64_t waits, woken;
 };
 

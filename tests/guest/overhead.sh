@@ -16,7 +16,9 @@
 # "MODE disk|net CENTISECONDS" lines, in the order run, into
 # /out/overhead.txt, and the BPF programs' run time per event
 # ("MODE ns N") and dmatop's own CPU time per event ("MODE cpu N", in
-# ns) into /out/bpfstats.txt.
+# ns) into /out/bpfstats.txt; and per disk pass the guest's busy ticks
+# per CPU, context switches and interrupts before and after it ("MODE
+# BUSY0 BUSY1 CTXT INTR BUSY0 ..."), into /out/sched.txt.
 for m in nvme-auth nvme-keyring nvme-core nvme; do
 	[ -f /mod/$m.ko ] && insmod /mod/$m.ko
 done
