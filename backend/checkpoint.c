@@ -108,7 +108,7 @@ uint64_t dm_vrf_size(const struct dm_vrf *vrf)
 	uint32_t i;
 
 	for (i = 0; i < vrf->files.n; i++)
-		n += 1 + (vrf->files.v[i].reg ? vrf->files.v[i].nregs : 0);
+		n += 1 + vrf->files.v[i].nregs; /* 0 once dropped */
 	return n;
 }
 
@@ -192,9 +192,11 @@ int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len)
 			put32(&w, f->caller);
 			put32(&w, f->dir);
 			for (r = 0; r < f->nregs; r++) {
-				put64(&w, f->reg[r].va);
-				put64(&w, f->reg[r].dma);
-				put32(&w, f->reg[r].len);
+				const struct dm_vreg *reg = &DM_VFILE_REG(f)[r];
+
+				put64(&w, reg->va);
+				put64(&w, reg->dma);
+				put32(&w, reg->len);
 			}
 		}
 	for (a = 0; a < vrf->nad; a++)
@@ -239,10 +241,8 @@ static void reset(struct dm_vrf *vrf)
 {
 	uint32_t i;
 
-	for (i = 0; i < vrf->files.n; i++) {
-		free(vrf->files.v[i].reg);
-		vrf->files.v[i].reg = NULL;
-	}
+	for (i = 0; i < vrf->files.n; i++)
+		dm_vrf_i_regs_free(&vrf->files.v[i]);
 	vrf->files.n = vrf->cbs.n = vrf->sgs.n = vrf->nodes.n = 0;
 	vrf->files.free = vrf->cbs.free = vrf->sgs.free = NONE;
 	vrf->nodes.free = NONE;
@@ -251,6 +251,7 @@ static void reset(struct dm_vrf *vrf)
 	vrf->next_file_id = 0;
 	memset(&vrf->st, 0, sizeof(vrf->st));
 	dm_hmap_clear(&vrf->ad_by_handle);
+	vrf->ad_last = 0;
 	dm_hmap_clear(&vrf->file_by_base);
 	dm_hmap_clear(&vrf->cb_by_va);
 	dm_hmap_clear(&vrf->sg_by_handle);
@@ -325,10 +326,9 @@ static int load_file(struct dm_vrf *vrf, struct rbuf *r, uint32_t version)
 	if (f == NONE)
 		return -ENOMEM;
 	file = &vrf->files.v[f];
-	file->reg = calloc(nregs ? nregs : 1, sizeof(*file->reg));
-	if (!file->reg || dm_hmap_put(&vrf->file_by_base, base, f)) {
-		free(file->reg);
-		file->reg = NULL;
+	if (dm_vrf_i_regs_new(file, nregs) ||
+	    dm_hmap_put(&vrf->file_by_base, base, f)) {
+		dm_vrf_i_regs_free(file);
 		GIVE(vrf->files, f);
 		return -ENOMEM;
 	}
@@ -338,12 +338,11 @@ static int load_file(struct dm_vrf *vrf, struct rbuf *r, uint32_t version)
 	file->dbl_mdl = mdl;
 	file->ts = ts;
 	file->adapter = a;
-	file->nregs = nregs;
 	file->caller = caller;
 	file->dir = dir;
 	LIST_ADD(vrf->files, vrf->ad[a].files, f);
 	for (i = 0; i < nregs; i++) {
-		struct dm_vreg *reg = &vrf->files.v[f].reg[i];
+		struct dm_vreg *reg = &DM_VFILE_REG(&vrf->files.v[f])[i];
 
 		reg->va = get64(r);
 		reg->dma = get64(r);

@@ -64,27 +64,26 @@ static uint64_t page_key(uint64_t page, uint32_t adapter)
 
 int dm_vrf_i_page_add(struct dm_vrf *vrf, uint32_t a, uint32_t f, uint32_t r)
 {
-	struct dm_vreg *reg = &vrf->files.v[f].reg[r];
+	struct dm_vreg *reg = &DM_VFILE_REG(&vrf->files.v[f])[r];
 	uint64_t page = reg->va / DM_PAGE_SIZE, key = page_key(page, a);
-	uint32_t n = TAKE(vrf->nodes);
+	uint32_t n = TAKE(vrf->nodes), next;
 
 	if (n == NONE)
 		return -ENOMEM;
-	vrf->nodes.v[n] =
-		(struct pnode){ page, a, f, r,
-				dm_hmap_get(&vrf->node_by_page, key) };
-	if (dm_hmap_put(&vrf->node_by_page, key, n)) {
+	if (dm_hmap_swap(&vrf->node_by_page, key, n, &next)) {
 		GIVE(vrf->nodes, n);
 		return -ENOMEM;
 	}
+	vrf->nodes.v[n] = (struct pnode){ page, a, f, r, next };
 	reg->node = n;
 	return 0;
 }
 
 static void page_del(struct dm_vrf *vrf, uint32_t a, struct dm_vreg *reg)
 {
-	uint64_t key = page_key(reg->va / DM_PAGE_SIZE, a);
-	uint32_t n = dm_hmap_get(&vrf->node_by_page, key), prev = NONE;
+	struct dm_hmap_slot *head = dm_hmap_find(
+		&vrf->node_by_page, page_key(reg->va / DM_PAGE_SIZE, a));
+	uint32_t n = head ? head->val : NONE, prev = NONE;
 
 	for (; n != NONE; prev = n, n = vrf->nodes.v[n].next)
 		if (n == reg->node)
@@ -94,9 +93,9 @@ static void page_del(struct dm_vrf *vrf, uint32_t a, struct dm_vreg *reg)
 	if (prev != NONE)
 		vrf->nodes.v[prev].next = vrf->nodes.v[n].next;
 	else if (vrf->nodes.v[n].next != NONE)
-		dm_hmap_put(&vrf->node_by_page, key, vrf->nodes.v[n].next);
+		head->val = vrf->nodes.v[n].next;
 	else
-		dm_hmap_del(&vrf->node_by_page, key);
+		dm_hmap_del_at(&vrf->node_by_page, head);
 	GIVE(vrf->nodes, n);
 	reg->node = NONE;
 }
@@ -117,7 +116,7 @@ static uint64_t page_overlap(struct dm_vrf *vrf, uint32_t a, uint64_t start,
 
 			if (pn->page != page || pn->adapter != a)
 				continue;
-			r = &vrf->files.v[pn->file].reg[pn->reg];
+			r = &DM_VFILE_REG(&vrf->files.v[pn->file])[pn->reg];
 			if (r->va < end && start < r->va + r->len)
 				return r->va > start ? r->va : start;
 		}
@@ -130,7 +129,7 @@ static uint64_t page_overlap(struct dm_vrf *vrf, uint32_t a, uint64_t start,
 static void file_unmap_reg(struct dm_vrf *vrf, uint32_t f, uint32_t r)
 {
 	struct dm_vfile *file = &vrf->files.v[f];
-	struct dm_vreg *reg = &file->reg[r];
+	struct dm_vreg *reg = &DM_VFILE_REG(file)[r];
 
 	if (!reg->len)
 		return;
@@ -149,8 +148,7 @@ static void file_drop(struct dm_vrf *vrf, uint32_t f)
 		file_unmap_reg(vrf, f, r);
 	LIST_DEL(vrf->files, vrf->ad[file->adapter].files, f);
 	dm_hmap_del(&vrf->file_by_base, file->base);
-	free(file->reg);
-	file->reg = NULL;
+	dm_vrf_i_regs_free(file);
 	GIVE(vrf->files, f);
 }
 
@@ -229,9 +227,15 @@ static uint32_t adapter_of(struct dm_vrf *vrf, const struct dm_event *ev)
 			report(vrf, DM_R_NULL_ADAPTER, NONE, 0, 0, 0, 0);
 		return NONE;
 	}
-	a = dm_hmap_get(&vrf->ad_by_handle, ev->adapter);
-	if (a == NONE)
-		return dm_vrf_i_adapter_new(vrf, ev->adapter);
+	if (ev->adapter == vrf->ad_last) {
+		a = vrf->ad_last_i;
+	} else {
+		a = dm_hmap_get(&vrf->ad_by_handle, ev->adapter);
+		if (a == NONE)
+			return dm_vrf_i_adapter_new(vrf, ev->adapter);
+		vrf->ad_last = ev->adapter;
+		vrf->ad_last_i = a;
+	}
 	if (!vrf->ad[a].live) {
 		report(vrf, DM_R_ADAPTER_AFTER_PUT, a, 0, ev->adapter, a + 1,
 		       0);
@@ -400,32 +404,38 @@ static void on_channel_alloc(struct dm_vrf *vrf, uint32_t a)
 }
 
 /* A map register file of n registers at base for adapter a, made by
- * the event at hand; its index in *out. The base must not be live. */
+ * the event at hand; its index in *out. -EEXIST, and nothing made, if
+ * the base is live. */
 static int file_new(struct dm_vrf *vrf, uint32_t a, uint64_t base, uint32_t n,
 		    uint32_t *out)
 {
 	const struct dm_event *ev = vrf->ev;
 	struct dm_vadapter *ad = &vrf->ad[a];
 	struct dm_vfile *file;
-	uint32_t f = TAKE(vrf->files), r;
+	uint32_t f = TAKE(vrf->files), live;
 
 	if (f == NONE)
 		return -ENOMEM;
-	file = &vrf->files.v[f];
-	file->reg = calloc(n ? n : 1, sizeof(*file->reg));
-	if (!file->reg || dm_hmap_put(&vrf->file_by_base, base, f)) {
-		free(file->reg);
-		file->reg = NULL;
+	/* one probe for the check and the insert */
+	if (dm_hmap_swap(&vrf->file_by_base, base, f, &live)) {
 		GIVE(vrf->files, f);
 		return -ENOMEM;
 	}
-	for (r = 0; r < n; r++)
-		file->reg[r].node = NONE;
+	if (live != NONE) {
+		dm_hmap_find(&vrf->file_by_base, base)->val = live;
+		GIVE(vrf->files, f);
+		return -EEXIST;
+	}
+	file = &vrf->files.v[f];
+	if (dm_vrf_i_regs_new(file, n)) {
+		dm_hmap_del(&vrf->file_by_base, base);
+		GIVE(vrf->files, f);
+		return -ENOMEM;
+	}
 	file->id = ++vrf->next_file_id;
 	file->base = base;
 	file->ts = ev->ts;
 	file->adapter = a;
-	file->nregs = n;
 	file->caller = ev->caller;
 	LIST_ADD(vrf->files, ad->files, f);
 	ad->mr_alloc += n;
@@ -546,7 +556,7 @@ static int on_map(struct dm_vrf *vrf, uint32_t a)
 	/* one register per page piece, lowest free register first */
 	for (va = ev->va, r = 0; va < end && r < file->nregs; r++) {
 		uint64_t piece = DM_PAGE_SIZE - va % DM_PAGE_SIZE;
-		struct dm_vreg *reg = &file->reg[r];
+		struct dm_vreg *reg = &DM_VFILE_REG(file)[r];
 
 		if (reg->len)
 			continue;
@@ -599,7 +609,7 @@ static void on_flush(struct dm_vrf *vrf, uint32_t a)
 		       ev->len);
 	file = &vrf->files.v[f];
 	for (r = 0; r < file->nregs; r++) {
-		struct dm_vreg *reg = &file->reg[r];
+		struct dm_vreg *reg = &DM_VFILE_REG(file)[r];
 
 		if (!reg->len)
 			continue;
@@ -851,15 +861,15 @@ static int lx_map(struct dm_vrf *vrf, uint32_t a)
 			report(vrf, DM_R_LX_OVERLAP, a, ev->obj, ev->va,
 			       ev->va + ev->len, hit);
 	}
-	if (dm_hmap_get(&vrf->file_by_base, ev->obj) != NONE)
-		return 0; /* the same address mapped twice: one record */
 	/* one register, as a HAL channel granted one would be */
-	ad->cur_base = ev->obj;
 	err = file_new(vrf, a, ev->obj, 1, &f);
+	if (err == -EEXIST)
+		return 0; /* the same address mapped twice: one record */
 	if (err)
 		return err;
+	ad->cur_base = ev->obj;
 	vrf->files.v[f].dir = ev->dir;
-	vrf->files.v[f].reg[0] = (struct dm_vreg){
+	vrf->files.v[f].one = (struct dm_vreg){
 		.va = ev->va,
 		.dma = ev->dma,
 		.len = ev->len > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->len,
@@ -886,13 +896,13 @@ static void lx_unmap(struct dm_vrf *vrf, uint32_t a)
 		return;
 	}
 	file = &vrf->files.v[f];
-	if (ev->len != file->reg[0].len)
+	if (ev->len != file->one.len)
 		report(vrf, DM_R_LX_UNMAP_SIZE, a, ev->obj, ev->obj,
-		       file->reg[0].len, ev->len);
+		       file->one.len, ev->len);
 	else if (ev->dir != file->dir)
 		report(vrf, DM_R_LX_UNMAP_DIR, a, ev->obj, ev->obj, file->dir,
 		       ev->dir);
-	gone_add(vrf, a, ev->obj, file->reg[0].len, file->dir);
+	gone_add(vrf, a, ev->obj, file->one.len, file->dir);
 	vrf->ad[a].mr_freed++;
 	file_drop(vrf, f);
 }
@@ -908,9 +918,9 @@ static void lx_sync(struct dm_vrf *vrf, uint32_t a)
 		return;
 	}
 	file = &vrf->files.v[f];
-	if (ev->len > file->reg[0].len)
+	if (ev->len > file->one.len)
 		report(vrf, DM_R_LX_SYNC_OUTSIDE, a, ev->obj, ev->obj,
-		       file->reg[0].len, ev->len);
+		       file->one.len, ev->len);
 	else if (file->dir != DM_DIR_BIDI && ev->dir != file->dir)
 		/* dma-debug's rule: the direction it was mapped with. A
 		 * from-device buffer synced back to the device is how
@@ -1216,7 +1226,7 @@ void dm_vrf_free(struct dm_vrf *vrf)
 	if (!vrf)
 		return;
 	for (i = 0; i < vrf->files.n; i++)
-		free(vrf->files.v[i].reg);
+		free(vrf->files.v[i].many);
 	free(vrf->files.v);
 	free(vrf->cbs.v);
 	free(vrf->sgs.v);

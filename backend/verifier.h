@@ -144,8 +144,13 @@ struct dm_vfile {
 	uint32_t caller;
 	uint32_t prev, next; /* in the adapter's list */
 	uint32_t dir;	     /* Linux mappings: enum dm_dir */
-	struct dm_vreg *reg;
+	/* its registers, through DM_VFILE_REG(): a file of one (every Linux
+	 * mapping) holds it in place, with no allocation of its own */
+	struct dm_vreg one, *many;
 };
+
+/* The registers of file f, nregs of them. */
+#define DM_VFILE_REG(f) ((f)->nregs > 1 ? (f)->many : &(f)->one)
 
 struct dm_vcb { /* a common buffer */
 	uint64_t va, dma, len;

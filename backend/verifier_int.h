@@ -6,6 +6,7 @@
 #define DMATOP_VERIFIER_INT_H
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hmap.h"
@@ -53,6 +54,10 @@ struct dm_vrf {
 	struct dm_vadapter *ad;
 	uint32_t nad, capad;
 	struct dm_hmap ad_by_handle;
+	/* adapter_of()'s one-entry cache (0: none): a stream acts on one
+	 * adapter for long runs */
+	uint64_t ad_last;
+	uint32_t ad_last_i;
 
 	POOL(struct dm_vfile) files;
 	POOL(struct dm_vcb) cbs;
@@ -60,6 +65,30 @@ struct dm_vrf {
 	POOL(struct pnode) nodes;
 	struct dm_hmap file_by_base, cb_by_va, sg_by_handle, node_by_page;
 };
+
+/* Give file f room for n registers, none mapped. 0 or -ENOMEM. */
+static inline int dm_vrf_i_regs_new(struct dm_vfile *f, uint32_t n)
+{
+	struct dm_vreg *reg = &f->one;
+	uint32_t r;
+
+	if (n > 1) {
+		reg = f->many = calloc(n, sizeof(*f->many));
+		if (!reg)
+			return -ENOMEM;
+	}
+	f->nregs = n;
+	for (r = 0; r < (n ? n : 1); r++)
+		reg[r].node = NONE;
+	return 0;
+}
+
+static inline void dm_vrf_i_regs_free(struct dm_vfile *f)
+{
+	free(f->many);
+	f->many = NULL;
+	f->nregs = 0;
+}
 
 /* Take a record from a pool: reuse the free list, else grow. The record
  * comes back zeroed. Returns its index or NONE. */

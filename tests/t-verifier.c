@@ -1789,24 +1789,27 @@ static void counters_follow_the_objects(void)
 	is_u64(f->reg0, REG0, "%s: file's first register", n);
 	is_u64(f->nregs, 4, "%s: file registers", n);
 	is_u64(f->mapped, 3, "%s: file mapped count", n);
-	is_u64(f->reg[0].va, BUF + 0x800, "%s: register 0 va", n);
-	is_u64(f->reg[0].len, 0x800, "%s: register 0 len (to page end)", n);
-	is_u64(f->reg[0].dma, LOGICAL + 0x800, "%s: register 0 dma", n);
-	is_u64(f->reg[1].va, BUF + 0x1000, "%s: register 1 va", n);
-	is_u64(f->reg[1].len, 0x1000, "%s: register 1 len", n);
-	is_u64(f->reg[1].dma, LOGICAL + 0x1000, "%s: register 1 dma", n);
-	is_u64(f->reg[2].va, BUF + 0x2000, "%s: register 2 va", n);
-	is_u64(f->reg[2].len, 0x100, "%s: register 2 len", n);
-	is_u64(f->reg[3].len, 0, "%s: register 3 free", n);
+	is_u64(DM_VFILE_REG(f)[0].va, BUF + 0x800, "%s: register 0 va", n);
+	is_u64(DM_VFILE_REG(f)[0].len, 0x800,
+	       "%s: register 0 len (to page end)", n);
+	is_u64(DM_VFILE_REG(f)[0].dma, LOGICAL + 0x800, "%s: register 0 dma",
+	       n);
+	is_u64(DM_VFILE_REG(f)[1].va, BUF + 0x1000, "%s: register 1 va", n);
+	is_u64(DM_VFILE_REG(f)[1].len, 0x1000, "%s: register 1 len", n);
+	is_u64(DM_VFILE_REG(f)[1].dma, LOGICAL + 0x1000, "%s: register 1 dma",
+	       n);
+	is_u64(DM_VFILE_REG(f)[2].va, BUF + 0x2000, "%s: register 2 va", n);
+	is_u64(DM_VFILE_REG(f)[2].len, 0x100, "%s: register 2 len", n);
+	is_u64(DM_VFILE_REG(f)[3].len, 0, "%s: register 3 free", n);
 
 	feed(&t, flush(BASE, BUF + 0x800, 0x1800));
 	ad = adapter(&t, AD);
 	f = dm_vrf_file(t.vrf, ad->files.head);
 	is_u64(ad->bytes_since_flush, 0, "%s: flush resets bytes", n);
 	is_u64(f->mapped, 1, "%s: flush unmaps registers 0, 1", n);
-	is_u64(f->reg[0].len, 0, "%s: register 0 unmapped", n);
-	is_u64(f->reg[1].len, 0, "%s: register 1 unmapped", n);
-	is_u64(f->reg[2].len, 0x100, "%s: register 2 still mapped", n);
+	is_u64(DM_VFILE_REG(f)[0].len, 0, "%s: register 0 unmapped", n);
+	is_u64(DM_VFILE_REG(f)[1].len, 0, "%s: register 1 unmapped", n);
+	is_u64(DM_VFILE_REG(f)[2].len, 0x100, "%s: register 2 still mapped", n);
 
 	feed(&t, channel_free(DM_F_KEEP_REGISTERS));
 	feed(&t, channel_alloc(2, CONTIG));
@@ -2004,9 +2007,12 @@ static void many_map_flush_pairs_leave_no_residue(void)
 	is_u64(ad->bytes_since_flush, 0, "%s: bytes since flush", n);
 	f = dm_vrf_file(t.vrf, ad->files.head);
 	is_u64(f->mapped, 0, "%s: file maps nothing", n);
-	is_u64(f->reg[0].node, DM_VRF_NONE, "%s: register 0 off the index", n);
-	is_u64(f->reg[1].node, DM_VRF_NONE, "%s: register 1 off the index", n);
-	is_u64(f->reg[2].node, DM_VRF_NONE, "%s: register 2 never used", n);
+	is_u64(DM_VFILE_REG(f)[0].node, DM_VRF_NONE,
+	       "%s: register 0 off the index", n);
+	is_u64(DM_VFILE_REG(f)[1].node, DM_VRF_NONE,
+	       "%s: register 1 off the index", n);
+	is_u64(DM_VFILE_REG(f)[2].node, DM_VRF_NONE,
+	       "%s: register 2 never used", n);
 	is_u64(dm_vrf_stats(t.vrf)->events, 3 + 2 * PAIRS, "%s: events", n);
 
 	/* the index still works: a map, then an overlapping one */

@@ -137,7 +137,7 @@ static void mapregs(struct sink *out, const struct dm_vrf *vrf,
 		emit(out, "     Double buffer mdl: %08llx", LL(file->dbl_mdl));
 		emit(out, "     Map registers:");
 		for (r = 0; r < file->nregs; r++) {
-			const struct dm_vreg *reg = &file->reg[r];
+			const struct dm_vreg *reg = &DM_VFILE_REG(file)[r];
 			uint64_t at =
 				file->reg0 + (uint64_t)r * DM_MAPREG_STRIDE;
 
