@@ -941,9 +941,12 @@ int main(int argc, char **argv)
 			cpu.symbol_reads == 1 ? "" : "s");
 		fprintf(stderr,
 			"dmatop: %llu waits for the kernel, %llu ended early "
-			"by a wakeup from the program\n",
+			"by a wakeup from the program; it sent %llu wakeups "
+			"over %llu drains\n",
 			(unsigned long long)cpu.waits,
-			(unsigned long long)cpu.woken);
+			(unsigned long long)cpu.woken,
+			(unsigned long long)cpu.nudges,
+			(unsigned long long)cpu.drains);
 		if (unnamed)
 			fprintf(stderr,
 				"dmatop: %llu events without a caller: more "

@@ -75,7 +75,7 @@ struct bpf_src {
 	uint32_t *slot_at, *slot_fails, nslots;
 	uint64_t ra_read, walked, ra_mismatch, inner_full;
 	uint64_t reading_ns, symbols_ns, handing_ns; /* see dm_bpf_cpu() */
-	uint64_t waits, woken;
+	uint64_t waits, woken, nudges, drains;
 	uint32_t symbol_reads;
 	struct dm_ksyms ksyms;
 	int kallsyms;		/* fd opened while privileged, or -errno */
@@ -512,8 +512,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		calibrate(b, data);
 		return 0;
 	}
-	if (h->type == DMATRACE_NUDGE)
+	if (h->type == DMATRACE_NUDGE) {
+		b->nudges++;
 		return 0; /* it woke us: that was all */
+	}
 	/* records lost before this one was reserved go in the stream
 	 * here, each CPU's as one event, before anything that may depend
 	 * on them */
@@ -592,6 +594,7 @@ static int drain(struct bpf_src *b, bool settle)
 		rc = read_slots(b, settle);
 	/* caught up: the next batch may wake us again */
 	__atomic_store_n(&b->ctl->nudged, 0, __ATOMIC_RELEASE);
+	b->drains++;
 	return rc < 0 ? rc : read_drops(b, lost);
 }
 
@@ -895,6 +898,8 @@ void dm_bpf_cpu(struct dm_src *src, struct dm_bpf_cpu *c)
 	c->handing_ns = b->handing_ns;
 	c->waits = b->waits;
 	c->woken = b->woken;
+	c->nudges = b->nudges;
+	c->drains = b->drains;
 }
 
 const char *dm_bpf_attached(struct dm_src *src)

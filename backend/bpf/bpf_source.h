@@ -59,6 +59,9 @@ struct dm_bpf_cpu {
 	/* waits for the kernel, and of them those the program ended
 	 * early: a nudge, or any record it sent with a wakeup */
 	uint64_t waits, woken;
+	/* the nudges the program sent (one a drain at most: see nudge() in
+	 * dmatrace.bpf.c), and the drains */
+	uint64_t nudges, drains;
 };
 
 void dm_bpf_cpu(struct dm_src *src, struct dm_bpf_cpu *c);
