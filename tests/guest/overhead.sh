@@ -5,7 +5,8 @@
 # namespace of its own, so that the bytes cross both e1000s and the
 # QEMU hub between them), each per round bare, under the kernel's own
 # ftrace of the dma:* events (into its buffer, and read out of it into a
-# file as they come), under a bare BPF counter (/mod/dmacount),
+# file as they come; or, where there are none, its function tracer on
+# the DMA API's functions), under a bare BPF counter (/mod/dmacount),
 # the same counter reading each event's device name, and the same
 # counter sending each event to user space through a ring buffer or
 # through a ring in an array (dmatop's way), under
@@ -19,7 +20,9 @@
 # ns) into /out/bpfstats.txt; and per disk pass the guest's busy ticks
 # per CPU, context switches and interrupts before and after it ("MODE
 # BUSY0 BUSY1 CTXT INTR BUSY0 ..."), into /out/sched.txt.
-for m in nvme-auth nvme-keyring nvme-core nvme; do
+# nvme and what it needs, in order, as lifecycle.sh
+for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi \
+	nvme-auth nvme-keyring nvme-core nvme; do
 	[ -f /mod/$m.ko ] && insmod /mod/$m.ko
 done
 insmod /mod/e1000.ko
@@ -144,6 +147,22 @@ one_mode() {
 		echo 0 >/sys/kernel/tracing/events/dma/enable
 		echo >/sys/kernel/tracing/trace
 		;;
+	ftrace-func)
+		# a kernel without the dma:* events (before 6.12): the
+		# function tracer on the DMA API functions that dmatop's
+		# fentry and fexit programs hook there
+		for f in dma_map_page_attrs dma_unmap_page_attrs \
+			 dma_map_sg_attrs dma_unmap_sg_attrs dma_map_resource \
+			 dma_unmap_resource dma_alloc_attrs dma_free_attrs \
+			 dma_sync_single_for_cpu dma_sync_single_for_device; do
+			echo $f >>/sys/kernel/tracing/set_ftrace_filter 2>/dev/null
+		done
+		echo function >/sys/kernel/tracing/current_tracer
+		load ftrace-func
+		echo nop >/sys/kernel/tracing/current_tracer
+		echo >/sys/kernel/tracing/set_ftrace_filter
+		echo >/sys/kernel/tracing/trace
+		;;
 	ftrace-pipe)
 		# the events read out into a file as they come
 		echo 1 >/sys/kernel/tracing/events/dma/enable
@@ -168,7 +187,7 @@ one_mode() {
 	esac
 }
 list=
-for m in ftrace ftrace-pipe counter counter-name counter-ring counter-array dmatop dmatop-record; do
+for m in ftrace ftrace-func ftrace-pipe counter counter-name counter-ring counter-array dmatop dmatop-record; do
 	! want $m || list="$list $m"
 done
 set -- $list
