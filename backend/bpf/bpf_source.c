@@ -31,6 +31,7 @@
 #include "dmatrace.skel.h"
 #include "dmatrace_rb.skel.h"
 #include "hmap.h"
+#include "iommu.h"
 #include "kmsg.h"
 #include "ksyms.h"
 #include "uevent.h"
@@ -84,9 +85,9 @@ struct bpf_src {
 	bool ksyms_stale;	/* a driver bound since the read */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
 	char attached[640];
-	char caveats[600]; /* what this user or kernel leaves out */
-	bool functions;	   /* fentry/fexit: the kernel has no dma:* events */
-	bool ringbuf;	   /* records through `events`: before Linux 5.12 */
+	char caveats[1024]; /* what this user or kernel leaves out */
+	bool functions;	    /* fentry/fexit: the kernel has no dma:* events */
+	bool ringbuf;	    /* records through `events`: before Linux 5.12 */
 	char desc[600];
 	int err;
 };
@@ -988,6 +989,7 @@ static void caveat(struct bpf_src *b, const char *what, int err,
 static void note_caveats(struct bpf_src *b)
 {
 	uint32_t none = DMATRACE_NONE, slot;
+	struct dm_iommu_groups groups;
 
 	if (b->uevents < 0)
 		caveat(b, "no leak check at unbind (the uevent socket)",
@@ -1002,6 +1004,18 @@ static void note_caveats(struct bpf_src *b)
 		caveat(b, "Intel VT-d faults unseen (/dev/kmsg)", b->kmsg,
 		       "kernel.dmesg_restrict is set: CAP_SYSLOG or root "
 		       "reads it");
+	if (!dm_iommu_groups("/sys/kernel/iommu_groups", &groups) &&
+	    groups.lazy) {
+		char what[256];
+
+		snprintf(what, sizeof(what),
+			 "DMA after unmap can go without a fault: %u of %u "
+			 "IOMMU groups flush lazily (DMA-FQ), and a device "
+			 "reaches an unmapped page until the flush (boot with "
+			 "iommu.strict=1 to catch it)",
+			 groups.lazy, groups.translated);
+		caveat(b, what, 0, NULL);
+	}
 	b->ksyms_stale = true;
 	if (ksyms(b)->n)
 		return;

@@ -78,6 +78,9 @@ GUEST_MACHINE=q35 GUEST_DEVICES="-device intel-iommu -device edu" \
 grep -q "dmatop exit 3" "$out/scenario.log" 2>/dev/null
 ok $? "behind an IOMMU: dmatop ran, exit 3 (violations found)" ||
 	{ tail -20 "$out/console.log"; cat "$out/scenario.log"; } 2>/dev/null | sed 's/^/# /'
+! grep -q "flush lazily" "$out/dmatop.err" 2>/dev/null
+ok $? "booted with iommu.strict=1, no caveat that DMA after unmap may go unfaulted" ||
+	sed 's/^/# /' "$out/dmatop.err"
 grep -q "DMAR: \[DMA Write" "$out/dmesg.log" 2>/dev/null
 ok $? "the IOMMU faulted for real: $(grep -o 'DMAR: \[DMA Write.*' "$out/dmesg.log" 2>/dev/null | head -n 1)"
 [ "$(q "SELECT count(*) FROM events WHERE kind = 'map' AND va != dma")" -ge 2 ]

@@ -1,0 +1,64 @@
+/*
+ * t-iommu.c - IOMMU groups counted from a sysfs-shaped tree: strict and
+ * lazy DMA domains told apart, the others and unreadable groups left
+ * out, no directory at all being no IOMMU.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iommu.h"
+#include "tap.h"
+
+static char root[] = "/tmp/t-iommu.XXXXXX";
+
+static void group(const char *name, const char *type)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	mkdir(path, 0755);
+	if (!type)
+		return;
+	snprintf(path, sizeof(path), "%s/%s/type", root, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(type, f);
+		fclose(f);
+	}
+}
+
+int main(void)
+{
+	struct dm_iommu_groups g;
+	char cmd[300];
+
+	if (!mkdtemp(root))
+		return 1;
+	group("0", "DMA-FQ\n");
+	group("1", "DMA\n");
+	group("2", "identity\n");
+	group("3", "DMA-FQ\n");
+	group("4", "unmanaged\n");
+	group("5", NULL); /* no type file: an older kernel */
+	group("6", "DMA-FQX\n");
+	ok(dm_iommu_groups(root, &g) == 0, "a tree of 7 groups reads");
+	ok(g.translated == 3, "3 translate the DMA API's mappings (%u)",
+	   g.translated);
+	ok(g.lazy == 2, "2 of them flush lazily (%u)", g.lazy);
+
+	snprintf(cmd, sizeof(cmd), "%s/none", root);
+	g.lazy = 9;
+	ok(dm_iommu_groups(cmd, &g) == 0 && !g.translated && !g.lazy,
+	   "no directory: no IOMMU, nothing counted");
+	ok(dm_iommu_groups("/etc/hostname", &g) == -ENOTDIR,
+	   "a file where the directory should be is an error");
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		diag("could not remove %s", root);
+	return done_testing();
+}
