@@ -217,22 +217,30 @@ static __always_inline void commit(union dmatrace_slot *r, __u32 type)
 /*
  * A wakeup per record would cost the traced driver a reader's context
  * switch per DMA call; user space polls every 50 ms anyway, so only a
- * batch that has built up (a quarter of the ring) wakes it early,
- * through the ring buffer it waits on. One nudge a drain: the wakeup
+ * batch that has built up (a quarter of the ring), or a full ring,
+ * wakes it early, through the ring buffer it waits on. One nudge a
+ * drain: the wakeup
  * is an interrupt on the traced CPU and the reader's wakeup from it,
  * and until the reader has caught up every later event would send
  * another.
  */
 static const struct dmatrace_head nudge_rec = { .type = DMATRACE_NUDGE };
 
+static __always_inline void wake_reader(void)
+{
+	if (ctl.nudged)
+		return;
+	ctl.nudged = 1;
+	bpf_ringbuf_output(&events, (void *)&nudge_rec, sizeof(nudge_rec),
+			   BPF_RB_FORCE_WAKEUP);
+}
+
 static __always_inline void nudge(__u32 count)
 {
 	/* asked once in a while: a batch builds up over many events */
 	if (count % DMATRACE_QUERY_EVERY || ctl.nudged || unread() < wake_at)
 		return;
-	ctl.nudged = 1;
-	bpf_ringbuf_output(&events, (void *)&nudge_rec, sizeof(nudge_rec),
-			   BPF_RB_FORCE_WAKEUP);
+	wake_reader();
 }
 
 /* A record lost: this CPU's count, then the total (a record carries
@@ -247,6 +255,9 @@ static __always_inline void drop(void)
 		(*n)++;
 	/* after the CPU's own count: whoever sees the total sees it */
 	__sync_fetch_and_add(&ctl.drops, 1);
+	/* a full ring loses every record until its reader drains it: wake
+	 * the reader now rather than at its next timed poll */
+	wake_reader();
 }
 
 /* Does a kernel string equal a filter (the filter "" matches all)? */
