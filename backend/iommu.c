@@ -3,6 +3,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ int dm_iommu_groups(const char *dir, struct dm_iommu_groups *out)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char type[32];
+	bool lazy;
 
 	*out = (struct dm_iommu_groups){ 0, 0 };
 	if (!d)
@@ -44,10 +46,9 @@ int dm_iommu_groups(const char *dir, struct dm_iommu_groups *out)
 		/* "DMA" strict, "DMA-FQ" with a flush queue; "identity",
 		 * "unmanaged" (VFIO), "blocked" translate nothing of the
 		 * DMA API's */
-		if (!strcmp(type, "DMA") || !strcmp(type, "DMA-FQ"))
-			out->translated++;
-		if (!strcmp(type, "DMA-FQ"))
-			out->lazy++;
+		lazy = !strcmp(type, "DMA-FQ");
+		out->translated += lazy || !strcmp(type, "DMA");
+		out->lazy += lazy;
 	}
 	closedir(d);
 	return 0;

@@ -421,7 +421,7 @@ static int file_new(struct dm_vrf *vrf, uint32_t a, uint64_t base, uint32_t n,
 		GIVE(vrf->files, f);
 		return -ENOMEM;
 	}
-	if (live != NONE) {
+	if (live != NONE) { /* rare: put the live one back */
 		dm_hmap_find(&vrf->file_by_base, base)->val = live;
 		GIVE(vrf->files, f);
 		return -EEXIST;

@@ -238,9 +238,8 @@ static __always_inline void wake_reader(void)
 static __always_inline void nudge(__u32 count)
 {
 	/* asked once in a while: a batch builds up over many events */
-	if (count % DMATRACE_QUERY_EVERY || ctl.nudged || unread() < wake_at)
-		return;
-	wake_reader();
+	if (!(count % DMATRACE_QUERY_EVERY) && unread() >= wake_at)
+		wake_reader();
 }
 
 /* A record lost: this CPU's count, then the total (a record carries
