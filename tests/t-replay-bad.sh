@@ -73,6 +73,19 @@ is "$?" 1 "a damaged checkpoint on a screen: exit 1"
 grep -q "cp.db: damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
 [ ! -s "$TMP/out" ]; ok $? "... and showing no state in its place"
 
+# a recording without a single event (tracing a machine whose devices
+# did no DMA): every screen shows it empty
+cp "$TMP/good.db" "$TMP/none.db"
+sqlite3 "$TMP/none.db" 'DELETE FROM event; DELETE FROM checkpoint; DELETE FROM violation'
+for screen in adapters violations help; do
+	"$DMATOP" --replay="$TMP/none.db" --batch --screen=$screen >"$TMP/out" 2>"$TMP/err"
+	is "$?" 0 "no events, the $screen screen: exit 0"
+	grep -q "events 0 " "$TMP/out" && grep -q " #0/0 " "$TMP/out"
+	ok $? "... at event 0 of 0"
+	[ $screen != adapters ] || grep -q "no adapter yet" "$TMP/out"
+	ok $? "... $screen: what it says when there is nothing"
+done
+
 # garbage over the middle of the file: whatever SQLite makes of it, no crash
 cp "$TMP/good.db" "$TMP/garbage.db"
 dd if=/dev/urandom of="$TMP/garbage.db" bs=8192 seek=20 count=40 conv=notrunc 2>/dev/null

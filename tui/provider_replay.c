@@ -172,6 +172,12 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 	size_t len;
 	int err;
 
+	if (!p->st.last_seq) {
+		/* a recording without events: nothing to move to */
+		r->ended = true;
+		publish(r);
+		return 0;
+	}
 	if (seq < p->st.first_seq)
 		seq = p->st.first_seq;
 	if (seq > p->st.last_seq)

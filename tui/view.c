@@ -147,16 +147,17 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 		double span = st->last_seq > st->first_seq ?
 				      (double)(st->last_seq - st->first_seq) :
 				      1;
+		double done = st->seq > st->first_seq ?
+				      (double)(st->seq - st->first_seq) / span :
+				      0;
 		char bar[512];
 
 		if (w < 10)
 			w = 10;
 		if (w > (int)sizeof(bar) - 1)
 			w = sizeof(bar) - 1;
-		fill = (int)((double)(st->seq > st->first_seq ?
-					      st->seq - st->first_seq :
-					      0) /
-			     span * w);
+		/* a recording without events has no span to be part of */
+		fill = done < 1 ? (int)(done * w) : w;
 		memset(bar, '=', (size_t)fill);
 		memset(bar + fill, '.', (size_t)(w - fill));
 		bar[fill < w ? fill : w - 1] = '|';

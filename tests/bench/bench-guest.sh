@@ -4,9 +4,11 @@
 # a Debian 6.12 guest (QEMU TCG), bare, under ftrace of the dma:* events
 # (into its buffer; and read out into a file as they come), under a bare
 # BPF counter (and the same counter reading each event's device name, as
-# the counter of the figures in the project's reference did; and the
-# same counter sending each event to user space through a ring buffer,
-# the floor of any tracer that does), under dmatop and under dmatop
+# the counter of the figures in the project's reference did; the same
+# counter taking each event's time and pid, what a timestamped record
+# costs before it is sent; and the same counter sending each event to
+# user space through a ring buffer, the floor of any tracer that does),
+# under dmatop and under dmatop
 # recording. Each mode runs between two bare runs in the guest; prints
 # per mode the median over ROUNDS (from the environment, default 5)
 # rounds of its time over the mean of those two, and the range, then the BPF
@@ -81,7 +83,7 @@ for load in disk net; do
 	fi
 	set -- $(stat bare $load)
 	printf "  %-14s median %5.2f s (range %s s, %d runs)\n" bare "$1" "$2" "$3"
-	for mode in ftrace ftrace-func ftrace-pipe counter counter-name counter-ring counter-array dmatop dmatop-record; do
+	for mode in ftrace ftrace-func ftrace-pipe counter counter-stamp counter-name counter-ring counter-array dmatop dmatop-record; do
 		[ -n "$(stat $mode $load)" ] || continue
 		set -- $(stat $mode $load)
 		printf "  %-14s %.3fx bare (median of %d; range %s)\n" $mode "$1" "$3" \
@@ -94,7 +96,7 @@ ns() { grep "^$1 ${2:-ns} " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $
 # device's name (the one of the figures in the project's reference)
 c=$(ns counter) cn=$(ns counter-name)
 echo "BPF run time per event (kernel.bpf_stats_enabled), median of $rounds:"
-for mode in counter counter-name counter-ring counter-array dmatop dmatop-record; do
+for mode in counter counter-stamp counter-name counter-ring counter-array dmatop dmatop-record; do
 	[ "$(ns "$mode")" = 0 ] || echo "$mode $(ns "$mode") $c $cn"
 done | awk '
 	# a ratio to a baseline this run measured; "-" when it did not

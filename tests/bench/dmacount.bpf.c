@@ -8,7 +8,9 @@
  * record with a time and a pid in a ring buffer: the least a tracer that
  * hands events to user space costs; with array, the same record into a
  * ring in an array that user space maps, claimed with one atomic add
- * instead of the ring buffer's lock, as dmatop's programs send theirs.
+ * instead of the ring buffer's lock, as dmatop's programs send theirs;
+ * with stamp, only take the time and pid a record carries, and keep
+ * them per CPU: what a timestamped record costs before it is sent.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -20,6 +22,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool read_name = false;
 const volatile bool ring = false;
 const volatile bool array = false;
+const volatile bool stamp = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -38,6 +41,14 @@ struct {
 } count SEC(".maps");
 
 #include "dmacount.h"
+
+/* the stamp mode's last time and pid, per CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[2]);
+} stamps SEC(".maps");
 
 /* records claimed, and consumed (written by user space) */
 struct {
@@ -92,6 +103,14 @@ static __always_inline void one(struct device *dev)
 					  BPF_CORE_READ(dev, kobj.name));
 	if (n)
 		(*n)++;
+	if (stamp) {
+		__u64 *t = bpf_map_lookup_elem(&stamps, &zero);
+
+		if (t) {
+			t[0] = bpf_ktime_get_ns();
+			t[1] = bpf_get_current_pid_tgid();
+		}
+	}
 	if (ring) {
 		struct record *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 

@@ -6,7 +6,7 @@
  * also read the device's name at every event; with --ring, they send
  * every event to user space through a ring buffer, drained every 100 ms;
  * with --array, through a ring in an array mapped here (dmatop's way),
- * read every 100 ms.
+ * read every 100 ms; with --stamp, only take each event's time and pid.
  */
 #include <errno.h>
 #include <signal.h>
@@ -91,14 +91,16 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 ||
 	    (argc == 2 && strcmp(argv[1], "--name") &&
-	     strcmp(argv[1], "--ring") && strcmp(argv[1], "--array"))) {
-		fprintf(stderr,
-			"usage: dmacount [--name | --ring | --array]\n");
+	     strcmp(argv[1], "--ring") && strcmp(argv[1], "--array") &&
+	     strcmp(argv[1], "--stamp"))) {
+		fprintf(stderr, "usage: dmacount [--name | --ring | --array | "
+				"--stamp]\n");
 		return 2;
 	}
 	skel->rodata->read_name = argc == 2 && !strcmp(argv[1], "--name");
 	skel->rodata->ring = argc == 2 && !strcmp(argv[1], "--ring");
 	skel->rodata->array = argc == 2 && !strcmp(argv[1], "--array");
+	skel->rodata->stamp = argc == 2 && !strcmp(argv[1], "--stamp");
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		char name[96];

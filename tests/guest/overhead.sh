@@ -176,6 +176,7 @@ one_mode() {
 		echo >/sys/kernel/tracing/trace
 		;;
 	counter) under_counter counter ;;
+	counter-stamp) under_counter counter-stamp --stamp ;;
 	counter-name) under_counter counter-name --name ;;
 	counter-ring) under_counter counter-ring --ring ;;
 	counter-array) under_counter counter-array --array ;;
@@ -187,7 +188,7 @@ one_mode() {
 	esac
 }
 list=
-for m in ftrace ftrace-func ftrace-pipe counter counter-name counter-ring counter-array dmatop dmatop-record; do
+for m in ftrace ftrace-func ftrace-pipe counter counter-stamp counter-name counter-ring counter-array dmatop dmatop-record; do
 	! want $m || list="$list $m"
 done
 set -- $list
