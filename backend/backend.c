@@ -231,6 +231,12 @@ out:
 		snprintf(errbuf, len, "the recording %s stopped: %s", o->record,
 			 msg);
 		err = -EIO;
+	} else if (l.rec && rs.wal_kept) {
+		snprintf(msg, sizeof(msg),
+			 "note: %s is whole, but a reader had it open: its "
+			 "last events are in %s-wal beside it",
+			 o->record, o->record);
+		log(ctx, msg);
 	}
 	if (l.vrf) {
 		res->events = dm_vrf_stats(l.vrf)->events;

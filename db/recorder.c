@@ -854,6 +854,7 @@ void dm_rec_stats(struct dm_rec *rec, struct dm_rec_stats *st)
 	st->backlog = head - atomic_load(&rec->tail);
 	st->queue = rec->mask + 1;
 	st->error = atomic_load(&rec->error);
+	st->wal_kept = false;
 }
 
 const char *dm_rec_error(struct dm_rec *rec)
@@ -1105,7 +1106,7 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 {
 	struct dm_rec_stats st;
 	uint32_t i;
-	int err;
+	int err, rc;
 
 	if (!rec)
 		return 0;
@@ -1120,8 +1121,6 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 	if (rec->started)
 		pthread_join(rec->thread, NULL);
 	dm_rec_stats(rec, &st);
-	if (out)
-		*out = st;
 	err = atomic_load(&rec->error);
 	if (!err) {
 		char sql[512];
@@ -1153,13 +1152,22 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 			err = sql_err(rec, sqlite3_errcode(rec->db),
 				      "closing the session");
 		/* a closed recording is one file: readable without write
-		 * access to its directory, copied without its -wal */
-		if (!err &&
-		    sqlite3_exec(rec->db, "PRAGMA journal_mode = DELETE", NULL,
-				 NULL, NULL))
-			err = sql_err(rec, sqlite3_errcode(rec->db),
-				      "closing the session");
+		 * access to its directory, copied without its -wal. A
+		 * reader that has it open (a replay of the recording in
+		 * progress) holds that off: wait for it a little, then
+		 * leave the file whole with its -wal, and say so. */
+		if (!err) {
+			sqlite3_busy_timeout(rec->db, 2000);
+			rc = sqlite3_exec(rec->db, "PRAGMA journal_mode = DELETE",
+					  NULL, NULL, NULL);
+			if (rc == SQLITE_BUSY)
+				st.wal_kept = true;
+			else if (rc)
+				err = sql_err(rec, rc, "closing the session");
+		}
 	}
+	if (out)
+		*out = st;
 	if (err)
 		snprintf(errbuf, len, "%s", rec->errmsg);
 	rec_free(rec);

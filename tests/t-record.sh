@@ -210,6 +210,28 @@ ok $? "a replay of a recording in progress says it is in progress"
 kill $pid
 wait $pid 2>/dev/null
 
+# a reader with the file open when the recording ends (a replay of it in
+# the inspector): the recording still ends whole and says where its last
+# events are
+rm -f "$TMP/held.db"*
+"$DMATOP" --sim=mixed --duration=1 --batch --record="$TMP/held.db" >/dev/null 2>"$TMP/err" &
+pid=$!
+i=0
+until sqlite3 -readonly "$TMP/held.db" 'SELECT 1 FROM event' >/dev/null 2>&1 ||
+	[ $i -gt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+{ echo "BEGIN; SELECT count(*) FROM event;"; sleep 4; echo "COMMIT;"; } |
+	sqlite3 -readonly "$TMP/held.db" >/dev/null 2>&1 &
+wait $pid
+is "$?" 3 "a reader holding the recording open: the run exits as without one"
+grep -q "note: .*held.db is whole, but a reader had it open: its last events are in .*held.db-wal" "$TMP/err"
+ok $? "... saying its last events are in the -wal beside it"
+wait
+is "$(sqlite3 "$TMP/held.db" "SELECT (SELECT count(*) FROM event) = value FROM session WHERE key = 'events'")" 1 \
+	"... where they are: every event the session counted"
+
 # a full disk: the recording stops, saying so; the run is still verified
 # and reported (exit 1: the recording failed)
 mkdir -p "$TMP/small"

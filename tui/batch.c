@@ -351,7 +351,15 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 				(unsigned long long)dm_vrf_stats(r.vrf)
 					->events);
 			status = status ? status : 1;
-		} else if (rs.dropped) {
+		} else if (rs.wal_kept) {
+			fprintf(errf,
+				"dmatop: note: %s is whole, but a reader had it "
+				"open: its last events are in %s-wal beside it "
+				"(copy both, or once the reader is gone run "
+				"sqlite3 %s 'PRAGMA journal_mode = DELETE')\n",
+				o->record, o->record, o->record);
+		}
+		if (!rec_failed && rs.dropped) {
 			fprintf(errf,
 				"dmatop: %s: %llu events did not fit "
 				"the recorder's queue (%llu gaps, "
