@@ -1158,8 +1158,9 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 		 * leave the file whole with its -wal, and say so. */
 		if (!err) {
 			sqlite3_busy_timeout(rec->db, 2000);
-			rc = sqlite3_exec(rec->db, "PRAGMA journal_mode = DELETE",
-					  NULL, NULL, NULL);
+			rc = sqlite3_exec(rec->db,
+					  "PRAGMA journal_mode = DELETE", NULL,
+					  NULL, NULL);
 			if (rc == SQLITE_BUSY)
 				st.wal_kept = true;
 			else if (rc)
