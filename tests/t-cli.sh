@@ -144,6 +144,23 @@ grep -q "scenario goes" "$TMP/err"; ok $((! $?)) "... and only when it is a scen
 is "$?" 2 "--record= with no name is a usage error"
 grep -q -- "--record takes a file name" "$TMP/err"; ok $? "... saying so"
 
+# options that would be ignored, or empty: exit 2, naming the option
+usage_error() {	# usage_error PATTERN DESCRIPTION ARGS...
+	pat=$1 what=$2
+	shift 2
+	"$DMATOP" "$@" >/dev/null 2>"$TMP/err"
+	is "$?" 2 "$what is a usage error"
+	grep -q -- "$pat" "$TMP/err"; ok $? "... saying: $pat"
+}
+usage_error "option '--help=foo' takes no argument" "--help=foo" --help=foo
+usage_error "--replay takes the file of a recording" "--replay= with no file" --replay= --batch
+usage_error "--device takes a name" "--device= with no name" --device= --batch
+usage_error "--driver takes a name" "--driver= with no name" --driver= --batch
+usage_error "--name names the backend --backend starts" "--name without --backend" \
+	--name=x --sim --batch
+usage_error "--size goes with --screen" "--size without --screen" --size=80x24 --sim --batch
+usage_error "--at goes with --replay" "--at with --attach" --attach --at=2 --batch
+
 # one file for both: the dump, then the summary
 "$DMATOP" --sim=fault-0x03 --batch --dump >"$TMP/both" 2>&1
 d=$(grep -n "^Dumping all DMA adapters" "$TMP/both" | cut -d: -f1)

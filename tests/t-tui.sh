@@ -194,6 +194,18 @@ sleep 0.3
 ls /dev/shm | grep '^dmatop-session-' | sort >"$TMP/after"
 cmp -s "$TMP/before" "$TMP/after"; ok $? "... and the session's backend is stopped"
 
+# --record and --duration reach the session's backend
+rm -f "$TMP/live.db"
+start "$DMATOP" --sim=mixed --duration=1 --record="$TMP/live.db"
+wait_for "recording: .*live.db"; ok $? "--record: the live view says where it records"
+sleep 2
+keys q
+is "$(exited)" 0 "... q quits"
+is "$(sqlite3 "$TMP/live.db" "SELECT value FROM session WHERE key = 'ended'")" clean \
+	"... and the recording is closed cleanly"
+is "$(sqlite3 "$TMP/live.db" 'SELECT max(ts) < 1000000000 FROM event')" 1 \
+	"... holding the --duration's one second only"
+
 # --- a damaged checkpoint: said, and no other state shown for it ---
 cp "$TMP/r.db" "$TMP/cp.db"
 sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"

@@ -12,6 +12,7 @@
 #include <glob.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,10 +358,11 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
  * the screen: they go to `log`, for the user to read when it fails.
  */
 static pid_t session_backend(bool sim, const char *scenario, uint64_t seed,
-			     const char *name, int log)
+			     const char *name, const char *record,
+			     uint64_t duration, int log)
 {
-	char args[8][128];
-	char *argv[12] = { "dmatop", "--backend" };
+	char args[10][PATH_MAX + 16];
+	char *argv[14] = { "dmatop", "--backend" };
 	int n = 2, k = 0;
 	pid_t pid;
 
@@ -370,6 +372,10 @@ static pid_t session_backend(bool sim, const char *scenario, uint64_t seed,
 		argv[n++] = args[k++];                           \
 	} while (0)
 	ARG("--name=%s", name);
+	if (record)
+		ARG("--record=%s", record);
+	if (duration)
+		ARG("--duration=%.9f", duration / 1e9);
 	if (sim) {
 		ARG("--sim=%s", scenario ? scenario : "mixed");
 		ARG("--seed=%llu", (unsigned long long)seed);
@@ -410,8 +416,9 @@ static void backend_said(int log)
 }
 
 static int interactive(const char *attach, const char *replay, bool sim,
-		       const char *scenario, uint64_t seed, const char *at,
-		       const char *screen, const char *size)
+		       const char *scenario, uint64_t seed, const char *record,
+		       uint64_t duration, const char *at, const char *screen,
+		       const char *size)
 {
 	char errbuf[512], name[64];
 	struct dm_provider *p = NULL;
@@ -439,7 +446,8 @@ static int interactive(const char *attach, const char *replay, bool sim,
 			snprintf(name, sizeof(name), "session-%d",
 				 (int)getpid());
 			log = memfd_create("dmatop-backend", MFD_CLOEXEC);
-			child = session_backend(sim, scenario, seed, name, log);
+			child = session_backend(sim, scenario, seed, name,
+						record, duration, log);
 			attach = name;
 		}
 		err = dm_provider_live(&p, attach, errbuf, sizeof(errbuf));
@@ -566,7 +574,7 @@ int main(int argc, char **argv)
 				    .dump_flags = DM_DUMP_GENERIC };
 	const char *scenario = NULL, *replay = NULL, *name = "default";
 	const char *attach = NULL, *group = NULL, *screen = NULL, *size = NULL;
-	bool backend = false, seed_given = false;
+	bool backend = false, seed_given = false, name_given = false;
 	double speed = -1;
 	uint64_t seed = 1, duration = 0;
 	bool sim = false, batch = false, traced = false, closed;
@@ -644,6 +652,11 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_REPLAY:
+			if (!*optarg) {
+				fprintf(stderr, "dmatop: --replay takes the "
+						"file of a recording\n");
+				return EXIT_USAGE;
+			}
 			replay = optarg;
 			break;
 		case OPT_AT:
@@ -657,6 +670,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NAME:
 			name = optarg;
+			name_given = true;
 			break;
 		case OPT_SCREEN:
 			screen = optarg;
@@ -665,10 +679,20 @@ int main(int argc, char **argv)
 			size = optarg;
 			break;
 		case OPT_DEVICE:
-			only_device = optarg;
-			break;
 		case OPT_DRIVER:
-			only_driver = optarg;
+			if (!*optarg) {
+				fprintf(stderr,
+					"dmatop: --%s takes a name, such as "
+					"%s\n",
+					c == OPT_DEVICE ? "device" : "driver",
+					c == OPT_DEVICE ? "0000:00:03.0" :
+							  "e1000");
+				return EXIT_USAGE;
+			}
+			if (c == OPT_DEVICE)
+				only_device = optarg;
+			else
+				only_driver = optarg;
 			break;
 		case OPT_RING_SIZE: {
 			unsigned long long v;
@@ -731,7 +755,8 @@ int main(int argc, char **argv)
 			 * optopt when their argument is wrong, the character
 			 * of an unknown short option, 0 for an unknown or
 			 * ambiguous long one */
-			if (optopt >= 256)
+			if (optopt >= 256 ||
+			    (optopt && !strncmp(argv[optind - 1], "--", 2)))
 				fprintf(stderr, "dmatop: option '%s' %s\n",
 					argv[optind - 1],
 					strchr(argv[optind - 1], '=') ?
@@ -783,6 +808,14 @@ int main(int argc, char **argv)
 			bad = "--seed goes with --sim, not --attach";
 		else if (bo.dump && !batch)
 			bad = "--dump goes with --batch";
+		else if (name_given && !backend)
+			bad = "--name names the backend --backend starts; to "
+			      "view one, give --attach=NAME";
+		else if (size && !screen)
+			bad = "--size goes with --screen";
+		else if (attach && bo.at)
+			bad = "--at goes with --replay (a running backend "
+			      "shows only its present)";
 		if (bad) {
 			fprintf(stderr, "dmatop: %s\n", bad);
 			return EXIT_USAGE;
@@ -816,8 +849,8 @@ int main(int argc, char **argv)
 	}
 	if (screen || (!batch && !backend))
 		return interactive(attach ? (*attach ? attach : name) : NULL,
-				   replay, sim, scenario, seed, bo.at, screen,
-				   size);
+				   replay, sim, scenario, seed, bo.record,
+				   duration, bo.at, screen, size);
 	if (attach)
 		return dm_attach_run(*attach ? attach : name, &bo, duration,
 				     stdout, stderr);
