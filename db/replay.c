@@ -37,6 +37,7 @@ struct replay {
 	struct mdl *mdl;
 	uint32_t nmdl;
 	uint64_t lost;
+	uint64_t crossed[2]; /* the last gap delivered: first, last seq */
 	char desc[300];
 };
 
@@ -420,6 +421,8 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			/* past stop too: the state in a gap is the state
 			 * after it */
 			rp->lost += rp->last - rp->next + 1;
+			rp->crossed[0] = rp->next;
+			rp->crossed[1] = rp->last;
 			rp->next = rp->last + 1;
 			/* the statement is done: stepping it again would
 			 * start it over from the first event */
@@ -466,6 +469,8 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 			uint64_t at;
 
 			rp->lost += e.seq - rp->next;
+			rp->crossed[0] = rp->next;
+			rp->crossed[1] = e.seq - 1;
 			n++;
 			enough = fn(ctx, &lost);
 			if (rp->src.vrf) {
@@ -528,6 +533,7 @@ static int replay_seek(struct dm_src *src, uint64_t seq)
 	void *rctx;
 	int err;
 
+	rp->crossed[0] = rp->crossed[1] = 0;
 	if (!src->vrf)
 		return position(rp, seq);
 	err = load_checkpoint(rp, rp->cp_before, seq, &at);
@@ -693,7 +699,10 @@ static int64_t ts_at(struct replay *rp, uint64_t seq)
 
 int64_t dm_replay_ts(struct dm_src *src, uint64_t seq)
 {
-	return ts_at(R(src), seq);
+	struct replay *rp = R(src);
+
+	/* the recorder lost the last events: their times with them */
+	return ts_at(rp, seq > rp->last_event ? rp->last_event : seq);
 }
 
 int dm_replay_parse_at(const char *spec, struct dm_at *at)
@@ -760,6 +769,58 @@ int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq)
 	}
 	*seq = lo;
 	return 0;
+}
+
+/* The recorded event nearest seq on one side: the last before it, or
+ * the first after it (the recording's last when there is none). */
+static uint64_t recorded_near(struct replay *rp, uint64_t seq, bool after)
+{
+	sqlite3_stmt *st;
+	uint64_t v = after ? rp->last : rp->first - 1;
+
+	if (sqlite3_prepare_v2(
+		    rp->db,
+		    after ? "SELECT min(seq) FROM event WHERE seq > ?" :
+			    "SELECT max(seq) FROM event WHERE seq < ?",
+		    -1, &st, NULL))
+		return v;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = (uint64_t)sqlite3_column_int64(st, 0) + (after ? -1 : 1);
+	sqlite3_finalize(st);
+	return v;
+}
+
+bool dm_replay_gap(struct dm_src *src, uint64_t seq, uint64_t *from,
+		   uint64_t *to)
+{
+	struct replay *rp = R(src);
+
+	bool has;
+
+	if (!seq || seq < rp->first || seq > rp->last)
+		return false;
+	sqlite3_reset(rp->at_seq);
+	sqlite3_bind_int64(rp->at_seq, 1, (sqlite3_int64)seq);
+	has = sqlite3_step(rp->at_seq) == SQLITE_ROW &&
+	      (uint64_t)sqlite3_column_int64(rp->at_seq, 0) == seq;
+	sqlite3_reset(rp->at_seq);
+	if (has)
+		return false;
+	*from = recorded_near(rp, seq, false);
+	*to = recorded_near(rp, seq, true);
+	return true;
+}
+
+uint64_t dm_replay_held(struct dm_src *src, uint64_t *gap_from,
+			uint64_t *gap_to)
+{
+	struct replay *rp = R(src);
+
+	*gap_from = rp->crossed[0];
+	*gap_to = rp->crossed[1];
+	return rp->next ? rp->next - 1 : 0;
 }
 
 int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,

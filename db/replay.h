@@ -45,8 +45,20 @@ int dm_replay_parse_at(const char *spec, struct dm_at *at);
  * -ERANGE for an event number the recording does not have.
  */
 int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq);
-/* The recorded time of event seq, in ns; -1 if the recording lacks it. */
+/* The recorded time of event seq, in ns, or where the recording lacks
+ * it of the first event it has after it, or of its last event; -1 for a
+ * recording without events. */
 int64_t dm_replay_ts(struct dm_src *src, uint64_t seq);
+/* Is seq, within the recording's span, one of the events its recorder
+ * lost? Then *from..*to is that gap. */
+bool dm_replay_gap(struct dm_src *src, uint64_t seq, uint64_t *from,
+		   uint64_t *to);
+/* After a seek: the last event the state holds, and the last gap the
+ * seek went through (*gap_from..*gap_to; 0, 0 for none). Past the event
+ * sought when the recorder lost events before it: the state resumes
+ * from the first checkpoint after a gap. */
+uint64_t dm_replay_held(struct dm_src *src, uint64_t *gap_from,
+			uint64_t *gap_to);
 /* Every event up to seq on that adapter whose object or CPU-side address
  * is obj, oldest first, at most max of them (the latest). Returns how
  * many, or -errno. A scan of the event table: for a drill-in, not a loop. */

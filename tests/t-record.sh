@@ -63,6 +63,32 @@ is "$(jget "$s" '$.losses')" '[{"what":"recording","count":150}]' "... as a reco
 "$DMATOP" --replay="$TMP/gap.db" --batch >/dev/null 2>"$TMP/err"
 grep -q "^dmatop: lost: not in the recording 150$" "$TMP/err"; ok $? "... and the text summary's lost: line says so"
 
+# --at where the recorder lost events: what the recording lacks is said,
+# never shown as another moment's state in silence
+"$DMATOP" --replay="$TMP/gap.db" --batch --at=#3050 >/dev/null 2>"$TMP/err"
+is "$?" 2 "--at a lost event: a usage error"
+grep -q "^dmatop: --at=#3050: the recording lacks that event: its recorder lost #3000 to #3099$" "$TMP/err"
+ok $? "... naming the gap"
+"$DMATOP" --replay="$TMP/gap.db" --batch --at=#3050 --screen=adapters >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "... on a screen too"
+grep -q "^dmatop: --at=#3050: the recording lacks #3050: its recorder lost #3000 to #3099" "$TMP/err"
+ok $? "... naming the gap there too"
+cp=$(sqlite3 "$TMP/gap.db" 'SELECT min(seq) FROM checkpoint WHERE seq >= 3099')
+"$DMATOP" --replay="$TMP/gap.db" --batch --at=#3200 --dump=0,3f >"$TMP/a" 2>"$TMP/err"
+grep -q "note: --at=#3200: the recording lacks #3000 to #3099, before #3200 (its recorder lost them); this is the state at #$cp," "$TMP/err"
+ok $? "--at an event after a gap, before the checkpoint past it: the state shown is said (#$cp)"
+"$DMATOP" --replay="$TMP/gap.db" --batch --at=#$cp --dump=0,3f >"$TMP/b" 2>/dev/null
+cmp -s "$TMP/a" "$TMP/b" && [ -s "$TMP/a" ]; ok $? "... and it is that state"
+t=$(sqlite3 "$TMP/gap.db" 'SELECT ((SELECT ts FROM event WHERE seq = 2999) +
+	(SELECT ts FROM event WHERE seq = 3100)) / 2 / 1e9')
+"$DMATOP" --replay="$TMP/gap.db" --batch --at=$t --dump=0,3f >"$TMP/a" 2>"$TMP/err"
+grep -q "note: --at=$t: the recording lacks #3000 to #3099, around then (its recorder lost them); this is the state at #2999, the last before them" "$TMP/err"
+ok $? "--at a time inside a gap: the last state before it, said"
+"$DMATOP" --replay="$TMP/gap.db" --batch --at=#2999 --dump=0,3f >"$TMP/b" 2>/dev/null
+cmp -s "$TMP/a" "$TMP/b" && [ -s "$TMP/a" ]; ok $? "... and it is that state"
+"$DMATOP" --replay="$TMP/gap.db" --batch --at=#2999 >/dev/null 2>"$TMP/err"
+grep -q "note:" "$TMP/err"; ok $((! $?)) "... while an event the recording has gets no note"
+
 # a violation's own event missing: the replay cannot find it again, and
 # the checkpoint it resumes from leaps over more; it tells the violations
 # of those events as recorded, in their place

@@ -279,6 +279,8 @@ static void moved(struct dm_ui *ui, struct dm_provider *p, int rc)
 	if (rc < 0)
 		snprintf(ui->message, sizeof(ui->message), "%s",
 			 p->err[0] ? p->err : strerror(-rc));
+	else if (p->note[0])
+		snprintf(ui->message, sizeof(ui->message), "%s", p->note);
 }
 
 int dm_app_go_to(struct dm_provider *p, const char *spec)

@@ -194,7 +194,8 @@ static int replay_at(struct run *r, FILE *errf)
 {
 	const char *at = r->o->at;
 	struct dm_at moment;
-	uint64_t seq, first, last;
+	uint64_t seq, first, last, held, from, to;
+	char note[256];
 	int64_t end;
 	int err;
 
@@ -214,12 +215,32 @@ static int replay_at(struct run *r, FILE *errf)
 			at);
 		return 2;
 	}
+	dm_replay_parse_at(at, &moment);
+	if (moment.kind == DM_AT_SEQ && dm_replay_gap(r->src, seq, &from, &to)) {
+		fprintf(errf,
+			"dmatop: --at=%s: the recording lacks that event: its "
+			"recorder lost #%llu to #%llu\n",
+			at, (unsigned long long)from, (unsigned long long)to);
+		return 2;
+	}
 	/* the state at a time past the end is the end's: say so */
 	end = last ? dm_replay_ts(r->src, last) : -1;
-	if (!dm_replay_parse_at(at, &moment) && moment.kind == DM_AT_TIME &&
-	    end >= 0 && moment.v > (uint64_t)end)
+	if (moment.kind == DM_AT_TIME && end >= 0 && moment.v > (uint64_t)end)
 		dm_batch_note_end(errf, at, (uint64_t)end);
+	/* a time inside a gap: the last state before it */
+	if (moment.kind == DM_AT_TIME && seq < last &&
+	    dm_replay_gap(r->src, seq + 1, &from, &to))
+		fprintf(errf, "dmatop: note: --at=%s: %s\n", at,
+			dm_losses_gap(note, sizeof(note), seq + 1, seq, from,
+				      to));
 	err = r->src->ops->seek(r->src, seq + 1);
+	held = err ? 0 : dm_replay_held(r->src, &from, &to);
+	if (held > seq) {
+		/* the state there is unknown: the one after the gap */
+		fprintf(errf, "dmatop: note: --at=%s: %s\n", at,
+			dm_losses_gap(note, sizeof(note), seq, held, from, to));
+		seq = held;
+	}
 	if (!err)
 		err = dm_replay_violations(r->src, seq, recorded_violation, r);
 	if (err) {

@@ -70,3 +70,29 @@ void dm_losses_json(FILE *out, const struct dm_vrf_stats *st)
 	}
 	fputc(']', out);
 }
+
+char *dm_losses_gap(char *buf, size_t len, uint64_t want, uint64_t held,
+		    uint64_t from, uint64_t to)
+{
+	unsigned long long w = want, h = held, f = from, t = to;
+
+	if (want >= from && want <= to && held > to)
+		snprintf(buf, len,
+			 "the recording lacks #%llu: its recorder lost #%llu "
+			 "to #%llu; this is the state at #%llu, the first it "
+			 "has after them",
+			 w, f, t, h);
+	else if (held > want)
+		snprintf(buf, len,
+			 "the recording lacks #%llu to #%llu, before #%llu (its "
+			 "recorder lost them); this is the state at #%llu, the "
+			 "first it has after them",
+			 f, t, w, h);
+	else
+		snprintf(buf, len,
+			 "the recording lacks #%llu to #%llu, around then (its "
+			 "recorder lost them); this is the state at #%llu, the "
+			 "last before them",
+			 f, t, h);
+	return buf;
+}

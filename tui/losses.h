@@ -6,6 +6,7 @@
 #define DMATOP_LOSSES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "verifier.h"
@@ -16,5 +17,14 @@ char *dm_losses_text(char *buf, size_t len, const struct dm_vrf_stats *st);
 /* The same as a JSON array of {"what", "cpu" (events only; -1 for the
  * other CPUs), "count"}. */
 void dm_losses_json(FILE *out, const struct dm_vrf_stats *st);
+/*
+ * A replay asked for the state at event `want` and holds the state at
+ * `held`, the recorder having lost events from..to: "the recording lacks
+ * ..., this is the state at ...". want inside from..to: the event itself
+ * is lost; held > want: the state resumes past it, at a checkpoint;
+ * held < want: the last state before a gap (a time inside it).
+ */
+char *dm_losses_gap(char *buf, size_t len, uint64_t want, uint64_t held,
+		    uint64_t from, uint64_t to);
 
 #endif

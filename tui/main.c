@@ -488,6 +488,16 @@ static int interactive(const char *attach, const char *replay, bool sim,
 			status = EXIT_USAGE;
 			goto out;
 		}
+		/* as --at in --batch: an event the recorder lost is not
+		 * one to show; around one, the state shown is said */
+		if (!err && p->note[0] && p->lacked && at[0] == '#') {
+			fprintf(stderr, "dmatop: --at=%s: %s\n", at, p->note);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		if (!err && p->note[0])
+			fprintf(stderr, "dmatop: note: --at=%s: %s\n", at,
+				p->note);
 	} else if (replay && screen) {
 		p->paused = true;
 		err = p->ops->seek(p, p->st.last_seq);

@@ -63,6 +63,11 @@ struct dm_provider {
 	struct dm_status st;
 	bool paused;
 	char err[256];
+	/* replay: what the last move could not do, "" if nothing (the
+	 * recorder lost events there: see dm_losses_gap()); lacked: the
+	 * event moved to is itself one of them */
+	char note[256];
+	bool lacked;
 };
 
 int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "losses.h"
 #include "provider.h"
 #include "replay.h"
 #include "text.h"
@@ -168,10 +169,13 @@ static void unseek(struct rp *r, const void *blob, size_t len)
 static int rp_seek(struct dm_provider *p, uint64_t seq)
 {
 	struct rp *r = (struct rp *)p;
+	uint64_t held, from, to;
 	void *blob;
 	size_t len;
 	int err;
 
+	p->note[0] = 0;
+	p->lacked = false;
 	if (!p->st.last_seq) {
 		/* a recording without events: nothing to move to */
 		r->ended = true;
@@ -203,6 +207,13 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 	err = dm_src_poll(r->src, 1, deliver, r);
 	if (p->st.seq >= p->st.last_seq)
 		r->ended = true;
+	held = dm_replay_held(r->src, &from, &to);
+	if (held > seq && from) {
+		/* the recorder lost events before seq: the state resumes
+		 * at a checkpoint after them */
+		p->lacked = seq >= from && seq <= to;
+		dm_losses_gap(p->note, sizeof(p->note), seq, held, from, to);
+	}
 	publish(r);
 	return err < 0 && err != -ENODATA ? failed(r, err) : 0;
 }
@@ -212,6 +223,8 @@ static int rp_step(struct dm_provider *p, int64_t n)
 	struct rp *r = (struct rp *)p;
 
 	p->paused = true;
+	p->note[0] = 0;
+	p->lacked = false;
 	if (n < 0)
 		return rp_seek(p, p->st.seq > (uint64_t)-n ?
 					  p->st.seq + (uint64_t)n :
@@ -237,10 +250,19 @@ static int rp_seek_time(struct dm_provider *p, uint64_t ts)
 	char spec[64];
 	uint64_t seq;
 
+	uint64_t from, to;
+	int err;
+
 	snprintf(spec, sizeof(spec), "%.9f", ts / 1e9);
 	if (dm_replay_resolve(r->src, spec, &seq))
 		seq = p->st.first_seq;
-	return rp_seek(p, seq);
+	err = rp_seek(p, seq);
+	/* a time inside a gap: the last state before it */
+	if (!err && !p->note[0] && seq < p->st.last_seq &&
+	    dm_replay_gap(r->src, seq + 1, &from, &to))
+		dm_losses_gap(p->note, sizeof(p->note), seq + 1, seq, from,
+			      to);
+	return err;
 }
 
 static int rp_violation(struct dm_provider *p, int dir)
