@@ -507,7 +507,10 @@ bool dm_shm_alive(struct dm_shm_reader *r, const char **why)
 		*why = "its process has exited";
 		return false;
 	}
-	if (now > hb && now - hb > DM_SHM_GONE_NS) {
+	/* a backend whose source ended publishes no more: closing its
+	 * recording may take seconds, and is no hang */
+	if (!(ATOMIC_LOAD(&r->hdr->flags) & DM_SHM_ENDED) && now > hb &&
+	    now - hb > DM_SHM_GONE_NS) {
 		snprintf(r->why, sizeof(r->why),
 			 "its heartbeat stopped %llu ms ago (two are %llu ms):"
 			 " it hangs or was stopped",

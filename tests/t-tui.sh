@@ -206,6 +206,28 @@ is "$(sqlite3 "$TMP/live.db" "SELECT value FROM session WHERE key = 'ended'")" c
 is "$(sqlite3 "$TMP/live.db" 'SELECT max(ts) < 1000000000 FROM event')" 1 \
 	"... holding the --duration's one second only"
 
+# a scenario that ends: the view says so, and shows no rate
+start "$DMATOP" --sim=fault-0x03
+wait_for "^dmatop ENDED .* events 6  violations 1 "; ok $? "a source that ended: ENDED, with its final figures and no rate"
+keys q
+exited >/dev/null
+
+# a backend that stops at its --duration, watched: the state it ended
+# with, and no alarm (its recording's close, seconds without a
+# heartbeat, is no hang)
+"$DMATOP" --backend --sim=mixed --duration=1 --name="t-tui-$$" \
+	--record="$TMP/ended.db" >/dev/null 2>"$TMP/backend.err" &
+pid=$!
+sleep 0.3
+start "$DMATOP" --attach="t-tui-$$"
+wait $pid
+v=$(sed -n 's/.*stopped: [0-9]* events, \([0-9]*\) violations.*/\1/p' "$TMP/backend.err")
+wait_for "the source ended, and its backend with it: this is the state at the end"
+ok $? "--attach: a backend that ended and exited is said to have, not to hang"
+wait_for "^dmatop ENDED .* violations $v "; ok $? "... showing its final $v violations"
+keys q
+is "$(exited)" 0 "... q quits, exit 0"
+
 # --- a damaged checkpoint: said, and no other state shown for it ---
 cp "$TMP/r.db" "$TMP/cp.db"
 sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"

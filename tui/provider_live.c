@@ -19,7 +19,7 @@ struct live {
 	struct dm_provider p;
 	struct dm_shm_reader *r;
 	struct dm_shm_snapshot s;
-	uint64_t gen, last, prev_events, prev_ns;
+	uint64_t gen, last, prev_events, prev_pub;
 	bool gone;
 };
 
@@ -32,12 +32,15 @@ static bool behind(const struct dm_shm_header *h)
 	       h->recorder_backlog > h->recorder_queue / 4 * 3;
 }
 
-static void status(struct live *l, uint64_t now)
+static void status(struct live *l)
 {
 	const struct dm_shm_header *h = &l->s.hdr;
 	struct dm_status *st = &l->p.st;
 
-	snprintf(st->mode, sizeof(st->mode), "LIVE");
+	bool ended = h->flags & DM_SHM_ENDED;
+
+	/* a source that ended stays on screen as it ended */
+	snprintf(st->mode, sizeof(st->mode), ended ? "ENDED" : "LIVE");
 	dm_text_escape(st->source, sizeof(st->source), h->source);
 	dm_text_escape(st->recording, sizeof(st->recording), h->recording);
 	st->events = h->events_seen;
@@ -54,11 +57,14 @@ static void status(struct live *l, uint64_t now)
 			 "queue holds; past that they are dropped",
 			 (unsigned long long)h->recorder_backlog,
 			 (unsigned long long)h->recorder_queue);
-	if (l->prev_ns && now > l->prev_ns)
+	/* between two of the backend's publishes, by its clock: the
+	 * viewer's refreshes need not fall evenly between them */
+	if (l->prev_pub && h->published > l->prev_pub)
 		st->events_per_s = (double)(h->events_seen - l->prev_events) *
-				   1e9 / (double)(now - l->prev_ns);
+				   1e9 / (double)(h->published - l->prev_pub);
+	st->no_rate = !l->prev_pub || ended;
 	l->prev_events = h->events_seen;
-	l->prev_ns = now;
+	l->prev_pub = h->published;
 	st->seq = l->s.nevents ? l->s.events[l->s.nevents - 1].seq : 0;
 	st->ts = l->s.nevents ? l->s.events[l->s.nevents - 1].ts : 0;
 	l->p.vrf = l->s.vrf;
@@ -74,30 +80,41 @@ static int live_refresh(struct dm_provider *p, uint64_t now)
 	struct live *l = (struct live *)p;
 	struct dm_shm_snapshot s;
 	const char *why;
-	int rc;
+	bool alive;
+	int rc, changed = 0;
 
 	if (l->gone || (l->last && now - l->last < REFRESH_NS))
 		return 0;
 	l->last = now;
-	if (!dm_shm_alive(l->r, &why)) {
+	alive = dm_shm_alive(l->r, &why);
+	/* the last state too, published as the backend ended: the
+	 * segment stays mapped after it is gone */
+	if (!l->gen || dm_shm_header(l->r)->generation != l->gen) {
+		rc = dm_shm_snapshot(l->r, &s);
+		if (!rc) {
+			dm_shm_snapshot_free(&l->s);
+			l->s = s;
+			l->gen = s.hdr.generation;
+			status(l);
+			changed = 1;
+		} else if (rc != -EBUSY && alive) {
+			return rc;
+		}
+	}
+	if (!alive) {
 		l->gone = true;
-		snprintf(p->st.mode, sizeof(p->st.mode), "GONE");
-		snprintf(p->st.health, sizeof(p->st.health), "backend gone: %s",
-			 why);
+		if (l->gen && (l->s.hdr.flags & DM_SHM_ENDED)) {
+			snprintf(p->st.health, sizeof(p->st.health),
+				 "the source ended, and its backend with it: "
+				 "this is the state at the end");
+		} else {
+			snprintf(p->st.mode, sizeof(p->st.mode), "GONE");
+			snprintf(p->st.health, sizeof(p->st.health),
+				 "backend gone: %s", why);
+		}
 		return 1;
 	}
-	if (l->gen && dm_shm_header(l->r)->generation == l->gen)
-		return 0;
-	rc = dm_shm_snapshot(l->r, &s);
-	if (rc == -EBUSY)
-		return 0; /* next time */
-	if (rc)
-		return rc;
-	dm_shm_snapshot_free(&l->s);
-	l->s = s;
-	l->gen = s.hdr.generation;
-	status(l, now);
-	return 1;
+	return changed;
 }
 
 static void live_close(struct dm_provider *p)
