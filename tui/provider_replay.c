@@ -260,8 +260,7 @@ static int rp_seek_time(struct dm_provider *p, uint64_t ts)
 	/* a time inside a gap: the last state before it */
 	if (!err && !p->note[0] && seq < p->st.last_seq &&
 	    dm_replay_gap(r->src, seq + 1, &from, &to))
-		dm_losses_gap(p->note, sizeof(p->note), seq + 1, seq, from,
-			      to);
+		dm_losses_gap(p->note, sizeof(p->note), seq + 1, seq, from, to);
 	return err;
 }
 
