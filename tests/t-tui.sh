@@ -104,8 +104,23 @@ keys v
 wait_for "^ Adapters  \[Violations ([0-9]*)\] "; ok $? "v: the violations screen, in brackets"
 wait_for "^! .*common-buffer-double-free"; ok $? "... violations marked with !"
 wait_for "parameter 2 (extra common buffers freed)"; ok $? "... parameters labelled as the bug check labels them"
+keys '\'
+wait_for "^filter:"; ok $? "F4 on the violations: a filter of their own"
+keys -l double
+keys Enter
+wait_for "(filtered: double)"; ok $? "... said on the screen"
+screen | grep -q "^! .*tag-after-buffer-overwritten"; ok $((! $?)) "... leaving out what does not match"
+wait_for "^! .*common-buffer-double-free"; ok $? "... keeping what does"
+keys '\' BSpace BSpace BSpace BSpace BSpace BSpace Enter
+wait_for "^! .*tag-after-buffer-overwritten"; ok $? "... and an empty filter shows them all again"
 keys /
-wait_for "search, filter and sort are for the adapters"; ok $? "/ on the violations says where searching works"
+wait_for "^search:"; ok $? "/ searches the violations"
+keys -l double-free
+keys Enter
+# from the newest (itself one) on: the older double free
+s=$(sqlite3 "$TMP/r.db" 'SELECT min(seq) FROM violation WHERE code = 3')
+wait_for "^event #$s, "; ok $? "... the cursor on the next that matches (#$s)"
+keys Up Up Up Up Up Up
 keys Enter
 wait_for "detail of adapter 82fc04e0"; ok $? "Enter jumps from the violation to its adapter"
 v_last=$(sqlite3 "$TMP/r.db" 'SELECT max(seq) FROM violation')

@@ -242,6 +242,17 @@ static void search(struct dm_ui *ui, const struct dm_provider *p)
 		 ui->search);
 }
 
+static void search_violation(struct dm_ui *ui, const struct dm_provider *p)
+{
+	int at = dm_view_violation_find(ui, p, ui->search, ui->cursor + 1);
+
+	if (at >= 0)
+		ui->cursor = at;
+	else
+		snprintf(ui->message, sizeof(ui->message),
+			 "no violation matches '%s'", ui->search);
+}
+
 static int tab_for_rule(unsigned rule)
 {
 	switch (dm_rules[rule].code) {
@@ -515,15 +526,26 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		}
 		return true;
 	case DM_VIEW_VIOLATIONS:
-		if (c == KEY_F(3) || c == '/' || c == KEY_F(4) || c == '\\' ||
-		    c == KEY_F(6) || c == '>' || c == '<') {
+		if (c == KEY_F(6) || c == '>' || c == '<' || c == 'I') {
 			snprintf(ui->message, sizeof(ui->message),
-				 "search, filter and sort are for the adapters "
-				 "(Esc goes there)");
-		} else if ((c == '\n' || c == KEY_ENTER) && p->nviol &&
-			   ui->cursor < (int)p->nviol) {
+				 "violations are listed newest first; sorting "
+				 "is for the adapters (Esc goes there)");
+		} else if (c == KEY_F(3) || c == '/') {
+			buf[0] = 0;
+			if (prompt("search: ", buf, sizeof(ui->search))) {
+				strcpy(ui->search, buf);
+				search_violation(ui, p);
+			}
+		} else if (c == KEY_F(4) || c == '\\') {
+			strcpy(buf, ui->vfilter);
+			if (prompt("filter: ", buf, sizeof(ui->vfilter))) {
+				strcpy(ui->vfilter, buf);
+				ui->cursor = ui->top = 0;
+			}
+		} else if ((c == '\n' || c == KEY_ENTER) &&
+			   dm_view_violation_at(ui, p, NULL, ui->cursor)) {
 			const struct dm_violation *v =
-				&p->viol[p->nviol - 1 - ui->cursor];
+				dm_view_violation_at(ui, p, NULL, ui->cursor);
 
 			if (p->ops->seek) {
 				moved(ui, p, p->ops->seek(p, v->seq));

@@ -216,7 +216,8 @@ static int replay_at(struct run *r, FILE *errf)
 		return 2;
 	}
 	dm_replay_parse_at(at, &moment);
-	if (moment.kind == DM_AT_SEQ && dm_replay_gap(r->src, seq, &from, &to)) {
+	if (moment.kind == DM_AT_SEQ &&
+	    dm_replay_gap(r->src, seq, &from, &to)) {
 		fprintf(errf,
 			"dmatop: --at=%s: the recording lacks that event: its "
 			"recorder lost #%llu to #%llu\n",

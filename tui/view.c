@@ -470,57 +470,124 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	free(buf);
 }
 
+static void code_of(const struct dm_rule *r, char *code, size_t len)
+{
+	if (r->has_sub && r->sub)
+		snprintf(code, len, "0x%02X.%u", r->code, r->sub);
+	else
+		snprintf(code, len, "0x%02X", r->code);
+}
+
+/* A violation's code, rule, adapter and caller, against a filter */
+static bool violation_matches(const struct dm_provider *p,
+			      const struct dm_violation *v, const char *needle)
+{
+	char code[16], hex[24];
+
+	if (v->rule >= DM_R_COUNT)
+		return false;
+	if (!needle[0])
+		return true;
+	code_of(&dm_rules[v->rule], code, sizeof(code));
+	snprintf(hex, sizeof(hex), "%llx", LL(v->adapter));
+	return strcasestr(code, needle) ||
+	       strcasestr(dm_rules[v->rule].name, needle) ||
+	       strcasestr(hex, needle) ||
+	       strcasestr(dm_strtab_get(p->strings, v->caller), needle);
+}
+
+const struct dm_violation *dm_view_violation_at(const struct dm_ui *ui,
+						const struct dm_provider *p,
+						const char *filter, int i)
+{
+	size_t k;
+
+	if (!filter)
+		filter = ui->vfilter;
+	/* newest first */
+	for (k = p->nviol; k-- > 0;)
+		if (violation_matches(p, &p->viol[k], filter) && i-- == 0)
+			return &p->viol[k];
+	return NULL;
+}
+
+int dm_view_violation_find(const struct dm_ui *ui, const struct dm_provider *p,
+			   const char *needle, int from)
+{
+	int i = 0, first = -1;
+	size_t k;
+
+	for (k = p->nviol; k-- > 0;) {
+		if (!violation_matches(p, &p->viol[k], ui->vfilter))
+			continue;
+		if (violation_matches(p, &p->viol[k], needle)) {
+			if (i >= from)
+				return i;
+			if (first < 0)
+				first = i;
+		}
+		i++;
+	}
+	return first;
+}
+
+static int violation_count(const struct dm_ui *ui, const struct dm_provider *p)
+{
+	size_t k;
+	int n = 0;
+
+	for (k = 0; k < p->nviol; k++)
+		n += violation_matches(p, &p->viol[k], ui->vfilter);
+	return n;
+}
+
 static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		       struct dm_screen *s, int visible)
 {
-	int n = (int)p->nviol, i;
+	int n = violation_count(ui, p), i = 0;
+	const struct dm_violation *v;
+	size_t k;
 
 	add(s, DM_A_TITLE, 0, "  %-13s %-7s %-34s %-8s %s", "TIME", "CODE",
 	    "RULE", "ADAPTER", "PARAMETERS 2, 3, 4");
 	scroll(ui, n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
-	for (i = ui->top; i < n && i < ui->top + visible; i++) {
-		/* newest first */
-		const struct dm_violation *v = &p->viol[n - 1 - i];
+	/* newest first: one pass for the rows shown */
+	for (k = p->nviol; k-- > 0 && i < ui->top + visible;) {
 		const struct dm_rule *r;
 		char code[16];
 
-		if (v->rule >= DM_R_COUNT)
+		v = &p->viol[k];
+		if (!violation_matches(p, v, ui->vfilter))
+			continue;
+		if (i++ < ui->top)
 			continue;
 		r = &dm_rules[v->rule];
-		if (r->has_sub && r->sub)
-			snprintf(code, sizeof(code), "0x%02X.%u", r->code,
-				 r->sub);
-		else
-			snprintf(code, sizeof(code), "0x%02X", r->code);
-		add(s, i == ui->cursor ? DM_A_SELECTED : DM_A_VIOLATION, v->seq,
-		    "! %13.6f %-7s %-34s %08llx %llx %llx %llx", v->ts / 1e9,
-		    code, r->name, LL(v->adapter), LL(v->p[0]), LL(v->p[1]),
-		    LL(v->p[2]));
+		code_of(r, code, sizeof(code));
+		add(s, i - 1 == ui->cursor ? DM_A_SELECTED : DM_A_VIOLATION,
+		    v->seq, "! %13.6f %-7s %-34s %08llx %llx %llx %llx",
+		    v->ts / 1e9, code, r->name, LL(v->adapter), LL(v->p[0]),
+		    LL(v->p[1]), LL(v->p[2]));
 	}
 	if (!n)
-		add(s, DM_A_NORMAL, 0, "  no violation");
-	else if (ui->cursor < n) {
-		const struct dm_violation *v = &p->viol[n - 1 - ui->cursor];
+		add(s, DM_A_NORMAL, 0,
+		    ui->vfilter[0] ? "  no violation matches the filter" :
+				     "  no violation");
+	else if ((v = dm_view_violation_at(ui, p, NULL, ui->cursor))) {
+		const struct dm_rule *r = &dm_rules[v->rule];
+		char caller[256];
 
-		if (v->rule < DM_R_COUNT) {
-			const struct dm_rule *r = &dm_rules[v->rule];
-			char caller[256];
-
-			add(s, DM_A_NORMAL, 0, "%s", "");
-			add(s, DM_A_STATUS, 0, "event #%llu, %s: %s",
-			    LL(v->seq),
-			    dm_text_escape(
-				    caller, sizeof(caller),
-				    dm_strtab_get(p->strings, v->caller)),
-			    r->text);
-			for (i = 0; i < 3; i++)
-				if (r->param[i])
-					add(s, DM_A_NORMAL, 0,
-					    "  parameter %d (%s): 0x%llx",
-					    i + 2, r->param[i], LL(v->p[i]));
-		}
+		add(s, DM_A_NORMAL, 0, "%s", "");
+		add(s, DM_A_STATUS, 0, "event #%llu, %s: %s", LL(v->seq),
+		    dm_text_escape(caller, sizeof(caller),
+				   dm_strtab_get(p->strings, v->caller)),
+		    r->text);
+		for (i = 0; i < 3; i++)
+			if (r->param[i])
+				add(s, DM_A_NORMAL, 0,
+				    "  parameter %d (%s): 0x%llx", i + 2,
+				    r->param[i], LL(v->p[i]));
 	}
 }
 
@@ -580,7 +647,9 @@ static const char *const help_text[] = {
 	"  Home End    first, last            Enter       open",
 	"  Esc Bksp    back                   Tab         next tab / view",
 	"  F3 /        search                 F4 \\        filter",
-	"  F6 < >      sort by another column I           invert the sort",
+	"              (adapters: owner, name, address; violations: code,",
+	"              rule, adapter, caller)",
+	"  F6 < >      sort the adapters      I           invert the sort",
 	"  v           violations             a           adapters",
 	"  1..6        detail tab (!dma 0x1 0x2 0x4 0x8 0x10 0x20)",
 	"  :           command: !dma, !dma ADAPTER [FLAGS]",
@@ -606,7 +675,7 @@ int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 		free(rows);
 		return n;
 	case DM_VIEW_VIOLATIONS:
-		return (int)p->nviol;
+		return violation_count(ui, p);
 	case DM_VIEW_HISTORY: {
 		size_t hn;
 		bool all;
@@ -714,11 +783,12 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 			"Enter Detail  v Violations  : !dma  q Quit",
 		[DM_VIEW_DETAIL] = "1-6/Tab tabs  Enter History  Esc Back  "
 				   "v Violations  q Quit",
-		[DM_VIEW_VIOLATIONS] = "Enter Go to it  Esc Back  a Adapters  "
-				       "q Quit",
+		[DM_VIEW_VIOLATIONS] = "Enter Go to it  F3 Search  F4 Filter  "
+				       "Esc Back  a Adapters  q Quit",
 		[DM_VIEW_HISTORY] = "Esc Back  q Quit",
 		[DM_VIEW_HELP] = "Esc Back  q Quit",
 	};
+	const char *filter;
 	int visible, i;
 
 	free(s->lines);
@@ -744,13 +814,16 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	}
 	status(ui, p, s);
 	views(ui, p, s);
-	if (ui->view == DM_VIEW_ADAPTERS && ui->filter[0]) {
+	filter = ui->view == DM_VIEW_ADAPTERS	? ui->filter :
+		 ui->view == DM_VIEW_VIOLATIONS ? ui->vfilter :
+						  "";
+	if (filter[0]) {
 		char f[96];
 
 		snprintf(s->lines[s->nlines - 1].text +
 				 strlen(s->lines[s->nlines - 1].text),
 			 sizeof(s->lines[0].text) / 2, "  (filtered: %s)",
-			 dm_text_escape(f, sizeof(f), ui->filter));
+			 dm_text_escape(f, sizeof(f), filter));
 	}
 	/* rows left for the list: minus title, message and key bar */
 	visible = s->rows - s->nlines - 3;

@@ -63,6 +63,7 @@ struct dm_ui {
 	enum dm_sort sort;
 	bool reverse;
 	char filter[64], search[64];
+	char vfilter[64]; /* the violations list's own filter */
 	uint64_t adapter;  /* selected / shown adapter handle */
 	int cursor, top;   /* in the current list */
 	int tab;	   /* detail: 0 generic .. 5 WCB */
@@ -99,6 +100,16 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 int dm_view_count(struct dm_ui *ui, const struct dm_provider *p);
 /* Call after each refresh: notes adapters that appeared or vanished. */
 void dm_view_track(struct dm_ui *ui, const struct dm_provider *p);
+/* The violation at list position i of the violations view (newest
+ * first, through its filter), NULL past the end; with filter (NULL: the
+ * view's own), as that filter would list them. */
+const struct dm_violation *dm_view_violation_at(const struct dm_ui *ui,
+						const struct dm_provider *p,
+						const char *filter, int i);
+/* The first list position from `from` on, round to the start, whose
+ * violation needle matches too; -1 if none. */
+int dm_view_violation_find(const struct dm_ui *ui, const struct dm_provider *p,
+			   const char *needle, int from);
 /* The handle of the adapter at list position i (adapters view). */
 uint64_t dm_view_adapter_at(struct dm_ui *ui, const struct dm_provider *p,
 			    int i);
