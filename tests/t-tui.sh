@@ -80,10 +80,15 @@ screen | grep -q "NDIS"; ok $? "... keeping what does"
 keys '\' BSpace BSpace BSpace BSpace Enter
 wait_for "SCSIPORT"; ok $? "an empty filter shows everything again"
 
-keys Down Enter
-wait_for "detail of adapter"; ok $? "Enter drills into the selected adapter"
+# at the end: the NIC's first adapter put at 4.0 s (-), its second got
+# at 4.05 s (+), both within the last 3 s of the recording
+wait_for "^- 82fc0000 NDIS"; ok $? "an adapter put in the last 3 s of the stream: marked -"
+wait_for "^+ 82fc0580 NDIS"; ok $? "... and one got in them: marked +"
+screen | grep -q "^+ 82fc03e0"; ok $((! $?)) "... but not one got 5 s before"
+keys Down Down Enter
+wait_for "detail of adapter 82fc0580"; ok $? "Enter drills into the selected adapter"
 wait_for "\[Generic\]"; ok $? "... on the generic tab"
-wait_for "Owner: NDIS"; ok $? "... of the NDIS adapter, the second by owner"
+wait_for "Owner: NDIS"; ok $? "... of the NDIS adapter, the third by owner"
 keys 2
 wait_for "\[Map registers\]"; ok $? "2: the map registers tab"
 wait_for "Map register file .* mapped)"; ok $? "... lists the map register files"

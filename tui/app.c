@@ -65,7 +65,7 @@ static int attr_of(enum dm_attr a, bool mono)
 	case DM_A_ERROR:
 		return COLOR_PAIR(4) | A_BOLD;
 	case DM_A_NEW:
-		return COLOR_PAIR(5);
+		return COLOR_PAIR(5) | A_BOLD;
 	case DM_A_GONE:
 		return COLOR_PAIR(6);
 	case DM_A_TAB:
@@ -626,20 +626,16 @@ int dm_app_run(struct dm_provider *p, FILE *errf)
 		init_pair(2, COLOR_BLACK, COLOR_CYAN);
 		init_pair(3, COLOR_BLACK, COLOR_GREEN);
 		init_pair(4, COLOR_RED, -1);
-		init_pair(5, COLOR_BLACK, COLOR_GREEN);
+		init_pair(5, COLOR_GREEN, -1); /* not the cursor's bar */
 		init_pair(6, COLOR_BLACK, COLOR_RED);
 	}
-	ui.now = now_ns();
-	dm_view_track(&ui, p);
 	while (run && !quit_signal) {
-		ui.now = now_ns();
-		rc = p->ops->update(p, ui.now);
+		rc = p->ops->update(p, now_ns());
 		if (rc < 0) {
 			snprintf(ui.message, sizeof(ui.message), "%s",
 				 p->err[0] ? p->err : strerror(-rc));
 			dirty = true;
 		} else if (rc > 0) {
-			dm_view_track(&ui, p);
 			dirty = true;
 		}
 		if (dirty) {
@@ -685,7 +681,7 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 		  FILE *out, FILE *errf)
 {
 	struct dm_screen s = { .cols = cols, .rows = rows };
-	struct dm_ui ui = { .now = 1 };
+	struct dm_ui ui = { 0 };
 	unsigned long long a = 0;
 	int i, tab = 1;
 

@@ -192,15 +192,18 @@ static bool matches(const struct dm_vadapter *ad, const struct dm_provider *p,
 	       strcasestr(hex, needle);
 }
 
-static const struct dm_mark *mark_of(const struct dm_ui *ui, uint64_t h)
+/*
+ * '+' for an adapter got in the last DM_MARK_NS, '-' for one put in
+ * them, by the stream's own clock: a replay marks what its events did
+ * there, wherever playback jumped and however fast it ran; 0 for none.
+ */
+static char mark_of(const struct dm_provider *p, const struct dm_vadapter *ad)
 {
-	uint32_t i;
+	uint64_t now = p->st.ts, at = ad->live ? ad->first_ts : ad->last_ts;
 
-	for (i = 0; i < ui->nmarks; i++)
-		if (ui->marks[i].handle == h &&
-		    ui->now - ui->marks[i].since < DM_MARK_NS)
-			return &ui->marks[i];
-	return NULL;
+	if (now < at || now - at >= DM_MARK_NS)
+		return 0;
+	return ad->live ? '+' : '-';
 }
 
 static uint64_t key(const struct dm_vadapter *ad, enum dm_sort s)
@@ -264,8 +267,7 @@ static uint32_t *adapter_rows(struct dm_ui *ui, const struct dm_provider *p,
 	for (i = 0; i < count; i++) {
 		const struct dm_vadapter *ad = dm_vrf_adapter(p->vrf, i);
 
-		if ((ad->live || mark_of(ui, ad->handle)) &&
-		    matches(ad, p, ui->filter))
+		if ((ad->live || mark_of(p, ad)) && matches(ad, p, ui->filter))
 			rows[(*n)++] = i;
 	}
 	sort_p = p;
@@ -371,7 +373,7 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 	s->list_rows = visible;
 	for (i = ui->top; rows && i < n && i < ui->top + visible; i++) {
 		const struct dm_vadapter *ad = dm_vrf_adapter(p->vrf, rows[i]);
-		const struct dm_mark *m = mark_of(ui, ad->handle);
+		char m = mark_of(p, ad);
 		const uint64_t v[C_N] = {
 			[C_MR] = ad->mr_alloc - ad->mr_freed,
 			[C_MAPPED] = ad->mr_mapped,
@@ -385,12 +387,11 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 		char owner[256];
 		enum dm_attr attr = i == ui->cursor ? DM_A_SELECTED :
 				    ad->violations  ? DM_A_VIOLATION :
-				    m ? (m->gone ? DM_A_GONE : DM_A_NEW) :
-					DM_A_NORMAL;
+				    m == '-'	    ? DM_A_GONE :
+				    m == '+'	    ? DM_A_NEW :
+						      DM_A_NORMAL;
 		/* a marker character too, for terminals without colour */
-		char mark = ad->violations ? '!' :
-			    m		   ? (m->gone ? '-' : '+') :
-					     ' ';
+		char mark = ad->violations ? '!' : m ? m : ' ';
 
 		dm_text_escape(owner, sizeof(owner),
 			       dm_strtab_get(p->strings, ad->owner));
@@ -688,41 +689,6 @@ int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 	default:
 		return 1 << 20; /* detail: scroll() bounds it */
 	}
-}
-
-void dm_view_track(struct dm_ui *ui, const struct dm_provider *p)
-{
-	uint32_t i, j, n = dm_vrf_adapter_count(p->vrf);
-	uint64_t now_live[256];
-	uint32_t nlive = 0;
-
-	for (i = 0; i < n && nlive < 256; i++)
-		if (dm_vrf_adapter(p->vrf, i)->live)
-			now_live[nlive++] = dm_vrf_adapter(p->vrf, i)->handle;
-	/* the first look marks nothing: everything is new then */
-	for (i = 0; ui->nknown && i < nlive; i++) {
-		for (j = 0; j < ui->nknown && ui->known[j] != now_live[i]; j++)
-			;
-		if (j == ui->nknown && ui->nmarks < 64)
-			ui->marks[ui->nmarks++] =
-				(struct dm_mark){ now_live[i], ui->now, false };
-	}
-	for (j = 0; j < ui->nknown; j++) {
-		for (i = 0; i < nlive && now_live[i] != ui->known[j]; i++)
-			;
-		if (i == nlive && ui->nmarks < 64)
-			ui->marks[ui->nmarks++] =
-				(struct dm_mark){ ui->known[j], ui->now, true };
-	}
-	/* forget old marks */
-	for (i = j = 0; i < ui->nmarks; i++)
-		if (ui->now - ui->marks[i].since < DM_MARK_NS)
-			ui->marks[j++] = ui->marks[i];
-	ui->nmarks = j;
-	memcpy(ui->known, now_live, nlive * sizeof(*now_live));
-	ui->nknown = nlive ? nlive : ui->nknown;
-	if (!nlive)
-		ui->nknown = 0;
 }
 
 /* Text at most cols wide a line, broken between words where it can be. */

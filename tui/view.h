@@ -15,7 +15,7 @@
 #define DM_MIN_COLS 60
 #define DM_MIN_ROWS 15
 #define DM_LINE_MAX 512
-#define DM_MARK_NS  3000000000ull /* new/vanished adapters: 3 s */
+#define DM_MARK_NS  3000000000ull /* new/vanished adapters: 3 s of the stream */
 
 enum dm_attr {
 	DM_A_NORMAL,
@@ -52,10 +52,6 @@ enum dm_sort {
 	DM_SORT_COUNT
 };
 
-struct dm_mark {
-	uint64_t handle, since; /* ns, monotonic */
-	bool gone;
-};
 
 /* Everything the user chose; the screens' only memory. */
 struct dm_ui {
@@ -70,11 +66,6 @@ struct dm_ui {
 	uint64_t object;   /* history: the object's handle */
 	char message[320]; /* one line of feedback */
 	bool mono;	   /* NO_COLOR or no colours */
-	uint64_t now;	   /* ns, monotonic */
-	struct dm_mark marks[64];
-	uint32_t nmarks;
-	uint64_t known[256]; /* adapters seen at the last refresh */
-	uint32_t nknown;
 };
 
 struct dm_line {
@@ -98,8 +89,6 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		    struct dm_screen *s);
 /* How many entries the current list has (for cursor bounds). */
 int dm_view_count(struct dm_ui *ui, const struct dm_provider *p);
-/* Call after each refresh: notes adapters that appeared or vanished. */
-void dm_view_track(struct dm_ui *ui, const struct dm_provider *p);
 /* The violation at list position i of the violations view (newest
  * first, through its filter), NULL past the end; with filter (NULL: the
  * view's own), as that filter would list them. */
