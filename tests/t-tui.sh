@@ -261,6 +261,17 @@ screen | grep -q "no adapter yet"; ok $((! $?)) "... and the state shown is the 
 keys q
 is "$(exited)" 1 "... and quitting exits 1, as --batch does"
 
+# --- a damaged event met while playing: playback stops there, and the
+# header says where ---
+cp "$TMP/r.db" "$TMP/ev.db"
+sqlite3 "$TMP/ev.db" "UPDATE event SET kind = 99 WHERE seq = 5000"
+start "$DMATOP" --replay="$TMP/ev.db"
+wait_for "damaged recording: event 5000"; ok $? "a damaged event while playing: said"
+wait_for "^dmatop PAUSED .* events 4999  "; ok $? "... the header paused at the event before it, with no rate"
+wait_for "#4999/"; ok $? "... and so is the timeline"
+keys q
+exited >/dev/null
+
 # --- names that try to take the terminal over ---
 "$DMATOP" --sim=hostile-names --batch --record="$TMP/h.db" >/dev/null 2>&1
 start "$DMATOP" --replay="$TMP/h.db" --at=end

@@ -111,6 +111,8 @@ static int failed(struct rp *r, int err)
 	r->p.paused = true;
 	snprintf(r->p.err, sizeof(r->p.err), "%s",
 		 r->src->err[0] ? r->src->err : strerror(-err));
+	/* the header as it stopped: where, and no rate */
+	publish(r);
 	return err;
 }
 
