@@ -206,6 +206,10 @@ static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 	memset(e, 0, sizeof(*e));
 	e->seq = (uint64_t)sqlite3_column_int64(st, 0);
 	e->ts = (uint64_t)sqlite3_column_int64(st, 1);
+	if (sqlite3_column_int64(st, 1) < 0)
+		return damaged(rp, "event %llu has a negative time (%lld ns)",
+			       (unsigned long long)e->seq,
+			       (long long)sqlite3_column_int64(st, 1));
 	/* cut to 16 bits, a kind out of range could pass for a known one */
 	if (kind <= DM_EV_NONE || kind >= DM_EV_KIND_MAX)
 		return damaged(rp, "event %llu has an unknown kind %lld",

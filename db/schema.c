@@ -353,6 +353,12 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 			    "%s: %lld bytes, too short for a SQLite database "
 			    "(a truncated recording?)",
 			    path, (long long)sb.st_size);
+	/* SQLite would say only "unable to open database file" */
+	if (access(path, R_OK))
+		return fail(errbuf, len, -errno,
+			    "%s: %s: reading a recording needs read access "
+			    "to it",
+			    path, strerror(errno));
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
 		err = fail(errbuf, len, -EIO, "%s: %s", path,

@@ -55,7 +55,20 @@ sqlite3 "$TMP/ts.db" 'UPDATE event SET ts = 50 WHERE seq = 5000'
 bad "$TMP/ts.db" "damaged recording: event 5000 is earlier than the one before it" "an event earlier than the one before it"
 cp "$TMP/good.db" "$TMP/ts2.db"
 sqlite3 "$TMP/ts2.db" 'UPDATE event SET ts = -5 WHERE seq = 3'
-bad "$TMP/ts2.db" "damaged recording: event 4 is earlier than the one before it" "an event at a negative time"
+bad "$TMP/ts2.db" "damaged recording: event 3 has a negative time (-5 ns)" "an event at a negative time"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	cp "$TMP/good.db" "$TMP/noread.db"
+	chmod 000 "$TMP/noread.db"
+	chmod 755 "$TMP"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$DMATOP" --replay="$TMP/noread.db" --batch >/dev/null 2>"$TMP/err"
+	is "$?" 1 "a recording we may not read: exit 1"
+	grep -q "noread.db: Permission denied: reading a recording needs read access to it" "$TMP/err"
+	ok $? "... saying so, not that SQLite could not open it"
+else
+	ok 0 "# SKIP needs root to read as another user"
+	ok 0 "# SKIP needs root to read as another user"
+fi
 # SQLite quotes the file in its messages: they are escaped like names
 cp "$TMP/good.db" "$TMP/schema.db"
 sqlite3 "$TMP/schema.db" "PRAGMA writable_schema = ON;

@@ -187,6 +187,13 @@ keys F1
 wait_for "Marks: ! violations"; ok $? "F1: the help lists the keys and the marks"
 keys Escape
 
+tmux resize-window -t $S -x 60 -y 15
+keys F1
+wait_for "more below (Down, PgDn)"; ok $? "60x15: the help says there is more"
+keys NPage NPage NPage
+wait_for "^Marks: ! violations"; ok $? "... and PgDn scrolls to it"
+keys Escape
+
 tmux resize-window -t $S -x 40 -y 12
 wait_for "is too small"; ok $? "40x12: says the terminal is too small"
 wait_for "needs 60x15"; ok $? "... and what it needs"
@@ -241,7 +248,7 @@ pid=$!
 sleep 0.3
 start "$DMATOP" --attach="t-tui-$$"
 wait $pid
-v=$(sed -n 's/.*stopped: [0-9]* events, \([0-9]*\) violations.*/\1/p' "$TMP/backend.err")
+v=$(sed -n 's/.*stopped: [0-9]* events, \([0-9]*\) violation.*/\1/p' "$TMP/backend.err")
 wait_for "the source ended, and its backend with it: this is the state at the end"
 ok $? "--attach: a backend that ended and exited is said to have, not to hang"
 wait_for "^dmatop ENDED .* violations $v "; ok $? "... showing its final $v violations"

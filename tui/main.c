@@ -344,11 +344,13 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 		return 1;
 	}
 	fprintf(stderr,
-		"dmatop: backend '%s' stopped: %llu events, %llu "
-		"violations, %llu published states\n",
+		"dmatop: backend '%s' stopped: %llu event%s, %llu "
+		"violation%s, %llu published state%s\n",
 		name, (unsigned long long)res.events,
-		(unsigned long long)res.violations,
-		(unsigned long long)res.publishes);
+		res.events == 1 ? "" : "s", (unsigned long long)res.violations,
+		res.violations == 1 ? "" : "s",
+		(unsigned long long)res.publishes,
+		res.publishes == 1 ? "" : "s");
 	return res.violations ? 3 : 0;
 }
 
@@ -428,7 +430,8 @@ static int interactive(const char *attach, const char *replay, bool sim,
 
 	if (size && (sscanf(size, "%dx%d", &cols, &rows) != 2 || cols < 1 ||
 		     rows < 1 || cols > 1000 || rows > 1000)) {
-		fprintf(stderr, "dmatop: --size takes COLSxROWS, like 80x24\n");
+		fprintf(stderr, "dmatop: --size takes COLSxROWS, from 1x1 to "
+				"1000x1000, like 80x24\n");
 		return EXIT_USAGE;
 	}
 	if (!screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {

@@ -806,11 +806,21 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	case DM_VIEW_HISTORY:
 		history(ui, p, s, visible);
 		break;
-	case DM_VIEW_HELP:
-		for (i = 0; i < (int)(sizeof(help_text) / sizeof(*help_text));
-		     i++)
-			add(s, DM_A_NORMAL, 0, "%s", help_text[i]);
+	case DM_VIEW_HELP: {
+		int n = (int)(sizeof(help_text) / sizeof(*help_text));
+		int rows = visible + 1; /* no title line */
+
+		/* no cursor to show: the moving keys move the text */
+		if (ui->cursor > n - rows)
+			ui->cursor = n - rows > 0 ? n - rows : 0;
+		s->list_rows = rows; /* a page, for PgUp and PgDn */
+		for (i = ui->cursor; i < n && i < ui->cursor + rows; i++)
+			add(s, DM_A_NORMAL, 0, "%s",
+			    i == ui->cursor + rows - 1 && i < n - 1 ?
+				    "  ... more below (Down, PgDn)" :
+				    help_text[i]);
 		break;
+	}
 	}
 	while (s->nlines < s->rows - 2)
 		add(s, DM_A_NORMAL, 0, "%s", "");
