@@ -52,14 +52,13 @@ enum dm_sort {
 	DM_SORT_COUNT
 };
 
-
 /* Everything the user chose; the screens' only memory. */
 struct dm_ui {
 	enum dm_view view, back;
 	enum dm_sort sort;
 	bool reverse;
 	char filter[64], search[64];
-	char vfilter[64]; /* the violations list's own filter */
+	char vfilter[64];  /* the violations list's own filter */
 	uint64_t adapter;  /* selected / shown adapter handle */
 	int cursor, top;   /* in the current list */
 	int tab;	   /* detail: 0 generic .. 5 WCB */
