@@ -310,4 +310,20 @@ exited >/dev/null
 is "$?" 2 "without a terminal the live view refuses"
 grep -q "needs a terminal" "$TMP/err"; ok $? "... pointing at --batch"
 
+# --- terminals it cannot draw on ---
+tmux kill-session -t $S 2>/dev/null
+rm -f "$TMP/exit"
+tmux new-session -d -s $S -x 100 -y 30 \
+	"env TERM=dumb $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
+is "$(exited)" 1 "TERM=dumb: the live view refuses"
+grep -q "this terminal (TERM=dumb) cannot move its cursor.*or use --batch" "$TMP/err"
+ok $? "... saying why and what to do"
+rm -f "$TMP/exit"
+tmux kill-session -t $S 2>/dev/null
+tmux new-session -d -s $S -x 100 -y 30 \
+	"env TERM=no-such-terminal $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
+is "$(exited)" 1 "an unknown TERM: refused"
+grep -q "cannot use this terminal (TERM=no-such-terminal): set TERM, or use --batch" "$TMP/err"
+ok $? "... saying what to do"
+
 done_testing

@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "replay.h"
+#include "termcheck.h"
 #include "text.h"
 #include "view.h"
 
@@ -598,12 +599,17 @@ int dm_app_run(struct dm_provider *p, FILE *errf)
 	struct dm_screen s = { 0 };
 	struct dm_ui ui = { 0 };
 	bool dirty = true, run = true;
+	char why[256];
 	int c, rc;
 
 	setlocale(LC_ALL, "");
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (dm_termcheck(fileno(stdout), why, sizeof(why))) {
+		fprintf(errf, "dmatop: %s\n", why);
+		return 1;
+	}
 	if (!newterm(NULL, stdout, stdin)) {
 		fprintf(errf,
 			"dmatop: cannot use this terminal (TERM=%s): "
