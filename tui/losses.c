@@ -83,11 +83,12 @@ char *dm_losses_gap(char *buf, size_t len, uint64_t want, uint64_t held,
 			 "has after them",
 			 w, f, t, h);
 	else if (held > want)
-		snprintf(buf, len,
-			 "the recording lacks #%llu to #%llu, before #%llu (its "
-			 "recorder lost them); this is the state at #%llu, the "
-			 "first it has after them",
-			 f, t, w, h);
+		snprintf(
+			buf, len,
+			"the recording lacks #%llu to #%llu, before #%llu (its "
+			"recorder lost them); this is the state at #%llu, the "
+			"first it has after them",
+			f, t, w, h);
 	else
 		snprintf(buf, len,
 			 "the recording lacks #%llu to #%llu, around then (its "
