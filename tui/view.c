@@ -825,7 +825,11 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	while (s->nlines < s->rows - 2)
 		add(s, DM_A_NORMAL, 0, "%s", "");
 	add(s, ui->message[0] ? DM_A_ERROR : DM_A_NORMAL, 0, "%s", ui->message);
-	add(s, DM_A_KEYS, 0, "%s", keys[ui->view]);
+	/* the keys that fit whole: "v Viol" would name no key */
+	for (i = (int)strlen(keys[ui->view]); i > s->cols;)
+		for (i--; i > 0 && strncmp(keys[ui->view] + i, "  ", 2); i--)
+			;
+	add(s, DM_A_KEYS, 0, "%.*s", i, keys[ui->view]);
 }
 
 void dm_screen_free(struct dm_screen *s)
