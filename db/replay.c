@@ -800,7 +800,6 @@ bool dm_replay_gap(struct dm_src *src, uint64_t seq, uint64_t *from,
 		   uint64_t *to)
 {
 	struct replay *rp = R(src);
-
 	bool has;
 
 	if (!seq || seq < rp->first || seq > rp->last)
