@@ -32,7 +32,7 @@ struct rp {
 	struct dm_event ring[RECENT];
 	struct dm_event recent[RECENT];
 	uint64_t nring, last_tick, target_ts;
-	bool ended;
+	bool ended, nomem;
 };
 
 static void add_violation(void *ctx, const struct dm_violation *v)
@@ -41,8 +41,10 @@ static void add_violation(void *ctx, const struct dm_violation *v)
 	struct dm_violation *n;
 
 	n = realloc(r->all, (r->nall + 1) * sizeof(*n));
-	if (!n)
+	if (!n) {
+		r->nomem = true; /* said at open: never a list cut short */
 		return;
+	}
 	r->all = n;
 	r->all[r->nall++] = *v;
 }
@@ -353,10 +355,12 @@ int dm_provider_replay(struct dm_provider **out, const char *path, char *errbuf,
 	r->p.strings = r->src->strings;
 	dm_replay_span(r->src, &r->p.st.first_seq, &r->p.st.last_seq);
 	err = dm_replay_violations(r->src, INT64_MAX, add_violation, r);
-	if (err) {
-		snprintf(errbuf, len, "%s: %s", path, r->src->err);
+	if (err || r->nomem) {
+		snprintf(errbuf, len, "%s: %s", path,
+			 err ? r->src->err :
+			       "no memory for the list of its violations");
 		rp_close(&r->p);
-		return err;
+		return err ? err : -ENOMEM;
 	}
 	r->p.st.speed = 1;
 	dm_text_escape(r->p.st.source, sizeof(r->p.st.source),
