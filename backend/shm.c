@@ -43,6 +43,9 @@ static uint64_t start_time(pid_t pid)
 	fclose(f);
 	buf[n] = 0;
 	p = strrchr(buf, ')'); /* the command may hold spaces */
+	/* a killed process not yet reaped is dead all the same */
+	if (p && (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X'))
+		return 0;
 	for (i = 2; p && i < 22; i++)
 		p = strchr(p + 1, ' ');
 	if (p)
