@@ -71,7 +71,7 @@ is "$rc" 2 "unknown !dma flags are a usage error"
 
 run --sim=seed-example --batch --dump=1
 is "$rc" 2 "!dma 1: an address that is no adapter"
-printf "%s\n" "$out" | grep -q "Usage: !dma"; ok $? "... prints the brief help, as !dma does"
+printf "%s\n" "$err" | grep -q "Usage: !dma"; ok $? "... prints the brief help, as !dma does, on stderr with the other usage errors"
 
 run --list-scenarios
 is "$rc" 0 "--list-scenarios exits 0"

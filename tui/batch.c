@@ -167,7 +167,7 @@ int dm_batch_dump(FILE *out, FILE *errf, const struct dm_batch_opts *o,
 			(unsigned long long)o->dump_adapter,
 			a == DM_VRF_NONE ? "" : " (it was released)");
 		if (!o->json)
-			dm_dump_help(out);
+			dm_dump_help(errf);
 		return -ENOENT;
 	}
 	if (o->json) {
