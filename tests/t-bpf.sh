@@ -62,9 +62,17 @@ is "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" ok "... sound"
 traced() {	# traced WHAT [PREFIX...] [-- ARGS]: CapEff or thread policies
 	what=$1
 	shift
-	"$@" "$DMATOP" --batch --duration=2 $args >/dev/null 2>&1 &
+	"$@" "$DMATOP" --batch --duration=4 $args >/dev/null 2>&1 &
 	pid=$!
 	sleep 1.5
+	# a loaded machine (or an unprivileged start) may not have started
+	# the recorder's writer yet: wait for its thread, 2 s more at most
+	i=0
+	while [ -n "$args" ] && [ "$(ls /proc/$pid/task 2>/dev/null | wc -l)" -lt 2 ] &&
+		[ $i -lt 20 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	if [ "$what" = caps ]; then
 		sed -n 's/^CapEff:\t*//p' /proc/$pid/status
 	else
