@@ -689,16 +689,27 @@ int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
 }
 
 /* ts of the first event at or after seq; -1 past the end */
-static int64_t ts_at(struct replay *rp, uint64_t seq)
+/* The first recorded event at or after seq: its time, and in *at its
+ * number; -1 when there is none. */
+static int64_t first_from(struct replay *rp, uint64_t seq, uint64_t *at)
 {
 	int64_t ts = -1;
 
 	sqlite3_reset(rp->at_seq);
 	sqlite3_bind_int64(rp->at_seq, 1, (sqlite3_int64)seq);
-	if (sqlite3_step(rp->at_seq) == SQLITE_ROW)
+	if (sqlite3_step(rp->at_seq) == SQLITE_ROW) {
+		*at = (uint64_t)sqlite3_column_int64(rp->at_seq, 0);
 		ts = sqlite3_column_int64(rp->at_seq, 1);
+	}
 	sqlite3_reset(rp->at_seq);
 	return ts;
+}
+
+static int64_t ts_at(struct replay *rp, uint64_t seq)
+{
+	uint64_t at;
+
+	return first_from(rp, seq, &at);
 }
 
 int64_t dm_replay_ts(struct dm_src *src, uint64_t seq)
@@ -800,16 +811,10 @@ bool dm_replay_gap(struct dm_src *src, uint64_t seq, uint64_t *from,
 		   uint64_t *to)
 {
 	struct replay *rp = R(src);
-	bool has;
+	uint64_t at = 0;
 
-	if (!seq || seq < rp->first || seq > rp->last)
-		return false;
-	sqlite3_reset(rp->at_seq);
-	sqlite3_bind_int64(rp->at_seq, 1, (sqlite3_int64)seq);
-	has = sqlite3_step(rp->at_seq) == SQLITE_ROW &&
-	      (uint64_t)sqlite3_column_int64(rp->at_seq, 0) == seq;
-	sqlite3_reset(rp->at_seq);
-	if (has)
+	if (!seq || seq < rp->first || seq > rp->last ||
+	    (first_from(rp, seq, &at) >= 0 && at == seq))
 		return false;
 	*from = recorded_near(rp, seq, false);
 	*to = recorded_near(rp, seq, true);
