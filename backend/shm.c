@@ -26,14 +26,41 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Field 22 of /proc/PID/stat: when the process started. 0 if unknown. */
+/* The kernel's flag for a task in exit(), shown in /proc/PID/stat. */
+#define PF_EXITING 0x4
+
+/* The kernel's flag for a task in exit(), shown in /proc/PID/stat. */
+#define PF_EXITING 0x4
+
+uint64_t dm_shm_stat_start(const char *stat)
+{
+	const char *p = strrchr(stat, ')'); /* the command may hold spaces */
+	unsigned long long v = 0;
+	int i;
+
+	/* a killed process not yet reaped is dead all the same */
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	for (i = 2; p && i < 31; i++) {
+		p = strchr(p + 1, ' ');
+		/* being killed or tearing down, which can outlast two
+		 * heartbeats on a loaded machine: not a hang */
+		if (p && i == 8 && (strtoull(p + 1, NULL, 10) & PF_EXITING))
+			return 0;
+		if (p && i == 21)
+			v = strtoull(p + 1, NULL, 10);
+		if (p && i == 30 &&
+		    (strtoull(p + 1, NULL, 10) & (1ull << (SIGKILL - 1))))
+			return 0;
+	}
+	return v;
+}
+
 static uint64_t start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
+	char path[64], buf[1024];
 	size_t n;
 	FILE *f;
-	int i;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "r");
@@ -42,15 +69,7 @@ static uint64_t start_time(pid_t pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	p = strrchr(buf, ')'); /* the command may hold spaces */
-	/* a killed process not yet reaped is dead all the same */
-	if (p && (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X'))
-		return 0;
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		sscanf(p + 1, "%llu", &v);
-	return v;
+	return dm_shm_stat_start(buf);
 }
 
 /* Word-wise FNV-1a: fast enough to run over every publish. */

@@ -186,4 +186,9 @@ const struct dm_shm_header *dm_shm_header(struct dm_shm_reader *r);
  * anything but letters, digits, '-', '_' and '.'. */
 int dm_shm_path(char *out, size_t len, const char *name);
 
+/* From a /proc/PID/stat line: field 22, when the process started; 0 when
+ * the line is not one, or its process is a zombie, exiting or being
+ * killed, which a viewer must not take for a hang. */
+uint64_t dm_shm_stat_start(const char *stat);
+
 #endif

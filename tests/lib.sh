@@ -11,6 +11,7 @@ ok() {	# ok CONDITION-EXIT-STATUS DESCRIPTION
 		echo "not ok $tap_n - $2"
 		failed=$((failed + 1))
 	fi
+	[ "$1" = 0 ] # so that 'ok ... || diagnose' runs on failure
 }
 
 is() {	# is GOT WANT DESCRIPTION

@@ -131,6 +131,13 @@ ms=$(sed -n 's/.*heartbeat stopped \([0-9]*\) ms ago.*/\1/p' "$TMP/viewer.err")
 ok $? "... saying so within two heartbeats and a poll ($ms ms; heartbeat 100 ms)"
 sed 's/^/# /' "$TMP/viewer.err"
 kill -CONT $be
+# its heartbeat stays stale until it runs again: a viewer attached before
+# then rightly calls it hung
+i=0
+until "$DMATOP" --attach=$N --batch >/dev/null 2>&1 || [ $i -ge 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 
 # --- the backend dies: a viewer says so, the next backend cleans up ---
 "$DMATOP" --attach=$N --batch --duration=30 >/dev/null 2>"$TMP/viewer.err" &
@@ -141,7 +148,7 @@ wait $viewer
 is "$?" 1 "a following viewer exits 1 when its backend is killed"
 # (not reaped yet: a zombie is dead all the same, no hang)
 grep -q "the backend '$N' is gone: its process has exited" "$TMP/viewer.err"
-ok $? "... saying its process has exited"
+ok $? "... saying its process has exited" || sed 's/^/# /' "$TMP/viewer.err"
 wait $be 2>/dev/null
 [ -e "$seg" ]; ok $? "a killed backend leaves its segment"
 "$DMATOP" --attach=$N --batch >/dev/null 2>"$TMP/err"
