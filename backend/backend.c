@@ -228,8 +228,13 @@ out:
 	    dm_rec_close(l.rec, l.vrf, l.last_seq, l.last_ts, &rs, msg,
 			 sizeof(msg)) &&
 	    !err) {
-		snprintf(errbuf, len, "the recording %s stopped: %s", o->record,
-			 msg);
+		snprintf(errbuf, len,
+			 "the recording %s stopped: %s; %llu of %llu events "
+			 "are in it",
+			 o->record, msg, (unsigned long long)rs.written,
+			 (unsigned long long)(l.vrf ? dm_vrf_stats(l.vrf)
+							      ->events :
+						      0));
 		err = -EIO;
 	} else if (l.rec && rs.wal_kept) {
 		snprintf(msg, sizeof(msg),

@@ -115,6 +115,41 @@ ok $? "a recorder falling behind: the viewer's status says so, and what follows"
 	sed 's/^/# /' "$TMP/behind" | head -n 3
 stop_backend $be
 
+# --- a recording that stops (a full disk): viewers are told how much of
+# the run it holds ---
+mkdir -p "$TMP/small"
+if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
+	"$DMATOP" --backend --sim=storm --name=$N --record="$TMP/small/x.db" \
+		2>"$TMP/full.err" &
+	be=$!
+	wait_for "$seg"
+	i=0
+	while [ $i -lt 50 ]; do
+		"$DMATOP" --attach=$N --batch --screen=adapters --size=300x30 \
+			>"$TMP/full" 2>&1
+		grep -q "recording stopped" "$TMP/full" && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	grep -q "recording stopped: .*the disk is full; [0-9]* of [0-9]* events are in it" \
+		"$TMP/full"
+	ok $? "a full disk: the viewer says the recording stopped, why, and how much it holds" ||
+		sed 's/^/# /' "$TMP/full" | head -n 3
+	in=$(sed -n 's/.*; \([0-9]*\) of \([0-9]*\) events are in it.*/\1 \2/p' "$TMP/full")
+	[ -n "$in" ] && [ ${in% *} -gt 0 ] && [ ${in% *} -lt ${in#* } ]
+	ok $? "... some events, not all ($in)"
+	stop_backend $be
+	grep -q "the recording .*x.db stopped: .*the disk is full; [0-9]* of [0-9]* events are in it" \
+		"$TMP/full.err"
+	ok $? "... and so does the backend as it stops" ||
+		sed 's/^/# /' "$TMP/full.err"
+	umount "$TMP/small"
+else
+	ok 0 "# SKIP no tmpfs to fill here"
+	ok 0 "# SKIP no tmpfs to fill here"
+	ok 0 "# SKIP no tmpfs to fill here"
+fi
+
 # --- the backend hangs: a viewer notices within two heartbeats ---
 "$DMATOP" --backend --sim=mixed --name=$N 2>/dev/null &
 be=$!

@@ -22,7 +22,7 @@ struct dm_status {
 	char mode[16]; /* "LIVE", "REPLAY", "PAUSED", "GONE" */
 	char source[160];
 	char recording[256];
-	char health[320]; /* backend or recorder trouble, "" if none */
+	char health[384]; /* backend or recorder trouble, "" if none */
 	uint64_t events, violations, dropped, lost;
 	double events_per_s;
 	bool no_rate; /* replay paused: nothing moves, no rate to show */

@@ -50,7 +50,10 @@ static void status(struct live *l)
 	st->health[0] = 0;
 	if (h->recorder_msg[0])
 		snprintf(st->health, sizeof(st->health),
-			 "recording stopped: %s", h->recorder_msg);
+			 "recording stopped: %s; %llu of %llu events are in it",
+			 h->recorder_msg,
+			 (unsigned long long)h->events_recorded,
+			 (unsigned long long)h->events_seen);
 	else if (h->recording[0] && behind(h))
 		snprintf(st->health, sizeof(st->health),
 			 "recording is behind: %llu of the %llu events its "
