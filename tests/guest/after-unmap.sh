@@ -5,7 +5,8 @@
 /dmatop --batch --duration=12 --record=/out/rec.db --json \
 	>/out/dmatop.json 2>/out/dmatop.err &
 pid=$!
-sleep 3
+until-tracing /out/dmatop.err
+sleep 1
 insmod /mod/dmatop_edu.ko bug=after_unmap || echo "insmod failed"
 sleep 1
 rmmod dmatop_edu

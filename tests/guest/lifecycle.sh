@@ -17,7 +17,8 @@ pid=$!
 /dmatop --batch --duration=24 --ring-size=4K --record=/out/small.db --json $hooks \
 	>/out/small.json 2>/out/small.err &
 small=$!
-sleep 4
+until-tracing /out/dmatop.err /out/small.err
+sleep 1
 insmod /mod/e1000.ko
 sleep 1
 # eth1 in a network namespace of its own: pings from eth0 to it cross

@@ -5,7 +5,8 @@
 /dmatop --batch --duration=${DURATION:-30} --record=/out/rec.db --json \
 	>/out/dmatop.json 2>/out/dmatop.err &
 pid=$!
-sleep 3
+until-tracing /out/dmatop.err
+sleep 1
 for bug in ${BUGS:-none double_unmap unmap_size unmap_direction sync_unmapped \
 	free_unallocated leak overlap zero_length}; do
 	echo "load bug=$bug"

@@ -42,6 +42,21 @@ for m in e1000 e1000e nvme-auth nvme-core nvme nvme-keyring crc64-rocksoft \
 	*) cp "$f" "$work/root/mod/$m.ko" ;;
 	esac
 done
+# until-tracing FILE...: until each dmatop writing its messages to FILE
+# has attached (under emulation, on a loaded host, that takes longer
+# than any fixed sleep a scenario could afford), 120 s at most
+cat >"$work/root/bin/until-tracing" <<'EOI'
+#!/bin/sh
+for f; do
+	i=0
+	until grep -q "^dmatop: tracing" "$f" 2>/dev/null; do
+		[ $i -lt 1200 ] || { echo "until-tracing: $f: not tracing after 120 s"; exit 1; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+done
+EOI
+chmod +x "$work/root/bin/until-tracing"
 cat >"$work/root/init" <<'EOI'
 #!/bin/sh
 mount -t proc proc /proc
