@@ -1,6 +1,7 @@
 /*
- * schema.c - see schema.h. The schema text below is what dmatop(8)
- * documents; change one, change the other, and bump the version.
+ * schema.c - see schema.h. The schema text below is what dmatop.db(5)
+ * documents; change one, change the other, and bump the version when a
+ * table changes (replay reads tables, not views).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,8 +53,12 @@ static const char schema_sql[] =
 	/* views: the questions people ask most */
 	"CREATE VIEW events AS SELECT e.seq, e.ts, k.name AS kind,\n"
 	"  a.handle AS adapter, e.obj, e.va, e.dma, e.len,\n"
-	"  CASE e.dir WHEN 0 THEN 'bidirectional' WHEN 1 THEN 'to-device'\n"
-	"  WHEN 2 THEN 'from-device' ELSE 'none' END AS dir,\n"
+	/* only the kinds that carry one: an adapter-get is no
+	 * bidirectional transfer */
+	"  CASE WHEN e.kind NOT IN (11, 12, 13, 14, 15, 16, 17, 20, 21, 22,\n"
+	"    25, 26) THEN NULL\n"
+	"  WHEN e.dir = 0 THEN 'bidirectional' WHEN e.dir = 1 THEN 'to-device'\n"
+	"  WHEN e.dir = 2 THEN 'from-device' ELSE 'none' END AS dir,\n"
 	"  s.text AS caller, e.mdl, e.arg0, e.arg1, e.arg2, e.irql, e.flags\n"
 	"  FROM event e JOIN kind k ON k.id = e.kind\n"
 	"  LEFT JOIN adapter a ON a.id = e.adapter\n"
