@@ -138,6 +138,8 @@ int dm_ksyms_parse(struct dm_ksyms *ks, const char *buf, size_t len)
 			lastmlen = mlen;
 		}
 		s.mod = mod ? lastoff : 0;
+		if (!mod && addr > ks->core_end)
+			ks->core_end = addr;
 		if (ks->n == scap) {
 			size_t c = scap ? scap * 2 : 1024;
 			struct dm_ksym *t = realloc(ks->sym, c * sizeof(*t));

@@ -23,7 +23,9 @@ struct dm_ksyms {
 	size_t n;
 	char *text; /* NUL-separated names, "" at offset 0 */
 	size_t len;
-	size_t rejected; /* lines that were not "ADDR TYPE NAME [MOD]" */
+	size_t rejected;   /* lines that were not "ADDR TYPE NAME [MOD]" */
+	uint64_t core_end; /* the last built-in symbol's address: modules
+			      lie past the kernel's own text */
 };
 
 /* Parse kallsyms text; lines that do not parse are counted, not fatal.

@@ -950,7 +950,7 @@ int main(int argc, char **argv)
 
 		/* what tracing cost the kernel, where it keeps count */
 		dm_bpf_runtime(src, &runs, &ns);
-		uint64_t read, walked, wrong, unnamed;
+		uint64_t read, walked, wrong, unnamed, whole, partial;
 		struct dm_bpf_cpu cpu;
 		struct rusage ru;
 
@@ -967,6 +967,14 @@ int main(int argc, char **argv)
 			"corrections\n",
 			(unsigned long long)read, (unsigned long long)walked,
 			(unsigned long long)wrong);
+		dm_bpf_modules(src, &whole, &partial);
+		if (whole || partial)
+			fprintf(stderr,
+				"dmatop: modules loaded while tracing: %llu "
+				"told their functions as they loaded, %llu "
+				"in part (named from /proc/kallsyms)\n",
+				(unsigned long long)whole,
+				(unsigned long long)partial);
 		/* what dmatop itself took, to weigh against the programs'
 		 * time and against the traced workload */
 		if (!getrusage(RUSAGE_SELF, &ru))

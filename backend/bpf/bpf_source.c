@@ -34,6 +34,7 @@
 #include "iommu.h"
 #include "kmsg.h"
 #include "ksyms.h"
+#include "modsyms.h"
 #include "uevent.h"
 
 #ifndef CAP_PERFMON
@@ -84,6 +85,8 @@ struct bpf_src {
 	uint64_t modules_sig;	/* the modules when the symbols were read */
 	bool ksyms_stale;	/* a driver bound since the read */
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
+	struct dm_modsyms *modsyms; /* modules' functions as they loaded */
+	uint64_t modsyms_gen;	    /* of modsyms when callers was cleared */
 	char attached[640];
 	char caveats[1024]; /* what this user or kernel leaves out */
 	bool functions;	    /* fentry/fexit: the kernel has no dma:* events */
@@ -249,7 +252,8 @@ static enum frame_kind frame_kind(const struct dm_ksyms *ks,
 
 /*
  * The symbols, read again when a driver bound since the last read (its
- * module may have just loaded), and not before a caller needs them:
+ * module may have just loaded), and not before a caller needs them
+ * that no module's load told (see modsyms.h):
  * once for a burst of binds, and not at all for the devices of drivers
  * bound before dmatop started. A read takes tens of ms; /proc/modules
  * tells first whether any module came, went or moved since.
@@ -279,24 +283,47 @@ static const struct dm_ksyms *ksyms(struct bpf_src *b)
 	return &b->ksyms;
 }
 
+/* The symbols for the kernel's own text, which never moves: read once,
+ * not again for a module that came since. */
+static const struct dm_ksyms *core_ksyms(struct bpf_src *b)
+{
+	return b->symbol_reads ? &b->ksyms : ksyms(b);
+}
+
 /* The strtab id naming a return address: 0 if it names no symbol,
  * API_FRAME inside the tracing machinery or the DMA API. Cached. */
 static uint32_t name_frame(struct bpf_src *b, uint64_t ra)
 {
 	uint32_t id = dm_hmap_get(&b->callers, ra);
+	const struct dm_ksyms *table;
 	const struct dm_ksym *s;
 	char buf[160];
 
 	if (id != DM_HMAP_NONE)
 		return id;
-	s = dm_ksyms_find(&b->ksyms, ra);
+	/* a module loaded since the last read of kallsyms, or gone
+	 * before it: named by what its load told, and kallsyms need not
+	 * be read again for it */
+	s = dm_modsyms_find(b->modsyms, ra, &table);
+	if (!s) {
+		/* the kernel's own text never moves; past it, a module
+		 * loaded since the read may lie just past another's last
+		 * symbol or a BPF program's (kallsyms gives no sizes):
+		 * only there are the symbols read again */
+		table = &b->ksyms;
+		s = dm_ksyms_find(table, ra);
+		if (!s || s->mod || ra > table->core_end) {
+			table = ksyms(b);
+			s = dm_ksyms_find(table, ra);
+		}
+	}
 	if (!s)
 		return 0;
-	if (frame_kind(&b->ksyms, s) != DRIVER_FRAME) {
+	if (frame_kind(table, s) != DRIVER_FRAME) {
 		dm_hmap_put(&b->callers, ra, API_FRAME);
 		return API_FRAME;
 	}
-	dm_ksyms_format(&b->ksyms, ra, buf, sizeof(buf));
+	dm_ksyms_format(table, ra, buf, sizeof(buf));
 	if (dm_strtab_intern(b->src.strings, buf, &id))
 		return 0;
 	dm_hmap_put(&b->callers, ra, id);
@@ -311,7 +338,7 @@ static uint32_t resolve_caller(struct bpf_src *b, const uint64_t *stack)
 	uint32_t id;
 	int i;
 
-	if (!ksyms(b)->n)
+	if (!core_ksyms(b)->n)
 		return 0;
 	for (i = 0; i < DMATRACE_STACK && stack[i]; i++) {
 		id = name_frame(b, stack[i]);
@@ -332,7 +359,7 @@ static uint32_t resolve_ra(struct bpf_src *b, uint64_t ra)
 	uint32_t id;
 	int i;
 
-	if (!ra || !ksyms(b)->n)
+	if (!ra || !core_ksyms(b)->n)
 		return 0; /* no caller taken */
 	b->ra_read++;
 	id = name_frame(b, ra);
@@ -361,7 +388,7 @@ static void calibrate(struct bpf_src *b, const struct dmatrace_frames *f)
 	uint32_t at = 0, now, w;
 	int j = 0;
 
-	if (f->slot >= b->nslots || !ksyms(b)->n)
+	if (f->slot >= b->nslots || !core_ksyms(b)->n)
 		return;
 	now = b->slot_at[f->slot];
 	for (; j < DMATRACE_STACK && f->stack[j]; j++) {
@@ -498,6 +525,27 @@ static struct dm_event event_of(const struct bpf_src *b,
 	};
 }
 
+/* A module's function as it loaded (see struct dmatrace_symbol). */
+static void on_symbol(struct bpf_src *b, const struct dmatrace_symbol *r)
+{
+	char module[DMATRACE_MODULE_LEN + 1], name[DMATRACE_SYMBOL_LEN + 1];
+
+	snprintf(module, sizeof(module), "%.*s", DMATRACE_MODULE_LEN,
+		 r->module);
+	snprintf(name, sizeof(name), "%.*s", DMATRACE_SYMBOL_LEN, r->name);
+	if (r->kind == DMATRACE_SYMBOL_START)
+		dm_modsyms_begin(b->modsyms, module, r->addr, r->len);
+	else if (r->kind == DMATRACE_SYMBOL_END)
+		dm_modsyms_end(b->modsyms, module, r->len);
+	else if (r->kind == DMATRACE_SYMBOL_FUNC)
+		dm_modsyms_add(b->modsyms, module, name, r->addr, r->len);
+	/* names cached by address may have moved with it */
+	if (dm_modsyms_generation(b->modsyms) != b->modsyms_gen) {
+		dm_hmap_clear(&b->callers);
+		b->modsyms_gen = dm_modsyms_generation(b->modsyms);
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_src *b = ctx;
@@ -516,6 +564,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (h->type == DMATRACE_NUDGE) {
 		b->nudges++;
 		return 0; /* it woke us: that was all */
+	}
+	if (h->type == DMATRACE_SYMBOL &&
+	    size >= sizeof(struct dmatrace_symbol)) {
+		on_symbol(b, data);
+		return 0;
 	}
 	/* records lost before this one was reserved go in the stream
 	 * here, each CPU's as one event, before anything that may depend
@@ -839,6 +892,7 @@ static void bpf_close(struct dm_src *src)
 	free(b->slot_fails);
 	free(b->devs);
 	dm_ksyms_free(&b->ksyms);
+	dm_modsyms_free(b->modsyms);
 	if (b->kallsyms >= 0)
 		close(b->kallsyms);
 	if (b->modules >= 0)
@@ -887,6 +941,11 @@ void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
 	*walked = b->walked;
 	*mismatches = b->ra_mismatch;
 	*unnamed = b->inner_full;
+}
+
+void dm_bpf_modules(struct dm_src *src, uint64_t *whole, uint64_t *partial)
+{
+	dm_modsyms_counts(((struct bpf_src *)src)->modsyms, whole, partial);
 }
 
 void dm_bpf_cpu(struct dm_src *src, struct dm_bpf_cpu *c)
@@ -1197,6 +1256,12 @@ static int choose_programs(struct bpf_src *b, const struct btf *vmlinux,
 			load = btf__find_by_name_kind(vmlinux, name,
 						      BTF_KIND_TYPEDEF) >= 0 &&
 			       !(b->functions && !strncmp(fn, "dma_", 4));
+			/* a module's functions are walked with bpf_loop()
+			 * (5.17 on); before it, kallsyms alone names them */
+			if (!strcmp(fn, "module_load"))
+				load = load && libbpf_probe_bpf_helper(
+						       BPF_PROG_TYPE_KPROBE,
+						       BPF_FUNC_loop, NULL) > 0;
 		} else {
 			load = b->functions &&
 			       btf__find_by_name_kind(vmlinux, fn,
@@ -1245,9 +1310,12 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	}
 	b = calloc(1, sizeof(*b));
 	if (!b || dm_hmap_init(&b->bound, 64) ||
-	    dm_hmap_init(&b->callers, 1024)) {
-		if (b)
+	    dm_hmap_init(&b->callers, 1024) ||
+	    !(b->modsyms = dm_modsyms_new())) {
+		if (b) {
 			dm_hmap_fini(&b->bound);
+			dm_hmap_fini(&b->callers);
+		}
 		free(b);
 		btf__free(vmlinux);
 		return -ENOMEM;

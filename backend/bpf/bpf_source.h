@@ -45,6 +45,9 @@ void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns);
  * the program's table of DMA API wrappers was full. */
 void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
 		    uint64_t *mismatches, uint64_t *unnamed);
+/* Modules loaded while tracing whose functions their load told whole,
+ * and in part (those are named from /proc/kallsyms alone). */
+void dm_bpf_modules(struct dm_src *src, uint64_t *whole, uint64_t *partial);
 /* Where the polling thread's CPU time went, in ns */
 struct dm_bpf_cpu {
 	/* reading what the kernel sent: the record ring, uevents, the

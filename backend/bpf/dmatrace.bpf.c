@@ -888,3 +888,84 @@ int fe_sync_device(__u64 *ctx)
 	EMIT(S_fe_sync_device, DM_EV_SYNC_DEVICE, SYNC);
 	return 0;
 }
+
+/*
+ * A module as it loads, before its init runs (and so before a driver in
+ * it probes): where its text lies, and its functions, from the symbol
+ * table the kernel keeps for kallsyms. Only where bpf_loop() is (5.17
+ * on); the loader leaves this program out elsewhere.
+ */
+struct symbol_walk {
+	const Elf64_Sym *symtab;
+	const char *strtab;
+	__u64 lost;
+	char module[DMATRACE_MODULE_LEN];
+};
+
+#define STT_FUNC 2
+
+static long send_symbol(__u32 i, void *ctx)
+{
+	struct symbol_walk *w = ctx;
+	struct dmatrace_symbol rec = { .type = DMATRACE_SYMBOL,
+				       .kind = DMATRACE_SYMBOL_FUNC };
+	Elf64_Sym sym;
+
+	if (bpf_probe_read_kernel(&sym, sizeof(sym), &w->symtab[i]) ||
+	    (sym.st_info & 0xf) != STT_FUNC || !sym.st_value)
+		return 0;
+	rec.addr = sym.st_value;
+	rec.len = sym.st_size;
+	__builtin_memcpy(rec.module, w->module, sizeof(rec.module));
+	bpf_probe_read_kernel_str(rec.name, sizeof(rec.name),
+				  w->strtab + sym.st_name);
+	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), BPF_RB_NO_WAKEUP))
+		w->lost++;
+	return 0;
+}
+
+/* before 6.4 a module's memory was two layouts, core and init */
+struct module_layout___old {
+	void *base;
+	unsigned int text_size;
+} __attribute__((preserve_access_index));
+
+struct module___old {
+	struct module_layout___old core_layout;
+} __attribute__((preserve_access_index));
+
+SEC("tp_btf/module_load")
+int BPF_PROG(module_load, struct module *mod)
+{
+	struct module___old *old = (void *)mod;
+	struct mod_kallsyms *ks = BPF_CORE_READ(mod, kallsyms);
+	struct symbol_walk w = {
+		.symtab = BPF_CORE_READ(ks, symtab),
+		.strtab = BPF_CORE_READ(ks, strtab),
+	};
+	struct dmatrace_symbol mark = { .type = DMATRACE_SYMBOL,
+					.kind = DMATRACE_SYMBOL_START };
+	__u32 n = BPF_CORE_READ(ks, num_symtab);
+	void *base = NULL;
+	unsigned int size = 0;
+
+	/* the text that stays: init's is freed once init has run */
+	if (bpf_core_field_exists(mod->mem)) {
+		bpf_core_read(&base, sizeof(base), &mod->mem[MOD_TEXT].base);
+		bpf_core_read(&size, sizeof(size), &mod->mem[MOD_TEXT].size);
+	} else {
+		base = BPF_CORE_READ(old, core_layout.base);
+		size = BPF_CORE_READ(old, core_layout.text_size);
+	}
+	mark.addr = (__u64)base;
+	mark.len = size;
+	BPF_CORE_READ_STR_INTO(&w.module, mod, name);
+	__builtin_memcpy(mark.module, w.module, sizeof(mark.module));
+	if (bpf_ringbuf_output(&events, &mark, sizeof(mark), BPF_RB_NO_WAKEUP))
+		return 0; /* no room: user space reads /proc/kallsyms */
+	bpf_loop(n < (1 << 16) ? n : (1 << 16), send_symbol, &w, 0);
+	mark.kind = DMATRACE_SYMBOL_END;
+	mark.len = w.lost;
+	bpf_ringbuf_output(&events, &mark, sizeof(mark), BPF_RB_NO_WAKEUP);
+	return 0;
+}

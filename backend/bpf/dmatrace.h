@@ -52,6 +52,7 @@ enum dmatrace_type {
 				  (0: no caller taken) */
 	DMATRACE_FRAMES = 4,   /* struct dmatrace_frames */
 	DMATRACE_NUDGE = 5,    /* a dmatrace_head: the record ring fills */
+	DMATRACE_SYMBOL = 6,   /* struct dmatrace_symbol */
 };
 
 /* what every record starts with */
@@ -107,6 +108,32 @@ struct dmatrace_frames {
 	uint32_t slot; /* the program */
 	uint64_t stack[DMATRACE_STACK];
 	uint64_t window[DMATRACE_WINDOW];
+};
+
+/*
+ * A function of a module as it loads, through the BPF ring buffer: a
+ * module loaded and unloaded between two reads of /proc/kallsyms (a
+ * test module, say, and a read takes a second under emulation) would
+ * leave its callers unnamed. A record of kind DMATRACE_SYMBOL_START
+ * opens a module's functions with where its text lies (what was known
+ * of an earlier load of it is stale); one record each follows; one of
+ * kind DMATRACE_SYMBOL_END closes them, len how many did not fit.
+ */
+#define DMATRACE_SYMBOL_LEN 64
+#define DMATRACE_MODULE_LEN 56 /* MODULE_NAME_LEN */
+
+enum dmatrace_symbol_kind {
+	DMATRACE_SYMBOL_START = 1, /* addr, len: the module's text */
+	DMATRACE_SYMBOL_FUNC = 2,  /* addr, len: st_value, st_size */
+	DMATRACE_SYMBOL_END = 3,   /* len: functions lost */
+};
+
+struct dmatrace_symbol {
+	uint32_t type; /* DMATRACE_SYMBOL */
+	uint32_t kind; /* enum dmatrace_symbol_kind */
+	uint64_t addr, len;
+	char name[DMATRACE_SYMBOL_LEN];
+	char module[DMATRACE_MODULE_LEN];
 };
 
 /*
