@@ -136,8 +136,9 @@ if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
 	ok $? "a full disk: the viewer says the recording stopped, why, and how much it holds" ||
 		sed 's/^/# /' "$TMP/full" | head -n 3
 	in=$(sed -n 's/.*; \([0-9]*\) of \([0-9]*\) events are in it.*/\1 \2/p' "$TMP/full")
-	[ -n "$in" ] && [ ${in% *} -gt 0 ] && [ ${in% *} -lt ${in#* } ]
-	ok $? "... some events, not all ($in)"
+	# (a fast build can fill 256 KiB before its first commit: 0 of N)
+	[ -n "$in" ] && [ ${in% *} -lt ${in#* } ]
+	ok $? "... fewer than were seen ($in)"
 	stop_backend $be
 	grep -q "the recording .*x.db stopped: .*the disk is full; [0-9]* of [0-9]* events are in it" \
 		"$TMP/full.err"
