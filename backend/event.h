@@ -145,6 +145,7 @@ enum dm_lost_what {
 #define DM_F_FAILED	    (1u << 4) /* the call failed */
 #define DM_F_KEEP_REGISTERS (1u << 5) /* channel freed, registers kept */
 #define DM_F_GAP	    (1u << 6) /* DM_EV_LOST: a recording's gap */
+#define DM_F_SG		    (1u << 7) /* a sync of a scatterlist (obj) */
 
 enum dm_dir {
 	DM_DIR_BIDI = 0,

@@ -907,12 +907,95 @@ static void lx_unmap(struct dm_vrf *vrf, uint32_t a)
 	file_drop(vrf, f);
 }
 
+/*
+ * Scatter/gather lists, one record a list keyed by its scatterlist, as
+ * the events name it: map (len the entries asked, dma those mapped),
+ * unmap and sync (len the entries). dma-debug checks each entry; the
+ * events give the list whole, and what a driver gets wrong with one
+ * shows there: the entries, the direction, a list never mapped.
+ */
+static int lx_sg_map(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	struct dm_vsg *sg;
+	uint32_t s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
+
+	/* mapped again with no unmap seen (events lost, or from before
+	 * us): the new mapping is the one to check against */
+	if (s != NONE)
+		sg_drop(vrf, s);
+	s = TAKE(vrf->sgs);
+	if (s == NONE)
+		return -ENOMEM;
+	if (dm_hmap_put(&vrf->sg_by_handle, ev->obj, s)) {
+		GIVE(vrf->sgs, s);
+		return -ENOMEM;
+	}
+	sg = &vrf->sgs.v[s];
+	*sg = (struct dm_vsg){ .handle = ev->obj,
+			       .dma = ev->dma,
+			       .len = ev->len,
+			       .ts = ev->ts,
+			       .adapter = a,
+			       .caller = ev->caller,
+			       .dir = ev->dir };
+	LIST_ADD(vrf->sgs, vrf->ad[a].sgs, s);
+	vrf->ad[a].sg_alloc++;
+	return 0;
+}
+
+static void lx_sg_unmap(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	uint32_t s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
+	const struct dm_vsg *sg;
+
+	if (s == NONE || vrf->sgs.v[s].adapter != a) {
+		lx_unknown(vrf, a, DM_R_LX_UNMAP_UNMAPPED, ev->len);
+		return;
+	}
+	sg = &vrf->sgs.v[s];
+	if (ev->len != sg->len)
+		report(vrf, DM_R_LX_UNMAP_SIZE, a, ev->obj, ev->obj, sg->len,
+		       ev->len);
+	else if (ev->dir != sg->dir)
+		report(vrf, DM_R_LX_UNMAP_DIR, a, ev->obj, ev->obj, sg->dir,
+		       ev->dir);
+	/* known gone, for an unmap of it again; no address to fault at */
+	gone_add(vrf, a, ev->obj, 0, sg->dir);
+	vrf->ad[a].sg_freed++;
+	sg_drop(vrf, s);
+}
+
+static void lx_sg_sync(struct dm_vrf *vrf, uint32_t a)
+{
+	const struct dm_event *ev = vrf->ev;
+	uint32_t s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
+	const struct dm_vsg *sg;
+
+	if (s == NONE || vrf->sgs.v[s].adapter != a) {
+		lx_unknown(vrf, a, DM_R_LX_SYNC_UNMAPPED, ev->len);
+		return;
+	}
+	sg = &vrf->sgs.v[s];
+	if (ev->len > sg->len)
+		report(vrf, DM_R_LX_SYNC_OUTSIDE, a, ev->obj, ev->obj, sg->len,
+		       ev->len);
+	else if (sg->dir != DM_DIR_BIDI && ev->dir != sg->dir)
+		report(vrf, DM_R_LX_SYNC_DIR, a, ev->obj, ev->obj, sg->dir,
+		       ev->dir);
+}
+
 static void lx_sync(struct dm_vrf *vrf, uint32_t a)
 {
 	const struct dm_event *ev = vrf->ev;
 	uint32_t f = dm_hmap_get(&vrf->file_by_base, ev->obj);
 	const struct dm_vfile *file;
 
+	if (ev->flags & DM_F_SG) {
+		lx_sg_sync(vrf, a);
+		return;
+	}
 	if (f == NONE || vrf->files.v[f].adapter != a) {
 		lx_unknown(vrf, a, DM_R_LX_SYNC_UNMAPPED, ev->len);
 		return;
@@ -934,12 +1017,17 @@ static void lx_unbind(struct dm_vrf *vrf, uint32_t a)
 	struct dm_vadapter *ad = &vrf->ad[a];
 
 	/* one report a kind, as dma-debug: how many, and the oldest with
-	 * who made it */
+	 * who made it (a single mapping's before a list's) */
 	if (ad->files.count) {
 		const struct dm_vfile *f = &vrf->files.v[ad->files.head];
 
 		report_by(vrf, DM_R_LX_LEAK_MAPPINGS, a, f->caller, f->base,
-			  ad->handle, ad->files.count, f->base);
+			  ad->handle, ad->files.count + ad->sgs.count, f->base);
+	} else if (ad->sgs.count) {
+		const struct dm_vsg *sg = &vrf->sgs.v[ad->sgs.head];
+
+		report_by(vrf, DM_R_LX_LEAK_MAPPINGS, a, sg->caller, sg->handle,
+			  ad->handle, ad->sgs.count, sg->handle);
 	}
 	if (ad->cbs.count) {
 		const struct dm_vcb *c = &vrf->cbs.v[ad->cbs.head];
@@ -987,6 +1075,11 @@ static int linux_event(struct dm_vrf *vrf, uint32_t a)
 		return lx_map(vrf, a);
 	case DM_EV_UNMAP:
 		lx_unmap(vrf, a);
+		return 0;
+	case DM_EV_SG_MAP:
+		return lx_sg_map(vrf, a);
+	case DM_EV_SG_UNMAP:
+		lx_sg_unmap(vrf, a);
 		return 0;
 	case DM_EV_SYNC_CPU:
 	case DM_EV_SYNC_DEVICE:

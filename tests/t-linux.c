@@ -12,6 +12,7 @@
 #define DEV  0xffff888004a1c000ull
 #define PHYS 0x12345000ull
 #define DMA  0xfffff000ull
+#define SGL  0xffff888007f3e200ull /* a struct scatterlist */
 
 struct t {
 	struct dm_vrf *vrf;
@@ -36,10 +37,11 @@ static void start(struct t *t)
 	t->vrf = dm_vrf_new(DM_RULES_LINUX, collect, t);
 }
 
-static void feed(struct t *t, uint16_t kind, uint64_t obj, uint64_t va,
-		 uint64_t dma, uint64_t len, uint8_t dir)
+static void feed_flags(struct t *t, uint16_t kind, uint64_t obj, uint64_t va,
+		       uint64_t dma, uint64_t len, uint8_t dir, uint32_t flags)
 {
 	struct dm_event ev = { .seq = ++t->seq,
+			       .flags = flags,
 			       .ts = t->seq * 1000,
 			       .adapter = DEV,
 			       .kind = kind,
@@ -51,6 +53,28 @@ static void feed(struct t *t, uint16_t kind, uint64_t obj, uint64_t va,
 			       .caller = t->caller };
 
 	dm_vrf_feed(t->vrf, &ev);
+}
+
+static void feed(struct t *t, uint16_t kind, uint64_t obj, uint64_t va,
+		 uint64_t dma, uint64_t len, uint8_t dir)
+{
+	feed_flags(t, kind, obj, va, dma, len, dir, 0);
+}
+
+/* a scatterlist: nents asked, ents mapped */
+static void map_sg(struct t *t, uint64_t nents, uint64_t ents, uint8_t dir)
+{
+	feed(t, DM_EV_SG_MAP, SGL, 0, ents, nents, dir);
+}
+
+static void unmap_sg(struct t *t, uint64_t nents, uint8_t dir)
+{
+	feed(t, DM_EV_SG_UNMAP, SGL, 0, 0, nents, dir);
+}
+
+static void sync_sg(struct t *t, uint16_t kind, uint64_t nents, uint8_t dir)
+{
+	feed_flags(t, kind, SGL, 0, 0, nents, dir, DM_F_SG);
 }
 
 static void map(struct t *t, uint64_t dma, uint64_t phys, uint64_t len,
@@ -327,5 +351,69 @@ int main(void)
 	map(&t, DMA, PHYS, 4096, DM_DIR_BIDI);
 	feed(&t, DM_EV_SYNC_DEVICE, DMA, 0, DMA, 4096, DM_DIR_TO_DEVICE);
 	quiet(&t, "a bidirectional mapping synced either way");
+
+	/* scatter/gather lists, keyed by the scatterlist */
+	start(&t);
+	map_sg(&t, 4, 2, DM_DIR_FROM_DEVICE);
+	sync_sg(&t, DM_EV_SYNC_CPU, 4, DM_DIR_FROM_DEVICE);
+	sync_sg(&t, DM_EV_SYNC_DEVICE, 4, DM_DIR_FROM_DEVICE);
+	ok(dm_vrf_adapter(t.vrf, 0)->sgs.count == 1, "an SG list mapped: held");
+	unmap_sg(&t, 4, DM_DIR_FROM_DEVICE);
+	ok(dm_vrf_adapter(t.vrf, 0)->sgs.count == 0, "... and unmapped: gone");
+	quiet(&t, "SG map, syncs both ways, unmap");
+
+	start(&t);
+	map_sg(&t, 4, 2, DM_DIR_FROM_DEVICE);
+	unmap_sg(&t, 4, DM_DIR_FROM_DEVICE);
+	unmap_sg(&t, 4, DM_DIR_FROM_DEVICE);
+	expect(&t, "an SG list unmapped twice", DM_R_LX_UNMAP_UNMAPPED, SGL, 4,
+	       1000);
+
+	start(&t);
+	map_sg(&t, 4, 2, DM_DIR_TO_DEVICE);
+	unmap_sg(&t, 2, DM_DIR_TO_DEVICE);
+	expect(&t, "an SG list unmapped with the entries mapped, not asked",
+	       DM_R_LX_UNMAP_SIZE, SGL, 4, 2);
+
+	start(&t);
+	map_sg(&t, 4, 4, DM_DIR_TO_DEVICE);
+	unmap_sg(&t, 4, DM_DIR_FROM_DEVICE);
+	expect(&t, "an SG list unmapped with the wrong direction",
+	       DM_R_LX_UNMAP_DIR, SGL, DM_DIR_TO_DEVICE, DM_DIR_FROM_DEVICE);
+
+	start(&t);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	sync_sg(&t, DM_EV_SYNC_CPU, 4, DM_DIR_FROM_DEVICE);
+	expect(&t, "a sync of an SG list never mapped, watched since bind",
+	       DM_R_LX_SYNC_UNMAPPED, SGL, 4, 0);
+
+	start(&t);
+	sync_sg(&t, DM_EV_SYNC_CPU, 4, DM_DIR_FROM_DEVICE);
+	quiet(&t, "a sync of an SG list mapped before we started");
+
+	start(&t);
+	map_sg(&t, 4, 4, DM_DIR_TO_DEVICE);
+	sync_sg(&t, DM_EV_SYNC_DEVICE, 8, DM_DIR_TO_DEVICE);
+	expect(&t, "a sync of more entries than the list mapped",
+	       DM_R_LX_SYNC_OUTSIDE, SGL, 4, 8);
+
+	start(&t);
+	map_sg(&t, 4, 4, DM_DIR_TO_DEVICE);
+	sync_sg(&t, DM_EV_SYNC_CPU, 4, DM_DIR_FROM_DEVICE);
+	expect(&t, "an SG list synced in the wrong direction", DM_R_LX_SYNC_DIR,
+	       SGL, DM_DIR_TO_DEVICE, DM_DIR_FROM_DEVICE);
+
+	start(&t);
+	map(&t, DMA, PHYS, 4096, DM_DIR_TO_DEVICE);
+	sync_sg(&t, DM_EV_SYNC_CPU, 1, DM_DIR_TO_DEVICE);
+	feed(&t, DM_EV_SYNC_CPU, DMA, 0, DMA, 4096, DM_DIR_TO_DEVICE);
+	quiet(&t, "an SG sync names no single mapping, nor the other way");
+
+	start(&t);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	map_sg(&t, 4, 2, DM_DIR_FROM_DEVICE);
+	feed(&t, DM_EV_DRIVER_UNBIND, 0, 0, 0, 0, 0);
+	expect(&t, "an SG list left at unbind", DM_R_LX_LEAK_MAPPINGS, DEV, 1,
+	       SGL);
 	return done_testing();
 }

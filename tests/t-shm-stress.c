@@ -172,8 +172,11 @@ int main(void)
 	diag("%llu snapshots by %d readers in %d s: %llu busy, %llu retries, "
 	     "%llu saw a new generation",
 	     sum.reads, READERS, SECONDS, sum.busy, sum.retries, sum.changed);
-	ok(sum.reads > 10000, "readers snapshot continuously (%llu)",
-	   sum.reads);
+	/* a count, not a rate: a loaded machine reads less, and what
+	 * matters is that reads fell between and over many publishes */
+	ok(sum.reads > 2 * sum.changed,
+	   "readers snapshot continuously: %llu reads over %llu generations",
+	   sum.reads, sum.changed);
 	ok(sum.changed > 10, "they saw the state change (%llu generations)",
 	   sum.changed);
 	ok(sum.torn == 0, "no torn snapshot among %llu", sum.reads);

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "provider.h"
 #include "shm.h"
 #include "text.h"
 
 #define REFRESH_NS 1000000000ull
+/* how long attaching waits for a new backend's first state */
+#define FIRST_WAIT_MS 5000
 
 struct live {
 	struct dm_provider p;
@@ -138,7 +141,7 @@ int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,
 		     size_t len)
 {
 	struct live *l = calloc(1, sizeof(*l));
-	int err;
+	int err = 0, i;
 
 	if (!l)
 		return -ENOMEM;
@@ -148,12 +151,27 @@ int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,
 		free(l);
 		return err;
 	}
-	err = live_refresh(&l->p, 1);
+	/* a backend just started publishes its first state within its
+	 * first interval, a loaded machine's later: wait for it while it
+	 * lives, FIRST_WAIT_MS at most */
+	for (i = 0; i < FIRST_WAIT_MS / 20; i++) {
+		l->last = 0;
+		err = live_refresh(&l->p, 1);
+		if (err < 0 || l->p.vrf || l->gone)
+			break;
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
 	if (err < 0 || !l->p.vrf) {
-		snprintf(errbuf, len,
-			 "the backend '%s' has published nothing "
-			 "readable yet",
-			 name);
+		if (l->gone)
+			snprintf(errbuf, len,
+				 "the backend '%s' is gone before it published "
+				 "anything: %s",
+				 name, l->p.st.health);
+		else
+			snprintf(errbuf, len,
+				 "the backend '%s' has published nothing "
+				 "readable in %d s",
+				 name, FIRST_WAIT_MS / 1000);
 		live_close(&l->p);
 		return err < 0 ? err : -EAGAIN;
 	}

@@ -47,7 +47,7 @@
 struct bpf_src {
 	struct dm_src src;
 	struct dmatrace_bpf *skel;
-	struct bpf_link *links[32];
+	struct bpf_link *links[DMATRACE_PROGS];
 	int nlinks;
 	struct ring_buffer *rb;	  /* calibration's frames, and nudges */
 	struct dmatrace_ctl *ctl; /* the record ring, mapped */
@@ -231,10 +231,11 @@ static enum frame_kind frame_kind(const struct dm_ksyms *ks,
 	static const char *const tracing[] = {
 		"bpf_", "__bpf_", "___bpf_", "__traceiter_", "trace_", "perf_",
 	};
+	/* the IOMMU's core too: its map and unmap events fire inside */
 	static const char *const api[] = {
-		"dma_",	      "__dma_",		"dmam_",
-		"debug_dma_", "iommu_dma_",	"swiotlb_",
-		"__swiotlb_", "arch_sync_dma_", "arch_dma_",
+		"dma_",		  "__dma_",    "dmam_",	   "debug_dma_",
+		"iommu_",	  "__iommu_",  "swiotlb_", "__swiotlb_",
+		"arch_sync_dma_", "arch_dma_",
 	};
 	const char *name = ks->text + s->name;
 	size_t i;
@@ -520,8 +521,9 @@ static struct dm_event event_of(const struct bpf_src *b,
 		.len = r->len,
 		.arg = { r->arg0, r->pid },
 		.tid = r->h.cpu,
-		.kind = r->kind,
+		.kind = r->kind & ~DMATRACE_KIND_SG,
 		.dir = r->dir,
+		.flags = r->kind & DMATRACE_KIND_SG ? DM_F_SG : 0,
 	};
 }
 
@@ -977,8 +979,7 @@ static const char *missing_caps(void)
 	struct __user_cap_data_struct d[2] = { 0 };
 	bool bpf, perfmon;
 
-	if (geteuid() == 0)
-		return "";
+	/* root too: in a container it may have neither */
 	if (syscall(SYS_capget, &h, d))
 		return "CAP_BPF and CAP_PERFMON";
 	bpf = HAS_CAP(d, CAP_BPF) || HAS_CAP(d, CAP_SYS_ADMIN);
@@ -1105,6 +1106,11 @@ static const char *attach_name(const struct bpf_program *prog)
 	const char *sec = bpf_program__section_name(prog);
 	const char *slash = strchr(sec, '/');
 
+	/* the IOMMU's events have names that say nothing alone */
+	if (!strcmp(sec, "tp_btf/map") || !strcmp(sec, "tp_btf/unmap")) {
+		snprintf(buf, sizeof(buf), "iommu:%s", slash + 1);
+		return buf;
+	}
 	if (!slash || !strncmp(sec, "tp_btf/", 7))
 		return slash ? slash + 1 : sec;
 	snprintf(buf, sizeof(buf), "%.*s:%s", (int)(slash - sec), sec,
@@ -1291,11 +1297,20 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 			snprintf(self, sizeof(self), "$(command -v dmatop)");
 		else
 			self[n] = 0;
-		snprintf(errbuf, len,
-			 "tracing DMA needs %s: run as root, or grant them "
-			 "with: setcap cap_bpf,cap_perfmon+ep %s (--sim and "
-			 "--replay need neither)",
-			 need, self);
+		if (geteuid() == 0)
+			snprintf(errbuf, len,
+				 "tracing DMA needs %s, and this root has "
+				 "not got them (a container?): run it where "
+				 "root has them (docker run --cap-add BPF "
+				 "--cap-add PERFMON) (--sim and --replay need "
+				 "neither)",
+				 need);
+		else
+			snprintf(errbuf, len,
+				 "tracing DMA needs %s: run as root, or grant "
+				 "them with: setcap cap_bpf,cap_perfmon+ep %s "
+				 "(--sim and --replay need neither)",
+				 need, self);
 		return -EPERM;
 	}
 	libbpf_verbose = getenv("DMATOP_BPF_LOG") != NULL;

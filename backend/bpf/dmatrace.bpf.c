@@ -55,8 +55,15 @@ enum slot {
 	S_unmap_sg,
 	S_sync_cpu,
 	S_sync_device,
+	S_alloc_sgt,
+	S_alloc_sgt_err,
+	S_free_sgt,
+	S_sync_sg_cpu,
+	S_sync_sg_device,
 	S_io_page_fault,
 	S_bounced,
+	S_iommu_map,
+	S_iommu_unmap,
 	S_fx_map_page,
 	S_fx_map_resource,
 	S_fe_unmap_page,
@@ -68,6 +75,8 @@ enum slot {
 	S_fe_unmap_sg,
 	S_fe_sync_cpu,
 	S_fe_sync_device,
+	S_fe_sync_sg_cpu,
+	S_fe_sync_sg_device,
 	S_COUNT
 };
 
@@ -552,7 +561,9 @@ static __always_inline void emit(void *ctx, __u32 slot, struct device *dev,
 	__u64 ra = 0;
 	bool check;
 
-	if (!cs || !wanted(cs, dev))
+	/* no device (the IOMMU's own map and unmap): traced unless a
+	 * filter asks for a device or a driver, which it cannot match */
+	if (!cs || (dev ? !wanted(cs, dev) : only_device[0] || only_driver[0]))
 		return;
 	/* slot is a constant: these index without a check */
 	off = ctl.frames[slot];
@@ -730,6 +741,51 @@ int sync_device(__u64 *ctx)
 	return 0;
 }
 
+/* noncontiguous allocations (dma_alloc_noncontiguous()), keyed by
+ * their sg_table as a coherent buffer by its address: alloc (dev, sgt,
+ * size, dir, gfp, attrs), free (dev, sgt, size, dir); one that failed
+ * (dev, virt, dma, size, dir, gfp, attrs) */
+SEC("tp_btf/dma_alloc_sgt")
+int alloc_sgt(__u64 *ctx)
+{
+	EMIT(S_alloc_sgt, DM_EV_CB_ALLOC, .obj = 1, .va = 1, .dma = NIL,
+	     .len = 2, .dir = 3, .arg0 = 5);
+	return 0;
+}
+
+SEC("tp_btf/dma_alloc_sgt_err")
+int alloc_sgt_err(__u64 *ctx)
+{
+	EMIT(S_alloc_sgt_err, DM_EV_MAP_ERROR, .obj = NIL, .va = NIL,
+	     .dma = NIL, .len = 3, .dir = 4, .arg0 = 6);
+	return 0;
+}
+
+SEC("tp_btf/dma_free_sgt")
+int free_sgt(__u64 *ctx)
+{
+	EMIT(S_free_sgt, DM_EV_CB_FREE, .obj = 1, .va = 1, .dma = NIL, .len = 2,
+	     .dir = 3, .arg0 = NIL);
+	return 0;
+}
+
+/* a scatterlist synced (dev, sgl, nents, dir): keyed as its map */
+#define SYNC_SG .obj = 1, .va = NIL, .dma = NIL, .len = 2, .dir = 3, .arg0 = NIL
+
+SEC("tp_btf/dma_sync_sg_for_cpu")
+int sync_sg_cpu(__u64 *ctx)
+{
+	EMIT(S_sync_sg_cpu, DM_EV_SYNC_CPU | DMATRACE_KIND_SG, SYNC_SG);
+	return 0;
+}
+
+SEC("tp_btf/dma_sync_sg_for_device")
+int sync_sg_device(__u64 *ctx)
+{
+	EMIT(S_sync_sg_device, DM_EV_SYNC_DEVICE | DMATRACE_KIND_SG, SYNC_SG);
+	return 0;
+}
+
 /* where the IOMMU driver reports through report_iommu_fault() (AMD-Vi,
  * ARM SMMU): (dev, iova, flags); obj is the device, as in the HAL's
  * fault */
@@ -747,6 +803,39 @@ int bounced(__u64 *ctx)
 {
 	EMIT(S_bounced, DM_EV_BOUNCE, .obj = 1, .va = NIL, .dma = 1, .len = 2,
 	     .dir = NIL, .arg0 = NIL);
+	return 0;
+}
+
+/*
+ * The IOMMU's page tables, whoever changes them: under the DMA API (one
+ * for one with its maps and unmaps behind an IOMMU), the IOVA API of
+ * 6.17 on (dma_iova_link(), which has no dma:* event), VFIO. No device
+ * is named: the record's adapter is 0. map: (iova, paddr, size); unmap:
+ * (iova, size, unmapped_size)
+ */
+SEC("tp_btf/map")
+int iommu_map(__u64 *ctx)
+{
+	emit(ctx, S_iommu_map, NULL, DM_EV_IOMMU_MAP, ctx,
+	     (struct from){ .obj = 0,
+			    .va = 1,
+			    .dma = 0,
+			    .len = 2,
+			    .dir = NIL,
+			    .arg0 = NIL });
+	return 0;
+}
+
+SEC("tp_btf/unmap")
+int iommu_unmap(__u64 *ctx)
+{
+	emit(ctx, S_iommu_unmap, NULL, DM_EV_IOMMU_UNMAP, ctx,
+	     (struct from){ .obj = 0,
+			    .va = NIL,
+			    .dma = 0,
+			    .len = 1,
+			    .dir = NIL,
+			    .arg0 = 2 });
 	return 0;
 }
 
@@ -886,6 +975,21 @@ SEC("fentry/dma_sync_single_for_device")
 int fe_sync_device(__u64 *ctx)
 {
 	EMIT(S_fe_sync_device, DM_EV_SYNC_DEVICE, SYNC);
+	return 0;
+}
+
+SEC("fentry/dma_sync_sg_for_cpu")
+int fe_sync_sg_cpu(__u64 *ctx)
+{
+	EMIT(S_fe_sync_sg_cpu, DM_EV_SYNC_CPU | DMATRACE_KIND_SG, SYNC_SG);
+	return 0;
+}
+
+SEC("fentry/dma_sync_sg_for_device")
+int fe_sync_sg_device(__u64 *ctx)
+{
+	EMIT(S_fe_sync_sg_device, DM_EV_SYNC_DEVICE | DMATRACE_KIND_SG,
+	     SYNC_SG);
 	return 0;
 }
 

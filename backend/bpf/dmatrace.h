@@ -21,7 +21,10 @@
 #define DMATRACE_NAME_LEN 48
 /* return addresses kept per event: the tracing frames, the DMA API's
  * own, then the driver's call */
-#define DMATRACE_STACK 8
+/* (12: the IOMMU's map event fires nine frames above the driver's call,
+ * under the tracing frames, iommu_map_nosync(), iommu_map(), dma-iommu
+ * and the DMA API) */
+#define DMATRACE_STACK 12
 
 /* words of kernel stack above a program's context sent to calibrate */
 #define DMATRACE_WINDOW 128
@@ -42,7 +45,9 @@
 #define DMATRACE_INNER_SLOT(ra) \
 	((uint32_t)(((ra) ^ ((ra) >> 9) ^ ((ra) >> 20)) % DMATRACE_INNER_SETS))
 /* programs, at most: each has a word in dmatrace_ctl.frames */
-#define DMATRACE_PROGS 32
+#define DMATRACE_PROGS 48
+/* in an event's kind: the sync names a scatterlist, not an address */
+#define DMATRACE_KIND_SG 0x8000
 
 enum dmatrace_type {
 	DMATRACE_EVENT = 1, /* stack: the kernel stack, walked */

@@ -90,6 +90,16 @@ grep -q "DMAR: \[DMA Write" "$out/dmesg.log" 2>/dev/null
 ok $? "the IOMMU faulted for real: $(grep -o 'DMAR: \[DMA Write.*' "$out/dmesg.log" 2>/dev/null | head -n 1)"
 [ "$(q "SELECT count(*) FROM events WHERE kind = 'map' AND va != dma")" -ge 2 ]
 ok $? "the device sees IOVAs, not physical addresses"
+# the IOMMU's own page table changes, one for one with the DMA API's
+# here (the pages the buffer spans), named after the driver's call too
+iu=$(q "WITH p AS (SELECT dma & ~4095 AS iova, ((dma + bytes + 4095) & ~4095) - (dma & ~4095) AS size FROM after_unmap) SELECT (SELECT count(*) FROM events, p WHERE kind = 'iommu-map' AND dma = iova AND len = size AND caller LIKE 'dmatop_edu!edu_bug_after_unmap+0x%') || '|' || (SELECT count(*) FROM events, p WHERE kind = 'iommu-unmap' AND dma = iova AND len = size AND arg0 = size AND caller LIKE 'dmatop_edu!edu_bug_after_unmap+0x%')")
+[ "$iu" = "1|1" ]
+ok $? "the IOMMU's map and unmap of that page are recorded, and who made them ($iu)" ||
+	q "SELECT seq, kind, printf('%x', dma), len, arg0, caller FROM events WHERE kind LIKE 'iommu-%' LIMIT 20" | sed 's/^/# /'
+maps=$(q "SELECT count(*) FROM events WHERE kind IN ('map', 'cb-alloc')")
+imaps=$(q "SELECT count(*) FROM events WHERE kind = 'iommu-map'")
+[ "$imaps" -ge "$maps" ] && [ "$maps" -ge 2 ]
+ok $? "... as many IOMMU maps as DMA API maps and allocations, at least ($imaps, $maps)"
 au=$(q "SELECT device, bytes, dir, mapped_by, unmapped_by FROM after_unmap")
 edu=$(q "SELECT name FROM adapters WHERE owner = 'dmatop_edu' LIMIT 1")
 case $au in
