@@ -14,7 +14,9 @@
  * (u64 stats[7] from version 2: events, violations, lost, rejected,
  * untracked, perf_last, perf_ts; a file's u32 dir from version 3; from
  * version 4, after the stats, u32 n and n losses of u32 cpu, u32 what,
- * u64 count, largest first)
+ * u64 count, largest first; from version 5, last, u64 FNV-1a (word by
+ * word) of all the bytes before it: a blob bent in the middle still
+ * parses)
  *
  * Loading rebuilds the lists, hash maps and page index through the same
  * paths the engine uses, so a loaded state is indistinguishable from the
@@ -28,13 +30,28 @@
 #include "verifier_int.h"
 
 #define MAGIC	"DMVSTATE"
-#define VERSION 4u
+#define VERSION 5u
 
 struct wbuf {
 	uint8_t *p;
 	size_t len, cap;
 	int err;
 };
+
+/* FNV-1a a word at a time: a state can run to megabytes, and the
+ * backend saves one at every publish */
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+	}
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
 
 static void put(struct wbuf *w, const void *v, size_t n)
 {
@@ -227,6 +244,8 @@ int dm_vrf_save(const struct dm_vrf *vrf, void **blob, size_t *len)
 			put32(&w, g->caller);
 			put32(&w, g->dir);
 		}
+	if (!w.err)
+		put64(&w, fnv1a(w.p, w.len));
 	if (w.err) {
 		free(w.p);
 		return w.err;
@@ -454,6 +473,20 @@ int dm_vrf_load(struct dm_vrf *vrf, const void *blob, size_t len)
 	if (version < 1 || version > VERSION) {
 		err = -EINVAL;
 		goto out;
+	}
+	if (version >= 5) {
+		uint64_t sum;
+
+		if (r.left < 8) {
+			err = -EINVAL;
+			goto out;
+		}
+		memcpy(&sum, (const uint8_t *)blob + len - 8, 8);
+		if (sum != fnv1a(blob, len - 8)) {
+			err = -EINVAL;
+			goto out;
+		}
+		r.left -= 8;
 	}
 	nad = get32(&r);
 	nf = get32(&r);

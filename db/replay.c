@@ -279,11 +279,22 @@ static int load_checkpoint(struct replay *rp, sqlite3_stmt *st, uint64_t seq,
 		*at = (uint64_t)sqlite3_column_int64(st, 0);
 		rc = dm_vrf_load(rp->src.vrf, blob, (size_t)len);
 		sqlite3_reset(st);
-		return rc ? damaged(rp,
-				    "the checkpoint at event %llu does "
-				    "not load",
-				    (unsigned long long)*at) :
-			    1;
+		if (rc)
+			return damaged(rp,
+				       "the checkpoint at event %llu does "
+				       "not load",
+				       (unsigned long long)*at);
+		/* a blob that loads may still be another's, or bent: the
+		 * state after event N has seen N events */
+		if (dm_vrf_stats(rp->src.vrf)->events != *at)
+			return damaged(
+				rp,
+				"the checkpoint at event %llu holds "
+				"the state after %llu events",
+				(unsigned long long)*at,
+				(unsigned long long)dm_vrf_stats(rp->src.vrf)
+					->events);
+		return 1;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_error(rp, "reading checkpoints");

@@ -85,6 +85,14 @@ grep -q "damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... sayi
 is "$?" 1 "a damaged checkpoint on a screen: exit 1"
 grep -q "cp.db: damaged recording: the checkpoint at event" "$TMP/err"; ok $? "... saying which checkpoint"
 [ ! -s "$TMP/out" ]; ok $? "... and showing no state in its place"
+# two bytes bent in the middle of every checkpoint: it still parses, and
+# would show a state that never was
+cp "$TMP/good.db" "$TMP/bent.db"
+sqlite3 "$TMP/bent.db" "UPDATE checkpoint SET state = substr(state, 1, length(state) / 2) || x'ffff' || substr(state, length(state) / 2 + 3)"
+"$DMATOP" --replay="$TMP/bent.db" --batch --at=1.5 >/dev/null 2>"$TMP/err"
+is "$?" 1 "a checkpoint bent in the middle: exit 1"
+grep -q "damaged recording: the checkpoint at event [0-9]* does not load" "$TMP/err"
+ok $? "... saying which" || sed 's/^/# /' "$TMP/err"
 
 # a recording without a single event (tracing a machine whose devices
 # did no DMA): every screen shows it empty

@@ -8,7 +8,8 @@ pid=$!
 until-tracing /out/dmatop.err
 sleep 1
 for bug in ${BUGS:-none double_unmap unmap_size unmap_direction sync_unmapped \
-	free_unallocated leak overlap zero_length}; do
+	free_unallocated leak overlap zero_length sg_direction \
+	sync_sg_unmapped}; do
 	echo "load bug=$bug"
 	insmod /mod/dmatop_edu.ko bug="$bug" || echo "insmod bug=$bug failed"
 	sleep 0.4

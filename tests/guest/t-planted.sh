@@ -25,7 +25,7 @@ export GUEST_FILES="$work/kmod/dmatop_edu.ko" GUEST_DEVICES="-device edu" \
 	GUEST_MEM=240M
 boot "$cache/6.12" "$here/planted.sh" "$work/planted"
 grep -q "dmatop exit 3" "$out/scenario.log" 2>/dev/null
-ok $? "dmatop ran in the guest through nine loads of the module, exit 3 (violations found)" ||
+ok $? "dmatop ran in the guest through eleven loads of the module, exit 3 (violations found)" ||
 	{ tail -20 "$out/console.log"; cat "$out/scenario.log"; } 2>/dev/null | sed 's/^/# /'
 ! grep -q "failed" "$out/scenario.log" 2>/dev/null
 ok $? "every load of the module bound the device" ||
@@ -38,16 +38,16 @@ ok $? "the guest kernel itself warned of nothing" ||
 
 edu=$(q "SELECT name FROM adapters WHERE owner = 'dmatop_edu' LIMIT 1")
 [ "$(q "SELECT count(*) FROM adapters WHERE owner = 'dmatop_edu'")" = 1 ]
-ok $? "the edu device is one adapter across nine drivers bound ($edu)"
+ok $? "the edu device is one adapter across eleven drivers bound ($edu)"
 binds=$(q "SELECT count(*) FROM events WHERE kind = 'driver-bind'")
 unbinds=$(q "SELECT count(*) FROM events WHERE kind = 'driver-unbind'")
-[ "$binds" = 9 ] && [ "$unbinds" = 9 ]
-ok $? "nine binds and nine unbinds seen ($binds, $unbinds)"
+[ "$binds" = 11 ] && [ "$unbinds" = 11 ]
+ok $? "eleven binds and eleven unbinds seen ($binds, $unbinds)"
 # a module loaded for 0.4 s is gone before a read of /proc/kallsyms (a
 # second under emulation) reaches it: its loads tell its functions
-grep -q "modules loaded while tracing: 9 told their functions as they loaded, 0 in part" \
+grep -q "modules loaded while tracing: 11 told their functions as they loaded, 0 in part" \
 	"$out/dmatop.err"
-ok $? "each of the nine loads told the module's functions"
+ok $? "each of the eleven loads told the module's functions"
 
 # one misuse a load: rule, then the function that commits it
 while read -r bug rule fn; do
@@ -65,14 +65,20 @@ leak linux-mappings-leaked-at-unbind edu_bug_leak
 leak linux-coherent-leaked-at-unbind edu_bug_leak
 overlap linux-overlapping-mapping edu_bug_overlap
 zero_length linux-zero-length-map edu_bug_zero_length
+sg_direction linux-unmap-direction-mismatch edu_bug_sg_direction
+sync_sg_unmapped linux-sync-of-unmapped edu_bug_sync_sg_unmapped
 EOT
 total=$(q "SELECT count(*) FROM violation")
-[ "$total" = 9 ]; ok $? "nothing else is reported: 9 violations in all ($total)" ||
+[ "$total" = 11 ]; ok $? "nothing else is reported: 11 violations in all ($total)" ||
 	q "SELECT rule, adapter_name, caller FROM violations" | sed 's/^/# /'
 clean=$(q "SELECT count(*) FROM events WHERE caller LIKE 'dmatop_edu!edu_clean_rx%+0x%'")
 [ "$clean" -ge 36 ]; ok $? "the clean receive path ran on every load and unload, unflagged ($clean events)"
+csg=$(q "SELECT count(*) FROM events WHERE caller LIKE 'dmatop_edu!edu_clean_sg+0x%'")
+[ "$csg" -ge 33 ] &&
+	[ "$(q "SELECT count(*) FROM violations WHERE caller LIKE '%edu_clean_sg%' OR caller LIKE '%edu_map_sg%'")" = 0 ]
+ok $? "... and the clean scatter/gather path, its syncs both ways and its unmap, unflagged ($csg events)"
 ring=$(q "SELECT count(*) FROM events WHERE kind = 'cb-alloc' AND caller LIKE 'dmatop_edu!edu_probe+0x%'")/$(q "SELECT count(*) FROM events WHERE kind = 'cb-free' AND caller LIKE 'dmatop_edu!edu_remove+0x%'")
-[ "$ring" = 9/9 ] &&
+[ "$ring" = 11/11 ] &&
 	[ "$(q "SELECT count(*) FROM violations WHERE caller LIKE '%edu_clean_rx%' OR caller LIKE '%edu_probe%' OR caller LIKE '%edu_remove%'")" = 0 ]
 ok $? "... and so did the coherent ring, allocated in probe and freed in remove on every load ($ring)"
 

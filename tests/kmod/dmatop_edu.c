@@ -8,8 +8,9 @@
  *   insmod dmatop_edu.ko bug=NAME
  *
  * Every load also runs a clean lifecycle, which must draw no report: a
- * coherent ring held while bound, and a receive buffer mapped, synced
- * for the CPU and back to the device, and unmapped.
+ * coherent ring held while bound, and a receive buffer and a two-entry
+ * scatter/gather list each mapped, synced for the CPU and back to the
+ * device, and unmapped.
  *
  * Each misuse is one the DMA API lets through without a crash on x86
  * (dma-direct, or an IOMMU for after_unmap): the kernel stays up for the
@@ -20,6 +21,7 @@
 #include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #define EDU_VENDOR 0x1234
@@ -39,7 +41,7 @@ module_param(bug, charp, 0444);
 MODULE_PARM_DESC(bug, "the misuse to commit: none, double_unmap, "
 		      "unmap_size, unmap_direction, sync_unmapped, "
 		      "free_unallocated, leak, overlap, zero_length, "
-		      "after_unmap");
+		      "sg_direction, sync_sg_unmapped, after_unmap");
 
 struct edu {
 	struct pci_dev *pdev;
@@ -47,6 +49,7 @@ struct edu {
 	void *buf; /* streaming maps point into it; 2 pages */
 	void *ring;
 	dma_addr_t ring_dma;
+	struct scatterlist sg[2]; /* two pieces of buf */
 };
 
 static struct device *dev_of(struct edu *e)
@@ -64,6 +67,42 @@ static noinline void edu_clean_rx(struct edu *e)
 	dma_sync_single_for_cpu(dev, d, 1536, DMA_FROM_DEVICE);
 	dma_sync_single_for_device(dev, d, 1536, DMA_FROM_DEVICE);
 	dma_unmap_single(dev, d, 1536, DMA_FROM_DEVICE);
+}
+
+/* the list's two entries, mapped: 0 if the map failed */
+static int edu_map_sg(struct edu *e, enum dma_data_direction dir)
+{
+	sg_init_table(e->sg, 2);
+	sg_set_buf(&e->sg[0], e->buf, 1024);
+	sg_set_buf(&e->sg[1], e->buf + PAGE_SIZE, 1024);
+	return dma_map_sg(dev_of(e), e->sg, 2, dir);
+}
+
+static noinline void edu_clean_sg(struct edu *e)
+{
+	struct device *dev = dev_of(e);
+
+	if (!edu_map_sg(e, DMA_FROM_DEVICE))
+		return;
+	dma_sync_sg_for_cpu(dev, e->sg, 2, DMA_FROM_DEVICE);
+	dma_sync_sg_for_device(dev, e->sg, 2, DMA_FROM_DEVICE);
+	dma_unmap_sg(dev, e->sg, 2, DMA_FROM_DEVICE);
+}
+
+static noinline void edu_bug_sg_direction(struct edu *e)
+{
+	if (edu_map_sg(e, DMA_TO_DEVICE))
+		dma_unmap_sg(dev_of(e), e->sg, 2, DMA_FROM_DEVICE);
+}
+
+static noinline void edu_bug_sync_sg_unmapped(struct edu *e)
+{
+	struct device *dev = dev_of(e);
+
+	if (!edu_map_sg(e, DMA_FROM_DEVICE))
+		return;
+	dma_unmap_sg(dev, e->sg, 2, DMA_FROM_DEVICE);
+	dma_sync_sg_for_cpu(dev, e->sg, 2, DMA_FROM_DEVICE);
 }
 
 static noinline void edu_bug_double_unmap(struct edu *e)
@@ -189,6 +228,8 @@ static const struct {
 	{ "leak", edu_bug_leak },
 	{ "overlap", edu_bug_overlap },
 	{ "zero_length", edu_bug_zero_length },
+	{ "sg_direction", edu_bug_sg_direction },
+	{ "sync_sg_unmapped", edu_bug_sync_sg_unmapped },
 	{ "after_unmap", edu_bug_after_unmap },
 };
 
@@ -228,6 +269,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pci_set_drvdata(pdev, e);
 	edu_clean_rx(e);
+	edu_clean_sg(e);
 	for (i = 0; i < ARRAY_SIZE(bugs); i++)
 		if (!strcmp(bug, bugs[i].name)) {
 			dev_info(dev, "committing %s\n", bug);
