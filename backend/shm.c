@@ -56,7 +56,7 @@ uint64_t dm_shm_stat_start(const char *stat)
 	return v;
 }
 
-static uint64_t start_time(pid_t pid)
+uint64_t dm_shm_pid_start(pid_t pid)
 {
 	char path[64], buf[1024];
 	size_t n;
@@ -116,7 +116,7 @@ static bool writer_alive(const struct dm_shm_header *h)
 
 	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH))
 		return false;
-	return !h->writer_start || start_time(pid) == h->writer_start;
+	return !h->writer_start || dm_shm_pid_start(pid) == h->writer_start;
 }
 
 /* ---- the writer ---- */
@@ -259,7 +259,7 @@ int dm_shm_create(struct dm_shm_writer **out,
 	w->hdr->event_size = sizeof(struct dm_event);
 	w->hdr->violation_size = sizeof(struct dm_violation);
 	w->hdr->writer_pid = (uint64_t)getpid();
-	w->hdr->writer_start = start_time(getpid());
+	w->hdr->writer_start = dm_shm_pid_start(getpid());
 	ATOMIC_STORE(&w->hdr->size, w->mapped);
 	ATOMIC_STORE(&w->hdr->heartbeat, now_ns());
 	*out = w;

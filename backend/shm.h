@@ -190,5 +190,7 @@ int dm_shm_path(char *out, size_t len, const char *name);
  * the line is not one, or its process is a zombie, exiting or being
  * killed, which a viewer must not take for a hang. */
 uint64_t dm_shm_stat_start(const char *stat);
+/* The same from /proc/PID/stat of a running process. */
+uint64_t dm_shm_pid_start(pid_t pid);
 
 #endif

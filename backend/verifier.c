@@ -944,17 +944,29 @@ static int lx_sg_map(struct dm_vrf *vrf, uint32_t a)
 	return 0;
 }
 
+/* The list the event names, or NULL: then it is told as unknown, under
+ * rule, if it should have been known. */
+static const struct dm_vsg *lx_sg_of(struct dm_vrf *vrf, uint32_t a,
+				     enum dm_rule_id rule, uint32_t *s)
+{
+	const struct dm_event *ev = vrf->ev;
+
+	*s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
+	if (*s == NONE || vrf->sgs.v[*s].adapter != a) {
+		lx_unknown(vrf, a, rule, ev->len);
+		return NULL;
+	}
+	return &vrf->sgs.v[*s];
+}
+
 static void lx_sg_unmap(struct dm_vrf *vrf, uint32_t a)
 {
 	const struct dm_event *ev = vrf->ev;
-	uint32_t s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
-	const struct dm_vsg *sg;
+	uint32_t s;
+	const struct dm_vsg *sg = lx_sg_of(vrf, a, DM_R_LX_UNMAP_UNMAPPED, &s);
 
-	if (s == NONE || vrf->sgs.v[s].adapter != a) {
-		lx_unknown(vrf, a, DM_R_LX_UNMAP_UNMAPPED, ev->len);
+	if (!sg)
 		return;
-	}
-	sg = &vrf->sgs.v[s];
 	if (ev->len != sg->len)
 		report(vrf, DM_R_LX_UNMAP_SIZE, a, ev->obj, ev->obj, sg->len,
 		       ev->len);
@@ -970,14 +982,11 @@ static void lx_sg_unmap(struct dm_vrf *vrf, uint32_t a)
 static void lx_sg_sync(struct dm_vrf *vrf, uint32_t a)
 {
 	const struct dm_event *ev = vrf->ev;
-	uint32_t s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
-	const struct dm_vsg *sg;
+	uint32_t s;
+	const struct dm_vsg *sg = lx_sg_of(vrf, a, DM_R_LX_SYNC_UNMAPPED, &s);
 
-	if (s == NONE || vrf->sgs.v[s].adapter != a) {
-		lx_unknown(vrf, a, DM_R_LX_SYNC_UNMAPPED, ev->len);
+	if (!sg)
 		return;
-	}
-	sg = &vrf->sgs.v[s];
 	if (ev->len > sg->len)
 		report(vrf, DM_R_LX_SYNC_OUTSIDE, a, ev->obj, ev->obj, sg->len,
 		       ev->len);

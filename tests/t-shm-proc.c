@@ -29,22 +29,6 @@ static const char *line(const char *comm, char state, unsigned flags,
 	return buf;
 }
 
-static uint64_t proc_start(pid_t pid)
-{
-	char path[64], buf[1024];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	return dm_shm_stat_start(buf);
-}
-
 int main(void)
 {
 	pid_t child;
@@ -70,7 +54,8 @@ int main(void)
 	is_u64(dm_shm_stat_start("4242 (dmatop) S 1 2"), 0,
 	       "a line cut short: no start time");
 
-	ok(proc_start(getpid()) > 0, "this process: alive, with a start time");
+	ok(dm_shm_pid_start(getpid()) > 0,
+	   "this process: alive, with a start time");
 	child = fork();
 	if (!child) {
 		pause();
@@ -79,7 +64,8 @@ int main(void)
 	kill(child, SIGKILL);
 	/* let it die without reaping it */
 	waitid(P_PID, child, NULL, WEXITED | WNOWAIT);
-	is_u64(proc_start(child), 0, "a killed child not yet reaped: dead");
+	is_u64(dm_shm_pid_start(child), 0,
+	       "a killed child not yet reaped: dead");
 	waitpid(child, &status, 0);
 	return done_testing();
 }
