@@ -81,7 +81,7 @@ static size_t unring(void *dst, const void *ring, uint64_t total, size_t cap,
 	return n;
 }
 
-static int publish(struct loop *l, bool ended)
+static int publish(struct loop *l, bool ended, bool stopped)
 {
 	static struct dm_event ev[RECENT_EVENTS];
 	static struct dm_violation viol[RECENT_VIOLATIONS];
@@ -103,7 +103,8 @@ static int publish(struct loop *l, bool ended)
 	c.queue = rs.queue;
 	c.recorder_error = rs.error;
 	c.recorder_msg = l->rec ? dm_rec_error(l->rec) : "";
-	c.ended = ended;
+	c.ended = ended || stopped;
+	c.stopped = stopped;
 	l->publishes++;
 	return dm_shm_publish(l->shm, l->vrf, l->src->strings, ev, ne, viol, nv,
 			      &c, l->src->ops->describe(l->src), l->o->record);
@@ -200,7 +201,7 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 		now = now_ns();
 		if (o->publish && !published_end &&
 		    (now - last_pub >= DM_SHM_PERIOD_NS || ended)) {
-			err = publish(&l, ended);
+			err = publish(&l, ended, false);
 			if (err) {
 				snprintf(errbuf, len,
 					 "publishing the state: %s",
@@ -222,7 +223,7 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 		}
 	}
 	if (l.shm && o->publish && !err && !published_end)
-		publish(&l, true);
+		publish(&l, false, true);
 out:
 	if (l.rec &&
 	    dm_rec_close(l.rec, l.vrf, l.last_seq, l.last_ts, &rs, msg,

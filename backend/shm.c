@@ -364,7 +364,8 @@ int dm_shm_publish(struct dm_shm_writer *w, const struct dm_vrf *vrf,
 	h->recorder_backlog = c->backlog;
 	h->recorder_queue = c->queue;
 	h->recorder_error = (uint32_t)-c->recorder_error;
-	h->flags = c->ended ? DM_SHM_ENDED : 0;
+	h->flags = (c->ended ? DM_SHM_ENDED : 0) |
+		   (c->stopped ? DM_SHM_STOPPED : 0);
 	snprintf(h->source, sizeof(h->source), "%s", source ? source : "");
 	snprintf(h->recording, sizeof(h->recording), "%s",
 		 recording ? recording : "");

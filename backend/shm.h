@@ -112,6 +112,8 @@ struct dm_shm_header {
 };
 
 #define DM_SHM_ENDED 1u
+/* with DM_SHM_ENDED: not its source, a signal ended the backend */
+#define DM_SHM_STOPPED 2u
 
 _Static_assert(sizeof(struct dm_shm_header) <= DM_SHM_PAYLOAD,
 	       "the header fits its page");
@@ -138,6 +140,7 @@ struct dm_shm_counters {
 	int recorder_error;
 	const char *recorder_msg;
 	bool ended;
+	bool stopped; /* ended by a signal, not by its source */
 };
 int dm_shm_publish(struct dm_shm_writer *w, const struct dm_vrf *vrf,
 		   const struct dm_strtab *st, const struct dm_event *recent,

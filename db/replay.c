@@ -167,6 +167,17 @@ static int load_mdls(struct replay *rp)
 	return err;
 }
 
+/* A statement over what the replay holds: ?2 is the last event it
+ * opened with, bound once (a reset keeps bindings). */
+static int prepare_upto(struct replay *rp, sqlite3_stmt **st, const char *sql)
+{
+	int rc = sqlite3_prepare_v2(rp->db, sql, -1, st, NULL);
+
+	if (!rc)
+		rc = sqlite3_bind_int64(*st, 2, (sqlite3_int64)rp->last);
+	return rc;
+}
+
 static int load_span(struct replay *rp)
 {
 	sqlite3_stmt *st;
@@ -659,6 +670,13 @@ int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
 		replay_close(&rp->src);
 		return err;
 	}
+	/*
+	 * One snapshot: a recording still being made goes on growing, and
+	 * events committed after its strings and adapters were read would
+	 * name ones this replay does not have. What it reads is what was
+	 * there when it opened, up to event `last`.
+	 */
+	sqlite3_exec(rp->db, "BEGIN", NULL, NULL, NULL);
 	err = load_strings(rp);
 	if (!err)
 		err = load_adapters(rp);
@@ -666,25 +684,22 @@ int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
 		err = load_mdls(rp);
 	if (!err)
 		err = load_span(rp);
+	sqlite3_exec(rp->db, "COMMIT", NULL, NULL, NULL);
 	if (!err &&
-	    (sqlite3_prepare_v2(rp->db,
-				"SELECT seq, ts, kind, adapter, obj, "
-				"va, dma, len, mdl, arg0, arg1, arg2, caller,"
-				" dir, irql, flags, tid FROM event WHERE seq "
-				">= ? ORDER BY seq",
-				-1, &rp->ev, NULL) ||
-	     sqlite3_prepare_v2(rp->db,
-				"SELECT seq, state FROM checkpoint "
-				"WHERE seq < ? ORDER BY seq DESC LIMIT 1",
-				-1, &rp->cp_before, NULL) ||
-	     sqlite3_prepare_v2(rp->db,
-				"SELECT seq, state FROM checkpoint "
-				"WHERE seq >= ? ORDER BY seq LIMIT 1",
-				-1, &rp->cp_after, NULL) ||
-	     sqlite3_prepare_v2(rp->db,
-				"SELECT seq, ts FROM event WHERE seq "
-				">= ? ORDER BY seq LIMIT 1",
-				-1, &rp->at_seq, NULL)))
+	    (prepare_upto(rp, &rp->ev,
+			  "SELECT seq, ts, kind, adapter, obj, va, dma, len, "
+			  "mdl, arg0, arg1, arg2, caller, dir, irql, flags, "
+			  "tid FROM event WHERE seq >= ?1 AND seq <= ?2 "
+			  "ORDER BY seq") ||
+	     prepare_upto(rp, &rp->cp_before,
+			  "SELECT seq, state FROM checkpoint WHERE seq < ?1 "
+			  "AND seq <= ?2 ORDER BY seq DESC LIMIT 1") ||
+	     prepare_upto(rp, &rp->cp_after,
+			  "SELECT seq, state FROM checkpoint WHERE seq >= ?1 "
+			  "AND seq <= ?2 ORDER BY seq LIMIT 1") ||
+	     prepare_upto(rp, &rp->at_seq,
+			  "SELECT seq, ts FROM event WHERE seq >= ?1 AND seq "
+			  "<= ?2 ORDER BY seq LIMIT 1")))
 		err = db_error(rp, "reading the schema");
 	if (err) {
 		if (!*errbuf || err != -ENOMEM)
@@ -804,11 +819,11 @@ static uint64_t recorded_near(struct replay *rp, uint64_t seq, bool after)
 	sqlite3_stmt *st;
 	uint64_t v = after ? rp->last : rp->first - 1;
 
-	if (sqlite3_prepare_v2(
-		    rp->db,
-		    after ? "SELECT min(seq) FROM event WHERE seq > ?" :
-			    "SELECT max(seq) FROM event WHERE seq < ?",
-		    -1, &st, NULL))
+	if (prepare_upto(rp, &st,
+			 after ? "SELECT min(seq) FROM event WHERE seq > ?1 "
+				 "AND seq <= ?2" :
+				 "SELECT max(seq) FROM event WHERE seq < ?1 "
+				 "AND seq <= ?2"))
 		return v;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	if (sqlite3_step(st) == SQLITE_ROW &&

@@ -255,6 +255,24 @@ wait_for "^dmatop ENDED .* violations $v "; ok $? "... showing its final $v viol
 keys q
 is "$(exited)" 0 "... q quits, exit 0"
 
+# one stopped by a signal is not said to have ended with its source
+"$DMATOP" --backend --sim=mixed --name="t-tui-stop-$$" >/dev/null 2>&1 &
+pid=$!
+i=0
+until [ -e "/dev/shm/dmatop-t-tui-stop-$$" ] || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+start "$DMATOP" --attach="t-tui-stop-$$"
+wait_for "^dmatop LIVE"
+kill -INT $pid
+wait $pid
+wait_for "its backend was stopped (a signal): this is the state it stopped at"
+ok $? "--attach: a backend stopped by SIGINT is said to be, not its source to have ended"
+wait_for "^dmatop STOPPED "; ok $? "... STOPPED, not ENDED"
+keys q
+exited >/dev/null
+
 # --- a damaged checkpoint: said, and no other state shown for it ---
 cp "$TMP/r.db" "$TMP/cp.db"
 sqlite3 "$TMP/cp.db" "UPDATE checkpoint SET state = x'444d565354415445ffffffff'"
@@ -278,6 +296,37 @@ wait_for "^dmatop PAUSED .* events 4999  "; ok $? "... the header paused at the 
 wait_for "#4999/"; ok $? "... and so is the timeline"
 keys q
 exited >/dev/null
+
+# --- a recording still being made: the replay holds what it opened
+# with, and never reads past it into events naming what it lacks ---
+"$DMATOP" --backend --sim=storm --name="t-tui-rec-$$" \
+	--record="$TMP/growing.db" >/dev/null 2>&1 &
+pid=$!
+i=0
+# (-readonly: a query of a file not made yet would make an empty one)
+until [ "$(sqlite3 -readonly "$TMP/growing.db" 'SELECT count(*) FROM event' 2>/dev/null)" -gt 100000 ] 2>/dev/null ||
+	[ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+start "$DMATOP" --replay="$TMP/growing.db"
+wait_for "dmatop REPLAY"
+keys Z
+wait_for "PAUSED"
+sleep 1 # the recording grows meanwhile
+keys Space
+sleep 1
+keys Z
+sleep 0.5
+screen | grep -q "damaged"; ok $((! $?)) "a replay of a recording still growing: no damage seen" ||
+	screen | sed 's/^/# /'
+at=$(screen | sed -n 's/.*#\([0-9]*\)\/\([0-9]*\) .*/\1 \2/p')
+[ -n "$at" ] && [ "${at% *}" = "${at#* }" ]
+ok $? "... and its end is the last event it opened with ($at)"
+keys q
+is "$(exited)" 0 "... q quits, exit 0"
+kill $pid
+wait $pid
 
 # --- names that try to take the terminal over ---
 "$DMATOP" --sim=hostile-names --batch --record="$TMP/h.db" >/dev/null 2>&1

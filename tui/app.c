@@ -709,6 +709,13 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 			view);
 		return 2;
 	}
+	if (a && p->vrf && dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE) {
+		fprintf(errf,
+			"dmatop: --screen=%s: no adapter %llx%s (the list: "
+			"--screen=adapters)\n",
+			view, a, p->st.seq ? " at this point" : "");
+		return 2;
+	}
 	dm_view_render(&ui, p, &s);
 	for (i = 0; i < s.nlines; i++)
 		fprintf(out, "%s\n", s.lines[i].text);

@@ -43,7 +43,10 @@ static void status(struct live *l)
 	bool ended = h->flags & DM_SHM_ENDED;
 
 	/* a source that ended stays on screen as it ended */
-	snprintf(st->mode, sizeof(st->mode), ended ? "ENDED" : "LIVE");
+	snprintf(st->mode, sizeof(st->mode),
+		 h->flags & DM_SHM_STOPPED ? "STOPPED" :
+		 ended			   ? "ENDED" :
+					     "LIVE");
 	dm_text_escape(st->source, sizeof(st->source), h->source);
 	dm_text_escape(st->recording, sizeof(st->recording), h->recording);
 	st->events = h->events_seen;
@@ -109,7 +112,11 @@ static int live_refresh(struct dm_provider *p, uint64_t now)
 	}
 	if (!alive) {
 		l->gone = true;
-		if (l->gen && (l->s.hdr.flags & DM_SHM_ENDED)) {
+		if (l->gen && (l->s.hdr.flags & DM_SHM_STOPPED)) {
+			snprintf(p->st.health, sizeof(p->st.health),
+				 "its backend was stopped (a signal): this is "
+				 "the state it stopped at");
+		} else if (l->gen && (l->s.hdr.flags & DM_SHM_ENDED)) {
 			snprintf(p->st.health, sizeof(p->st.health),
 				 "the source ended, and its backend with it: "
 				 "this is the state at the end");
