@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -336,6 +337,59 @@ static int pragma_int(sqlite3 *db, const char *sql, int *v)
 	return rc;
 }
 
+/* An untrusted file: no schema tricks, no writes, check cells. */
+static void harden(sqlite3 *db)
+{
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_exec(db, "PRAGMA query_only = 1; PRAGMA cell_size_check = 1;",
+		     NULL, NULL, NULL);
+}
+
+/* Bytes 18 and 19 of a database in WAL mode are 2. */
+static bool wal_header(const char *path)
+{
+	unsigned char h[20];
+	FILE *f = fopen(path, "rb");
+	bool wal = f && fread(h, 1, sizeof(h), f) == sizeof(h) && h[18] == 2 &&
+		   h[19] == 2;
+
+	if (f)
+		fclose(f);
+	return wal;
+}
+
+/*
+ * A recording left in WAL mode (a reader had it open as it closed) wants
+ * its -shm file made beside it, even to read: in a directory this user
+ * cannot write, and with no -wal file left to read, open it as a file
+ * that nothing changes. 0, or an SQLite error code.
+ */
+static int open_immutable(sqlite3 **db, const char *path)
+{
+	static const char hex[] = "0123456789abcdef";
+	char uri[PATH_MAX * 3 + 32], *u = uri;
+	const char *c;
+
+	u += sprintf(u, "file:");
+	for (c = path; *c; c++)
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("/-_.~", *c))
+			*u++ = *c;
+		else {
+			*u++ = '%';
+			*u++ = hex[(unsigned char)*c >> 4];
+			*u++ = hex[*c & 15];
+		}
+	strcpy(u, "?immutable=1");
+	sqlite3_close(*db);
+	*db = NULL;
+	return sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+			       NULL);
+}
+
 int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 {
 	sqlite3 *db = NULL;
@@ -370,14 +424,27 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 			   dm_db_errmsg(db, msg, sizeof(msg)));
 		goto err_close;
 	}
-	/* an untrusted file: no schema tricks, no writes, check cells */
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
-	sqlite3_exec(db, "PRAGMA query_only = 1; PRAGMA cell_size_check = 1;",
-		     NULL, NULL, NULL);
+	harden(db);
 	rc = pragma_int(db, "PRAGMA application_id", &app);
+	if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
+		char wal[PATH_MAX + 8];
+
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		if (!stat(wal, &sb) && sb.st_size > 0) {
+			err = fail(errbuf, len, -EACCES,
+				   "%s: its last events are in %s, which "
+				   "SQLite reads only with write access to "
+				   "the directory: copy both where you can "
+				   "write",
+				   path, wal);
+			goto err_close;
+		}
+		if (wal_header(path) &&
+		    open_immutable(&db, path) == SQLITE_OK) {
+			harden(db);
+			rc = pragma_int(db, "PRAGMA application_id", &app);
+		}
+	}
 	if (rc == SQLITE_NOTADB) {
 		err = fail(errbuf, len, -EINVAL,
 			   "%s: not a SQLite database, so not a dmatop "

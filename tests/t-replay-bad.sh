@@ -65,9 +65,28 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	is "$?" 1 "a recording we may not read: exit 1"
 	grep -q "noread.db: Permission denied: reading a recording needs read access to it" "$TMP/err"
 	ok $? "... saying so, not that SQLite could not open it"
+	# a recording left in WAL mode, in a directory we may not write
+	mkdir "$TMP/ro"
+	cp "$TMP/good.db" "$TMP/ro/wal.db"
+	sqlite3 "$TMP/ro/wal.db" 'PRAGMA journal_mode = WAL' >/dev/null
+	chmod 555 "$TMP/ro"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$DMATOP" --replay="$TMP/ro/wal.db" --batch >/dev/null 2>"$TMP/err"
+	is "$?" 3 "a WAL recording in a directory we may not write: replayed" ||
+		sed 's/^/# /' "$TMP/err"
+	chmod 755 "$TMP/ro"
+	printf 'x' >"$TMP/ro/wal.db-wal"
+	chmod 555 "$TMP/ro"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$DMATOP" --replay="$TMP/ro/wal.db" --batch >/dev/null 2>"$TMP/err"
+	is "$?" 1 "... with a -wal beside it that SQLite cannot read there: exit 1"
+	grep -q "its last events are in .*wal.db-wal, which SQLite reads only with write access to the directory: copy both" "$TMP/err"
+	ok $? "... saying where they are and what to do"
+	chmod 755 "$TMP/ro"
 else
-	ok 0 "# SKIP needs root to read as another user"
-	ok 0 "# SKIP needs root to read as another user"
+	for i in 1 2 3 4 5; do
+		ok 0 "# SKIP needs root to read as another user"
+	done
 fi
 # SQLite quotes the file in its messages: they are escaped like names
 cp "$TMP/good.db" "$TMP/schema.db"
