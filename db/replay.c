@@ -26,7 +26,7 @@ struct mdl {
 struct replay {
 	struct dm_src src;
 	sqlite3 *db;
-	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq;
+	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq, *gap_of;
 	bool ev_active, ended;
 	uint64_t next;	      /* the seq the next row should have */
 	uint64_t prev_ts;     /* the time of the row before, read in order */
@@ -165,6 +165,18 @@ static int load_mdls(struct replay *rp)
 		err = db_error(rp, "reading MDLs");
 	sqlite3_finalize(st);
 	return err;
+}
+
+static bool gap_recorded(struct replay *rp, uint64_t first, uint64_t last)
+{
+	bool found;
+
+	sqlite3_reset(rp->gap_of);
+	sqlite3_bind_int64(rp->gap_of, 1, (sqlite3_int64)first);
+	sqlite3_bind_int64(rp->gap_of, 2, (sqlite3_int64)last);
+	found = sqlite3_step(rp->gap_of) == SQLITE_ROW;
+	sqlite3_reset(rp->gap_of);
+	return found;
 }
 
 /* A statement over what the replay holds: ?2 is the last event it
@@ -483,6 +495,20 @@ static int deliver(struct replay *rp, size_t max, uint64_t stop,
 				       (double)rp->prev_ts / 1e9,
 				       (double)e.ts / 1e9);
 		rp->prev_ts = e.ts;
+		/* the recorder writes each gap before the events after it:
+		 * a hole no gap accounts for is rows gone from the file */
+		if (e.seq > rp->next && !gap_recorded(rp, rp->next, e.seq - 1))
+			return e.seq - 1 == rp->next ?
+				       damaged(rp,
+					       "event %llu is missing, and no "
+					       "gap records its loss",
+					       (unsigned long long)rp->next) :
+				       damaged(rp,
+					       "events %llu to %llu are "
+					       "missing, and no gap records "
+					       "their loss",
+					       (unsigned long long)rp->next,
+					       (unsigned long long)e.seq - 1);
 		if (e.seq > rp->next) {
 			struct dm_event lost = {
 				.seq = rp->next,
@@ -605,6 +631,7 @@ static void replay_close(struct dm_src *src)
 	sqlite3_finalize(rp->cp_before);
 	sqlite3_finalize(rp->cp_after);
 	sqlite3_finalize(rp->at_seq);
+	sqlite3_finalize(rp->gap_of);
 	sqlite3_close(rp->db);
 	dm_strtab_free(src->strings);
 	free(rp->ad);
@@ -699,7 +726,11 @@ int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
 			  "AND seq <= ?2 ORDER BY seq LIMIT 1") ||
 	     prepare_upto(rp, &rp->at_seq,
 			  "SELECT seq, ts FROM event WHERE seq >= ?1 AND seq "
-			  "<= ?2 ORDER BY seq LIMIT 1")))
+			  "<= ?2 ORDER BY seq LIMIT 1") ||
+	     sqlite3_prepare_v2(rp->db,
+				"SELECT 1 FROM gap WHERE first_seq <= ?1 AND "
+				"last_seq >= ?2",
+				-1, &rp->gap_of, NULL)))
 		err = db_error(rp, "reading the schema");
 	if (err) {
 		if (!*errbuf || err != -ENOMEM)

@@ -52,8 +52,11 @@ done
 # events missing from a recording, in the middle and at the very end
 # (the final checkpoint lies past the last event): replayed and counted
 cp "$TMP/mixed.db" "$TMP/gap.db"
-sqlite3 "$TMP/gap.db" 'DELETE FROM event WHERE seq BETWEEN 3000 AND 3099;
-	DELETE FROM event WHERE seq > (SELECT max(seq) - 50 FROM event)'
+# (each with the gap row the recorder writes before the events after it)
+sqlite3 "$TMP/gap.db" "DELETE FROM event WHERE seq BETWEEN 3000 AND 3099;
+	INSERT INTO gap (first_seq, last_seq, events, reason)
+		VALUES (3000, 3099, 100, 'recorder queue full');
+	DELETE FROM event WHERE seq > (SELECT max(seq) - 50 FROM event)"
 "$DMATOP" --replay="$TMP/gap.db" --batch --json >"$TMP/out" 2>"$TMP/err"
 is "$?" "$live_rc" "events missing at the end: the replay ends as the live run did ($live_rc)"
 grep -q "out of order" "$TMP/err"; ok $((! $?)) "... and finds nothing out of order"
@@ -95,7 +98,9 @@ grep -q "note:" "$TMP/err"; ok $((! $?)) "... while an event the recording has g
 "$DMATOP" --replay="$TMP/mixed.db" --batch --json 2>/dev/null | grep '"type":"violation"' >"$TMP/want"
 for s in $(sqlite3 "$TMP/mixed.db" 'SELECT seq FROM violation'); do
 	cp "$TMP/mixed.db" "$TMP/hole.db"
-	sqlite3 "$TMP/hole.db" "DELETE FROM event WHERE seq = $s"
+	sqlite3 "$TMP/hole.db" "DELETE FROM event WHERE seq = $s;
+		INSERT INTO gap (first_seq, last_seq, events, reason)
+			VALUES ($s, $s, 1, 'recorder queue full')"
 	"$DMATOP" --replay="$TMP/hole.db" --batch --json 2>/dev/null | grep '"type":"violation"' >"$TMP/got"
 	[ -s "$TMP/want" ] && cmp -s "$TMP/want" "$TMP/got"
 	ok $? "event $s, of a violation, missing: the replay still tells every violation, in order"

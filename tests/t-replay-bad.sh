@@ -53,6 +53,10 @@ bad "$TMP/kind2.db" "event 4 has an unknown kind 65547" "an event of a kind past
 cp "$TMP/good.db" "$TMP/ts.db"
 sqlite3 "$TMP/ts.db" 'UPDATE event SET ts = 50 WHERE seq = 5000'
 bad "$TMP/ts.db" "damaged recording: event 5000 is earlier than the one before it" "an event earlier than the one before it"
+cp "$TMP/good.db" "$TMP/hole.db"
+sqlite3 "$TMP/hole.db" 'DELETE FROM event WHERE seq BETWEEN 50 AND 52'
+bad "$TMP/hole.db" "damaged recording: events 50 to 52 are missing, and no gap records their loss" \
+	"rows deleted, where the recorder lost nothing"
 cp "$TMP/good.db" "$TMP/ts2.db"
 sqlite3 "$TMP/ts2.db" 'UPDATE event SET ts = -5 WHERE seq = 3'
 bad "$TMP/ts2.db" "damaged recording: event 3 has a negative time (-5 ns)" "an event at a negative time"
