@@ -169,6 +169,30 @@ static void sg_drop(struct dm_vrf *vrf, uint32_t s)
 	GIVE(vrf->sgs, s);
 }
 
+/* A list of adapter a under handle, blank but for those two, in place of
+ * any other of that handle; NULL without memory. */
+static struct dm_vsg *sg_new(struct dm_vrf *vrf, uint32_t a, uint64_t handle)
+{
+	uint32_t s = dm_hmap_get(&vrf->sg_by_handle, handle);
+	struct dm_vsg *sg;
+
+	if (s != NONE)
+		sg_drop(vrf, s);
+	s = TAKE(vrf->sgs);
+	if (s == NONE)
+		return NULL;
+	if (dm_hmap_put(&vrf->sg_by_handle, handle, s)) {
+		GIVE(vrf->sgs, s);
+		return NULL;
+	}
+	sg = &vrf->sgs.v[s];
+	memset(sg, 0, sizeof(*sg));
+	sg->handle = handle;
+	sg->adapter = a;
+	LIST_ADD(vrf->sgs, vrf->ad[a].sgs, s);
+	return sg;
+}
+
 static void adapter_clear(struct dm_vrf *vrf, uint32_t a)
 {
 	struct dm_vadapter *ad = &vrf->ad[a];
@@ -632,33 +656,21 @@ static int on_sg_map(struct dm_vrf *vrf, uint32_t a)
 	const struct dm_event *ev = vrf->ev;
 	struct dm_vadapter *ad = &vrf->ad[a];
 	struct dm_vsg *sg;
-	uint32_t s;
 
 	irql_exact(vrf, a, DM_DISPATCH_LEVEL);
 	if (!check_mdl(vrf, a, 0) || (ev->flags & DM_F_FAILED))
 		return 0;
-	s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
-	if (s != NONE)
-		sg_drop(vrf, s);
-	s = TAKE(vrf->sgs);
-	if (s == NONE)
+	sg = sg_new(vrf, a, ev->obj);
+	if (!sg)
 		return -ENOMEM;
-	if (dm_hmap_put(&vrf->sg_by_handle, ev->obj, s)) {
-		GIVE(vrf->sgs, s);
-		return -ENOMEM;
-	}
-	sg = &vrf->sgs.v[s];
-	sg->handle = ev->obj;
 	sg->va = ev->va;
 	/* for BuildScatterGatherList dma is the caller's buffer length */
 	sg->dma = ev->flags & DM_F_BUILD ? 0 : ev->dma;
 	sg->len = ev->len;
 	sg->mdl = ev->arg[0];
 	sg->ts = ev->ts;
-	sg->adapter = a;
 	sg->caller = ev->caller;
 	sg->dir = ev->dir;
-	LIST_ADD(vrf->sgs, ad->sgs, s);
 	ad->sg_alloc++;
 	return 0;
 }
@@ -917,29 +929,17 @@ static void lx_unmap(struct dm_vrf *vrf, uint32_t a)
 static int lx_sg_map(struct dm_vrf *vrf, uint32_t a)
 {
 	const struct dm_event *ev = vrf->ev;
-	struct dm_vsg *sg;
-	uint32_t s = dm_hmap_get(&vrf->sg_by_handle, ev->obj);
-
 	/* mapped again with no unmap seen (events lost, or from before
 	 * us): the new mapping is the one to check against */
-	if (s != NONE)
-		sg_drop(vrf, s);
-	s = TAKE(vrf->sgs);
-	if (s == NONE)
+	struct dm_vsg *sg = sg_new(vrf, a, ev->obj);
+
+	if (!sg)
 		return -ENOMEM;
-	if (dm_hmap_put(&vrf->sg_by_handle, ev->obj, s)) {
-		GIVE(vrf->sgs, s);
-		return -ENOMEM;
-	}
-	sg = &vrf->sgs.v[s];
-	*sg = (struct dm_vsg){ .handle = ev->obj,
-			       .dma = ev->dma,
-			       .len = ev->len,
-			       .ts = ev->ts,
-			       .adapter = a,
-			       .caller = ev->caller,
-			       .dir = ev->dir };
-	LIST_ADD(vrf->sgs, vrf->ad[a].sgs, s);
+	sg->dma = ev->dma;
+	sg->len = ev->len;
+	sg->ts = ev->ts;
+	sg->caller = ev->caller;
+	sg->dir = ev->dir;
 	vrf->ad[a].sg_alloc++;
 	return 0;
 }
