@@ -253,7 +253,6 @@ int dm_shm_create(struct dm_shm_writer **out,
 			 strerror(-err));
 		goto err_unlink;
 	}
-	memcpy(w->hdr->magic, DM_SHM_MAGIC, 8);
 	w->hdr->version = DM_SHM_VERSION;
 	w->hdr->header_size = sizeof(*w->hdr);
 	w->hdr->event_size = sizeof(struct dm_event);
@@ -262,6 +261,10 @@ int dm_shm_create(struct dm_shm_writer **out,
 	w->hdr->writer_start = dm_shm_pid_start(getpid());
 	ATOMIC_STORE(&w->hdr->size, w->mapped);
 	ATOMIC_STORE(&w->hdr->heartbeat, now_ns());
+	/* the magic last: a viewer that sees it sees the rest (one that
+	 * came before read no writer and no heartbeat: "gone") */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(w->hdr->magic, DM_SHM_MAGIC, 8);
 	*out = w;
 	return 0;
 
@@ -484,10 +487,15 @@ int dm_shm_attach(struct dm_shm_reader **out, const char *name, char *errbuf,
 		goto err_close;
 	}
 	if (memcmp(r->hdr->magic, DM_SHM_MAGIC, 8)) {
-		snprintf(errbuf, len, "%s is not a dmatop segment", dev);
+		/* a backend creating it has yet to write the magic */
+		snprintf(errbuf, len,
+			 "%s is not a dmatop segment (or one being made: try "
+			 "again)",
+			 dev);
 		err = -EINVAL;
 		goto err_close;
 	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (!header_ok(r->hdr)) {
 		snprintf(errbuf, len,
 			 "%s has layout version %u; this dmatop reads %u: use "

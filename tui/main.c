@@ -453,10 +453,13 @@ static int interactive(const char *attach, const char *replay, bool sim,
 						record, duration, log);
 			attach = name;
 		}
+		time_t until = time(NULL) + 6;
+
 		err = dm_provider_live(&p, attach, errbuf, sizeof(errbuf));
-		/* our own backend may not have created its segment or
-		 * published its first state yet: give it 5 s while it lives */
-		for (int i = 0; err && child > 0 && i < 100; i++) {
+		/* our own backend may not have created its segment yet
+		 * (attaching waits for its first state itself): give it 5 s
+		 * while it lives */
+		while (err && child > 0 && time(NULL) < until) {
 			if (waitpid(child, NULL, WNOHANG) == child) {
 				child = 0; /* it died: say why we failed */
 				died = true;
