@@ -25,6 +25,11 @@ is "$?" 3 "a screen of a state with violations exits 3, as --batch does"
 is "$?" 0 "... and of one without, 0"
 "$DMATOP" --replay=r.db --batch --screen=nonsense >/dev/null 2>"$TMP/err"
 is "$?" 2 "an unknown screen is a usage error"
+"$DMATOP" --replay=r.db --batch --screen=violations --size=60x24 >"$TMP/v60"
+grep -q "^! 0x[0-9A-F.]* *[a-z0-9-]* *82fc04e0 " "$TMP/v60" &&
+	[ "$(awk 'length > 60' "$TMP/v60" | wc -l)" = 0 ]
+ok $? "violations in 60 columns: the time gives way, the adapter stays whole" ||
+	sed 's/^/# /' "$TMP/v60"
 "$DMATOP" --replay=r.db --batch --screen=detail:deadbeef >"$TMP/out" 2>"$TMP/err"
 is "$?" 2 "the detail of no adapter: a usage error, as --dump's"
 grep -q "no adapter deadbeef at this point" "$TMP/err" && [ ! -s "$TMP/out" ]

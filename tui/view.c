@@ -546,18 +546,22 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		       struct dm_screen *s, int visible)
 {
 	int n = violation_count(ui, p), i = 0;
+	/* a narrow terminal gives up the time (the status line has the
+	 * selected one's) before the adapter */
+	bool timed = s->cols >= 2 + 14 + 8 + 35 + 9 + 10;
 	const struct dm_violation *v;
 	size_t k;
 
-	add(s, DM_A_TITLE, 0, "  %-13s %-7s %-34s %-8s %s", "TIME", "CODE",
-	    "RULE", "ADAPTER", "PARAMETERS 2, 3, 4");
+	add(s, DM_A_TITLE, 0, "  %s%-7s %-34s %-8s %s",
+	    timed ? "TIME          " : "", "CODE", "RULE", "ADAPTER",
+	    "PARAMETERS 2, 3, 4");
 	scroll(ui, n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
 	/* newest first: one pass for the rows shown */
 	for (k = p->nviol; k-- > 0 && i < ui->top + visible;) {
 		const struct dm_rule *r;
-		char code[16];
+		char code[16], when[32];
 
 		v = &p->viol[k];
 		if (!violation_matches(p, v, ui->vfilter))
@@ -566,10 +570,11 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 			continue;
 		r = &dm_rules[v->rule];
 		code_of(r, code, sizeof(code));
+		snprintf(when, sizeof(when), "%13.6f ", v->ts / 1e9);
 		add(s, i - 1 == ui->cursor ? DM_A_SELECTED : DM_A_VIOLATION,
-		    v->seq, "! %13.6f %-7s %-34s %08llx %llx %llx %llx",
-		    v->ts / 1e9, code, r->name, LL(v->adapter), LL(v->p[0]),
-		    LL(v->p[1]), LL(v->p[2]));
+		    v->seq, "! %s%-7s %-34s %08llx %llx %llx %llx",
+		    timed ? when : "", code, r->name, LL(v->adapter),
+		    LL(v->p[0]), LL(v->p[1]), LL(v->p[2]));
 	}
 	if (!n)
 		add(s, DM_A_NORMAL, 0,
