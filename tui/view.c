@@ -735,7 +735,11 @@ static void views(struct dm_ui *ui, const struct dm_provider *p,
 				i ? " " : "", name[i]);
 		s->views_x[i] = len;
 	}
-	if (ui->view == DM_VIEW_DETAIL)
+	if (ui->view == DM_VIEW_ADAPTERS)
+		snprintf(line + len, sizeof(line) - (size_t)len,
+			 "  sorted by %s%s", dm_view_sort_name(ui->sort),
+			 ui->reverse ? ", inverted" : "");
+	else if (ui->view == DM_VIEW_DETAIL)
 		snprintf(line + len, sizeof(line) - (size_t)len,
 			 "  detail of adapter %08llx", LL(ui->adapter));
 	else if (ui->view == DM_VIEW_HISTORY)
