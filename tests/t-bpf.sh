@@ -210,6 +210,17 @@ dev=$(basename "$(ls -d /sys/bus/*/devices/* | head -n 1)")
 drv=$(basename "$(ls -d /sys/bus/*/drivers/* | head -n 1)")
 "$DMATOP" --batch --duration=1 --device="$dev" --driver="$drv" >/dev/null 2>"$TMP/err"
 grep -q "warning" "$TMP/err"; ok $((! $?)) "... and nothing about a device and a driver that are there ($dev, $drv)"
+# a virtio device or driver maps nothing itself: its transport does
+vdev=$(ls /sys/bus/virtio/devices 2>/dev/null | head -n 1)
+if [ -n "$vdev" ]; then
+	parent=$(basename "$(dirname "$(readlink -f /sys/bus/virtio/devices/$vdev)")")
+	"$DMATOP" --batch --duration=1 --device="$vdev" >/dev/null 2>"$TMP/err"
+	grep -q "warning: --device=$vdev: a virtio device maps through its transport: give --device=$parent " "$TMP/err"
+	ok $? "--device=$vdev: told to give its transport, $parent" ||
+		sed 's/^/# /' "$TMP/err"
+else
+	ok 0 "# SKIP no virtio device here"
+fi
 
 # IOMMU groups that flush lazily let DMA after unmap through without a
 # fault for a while: said at start. Groups of each kind, in a mount

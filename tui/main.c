@@ -186,6 +186,42 @@ static bool on_a_bus(const char *where, const char *name)
 	return found;
 }
 
+/*
+ * A virtio device maps nothing itself: its ring goes through the DMA API
+ * of its transport's device (the PCI function), and only when the host
+ * offers VIRTIO_F_ACCESS_PLATFORM; a filter naming it, or a virtio
+ * driver, matches no event.
+ */
+static void virtio_note(void)
+{
+	char path[300], real[PATH_MAX], *parent;
+
+	if (only_driver && !strpbrk(only_driver, "/") &&
+	    snprintf(path, sizeof(path), "/sys/bus/virtio/drivers/%s",
+		     only_driver) < (int)sizeof(path) &&
+	    !access(path, F_OK))
+		fprintf(stderr,
+			"dmatop: warning: --driver=%s: a virtio driver maps "
+			"through its transport: give --driver=virtio-pci "
+			"(and virtio uses the DMA API only where the host "
+			"offers VIRTIO_F_ACCESS_PLATFORM)\n",
+			only_driver);
+	if (!only_device || strpbrk(only_device, "/") ||
+	    snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s",
+		     only_device) >= (int)sizeof(path) ||
+	    !realpath(path, real))
+		return;
+	parent = strrchr(real, '/');
+	if (parent)
+		*parent = 0;
+	parent = strrchr(real, '/');
+	fprintf(stderr,
+		"dmatop: warning: --device=%s: a virtio device maps through "
+		"its transport: give --device=%s (and virtio uses the DMA "
+		"API only where the host offers VIRTIO_F_ACCESS_PLATFORM)\n",
+		only_device, parent ? parent + 1 : "its parent");
+}
+
 /* A filter that matches nothing today is likely a typo: say so, and go
  * on (the device or driver may come with a module loaded later). */
 static void check_filters(void)
@@ -202,6 +238,7 @@ static void check_filters(void)
 			"/sys/bus/*/drivers (yet): nothing is traced until it "
 			"is loaded\n",
 			only_driver);
+	virtio_note();
 }
 
 static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
