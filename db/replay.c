@@ -28,6 +28,7 @@ struct replay {
 	sqlite3 *db;
 	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq, *gap_of;
 	bool ev_active, ended;
+	bool sim; /* recorded from the simulated HAL: no losses of its own */
 	uint64_t next;	      /* the seq the next row should have */
 	uint64_t prev_ts;     /* the time of the row before, read in order */
 	uint64_t first, last; /* span of the recording */
@@ -199,10 +200,15 @@ static int load_span(struct replay *rp)
 	if (sqlite3_prepare_v2(rp->db,
 			       "SELECT (SELECT min(seq) FROM event), "
 			       "(SELECT max(seq) FROM event), "
-			       "(SELECT max(seq) FROM checkpoint)",
+			       "(SELECT max(seq) FROM checkpoint), "
+			       "(SELECT value FROM session WHERE key = "
+			       "'source')",
 			       -1, &st, NULL))
 		return db_error(rp, "reading events");
 	if (sqlite3_step(st) == SQLITE_ROW) {
+		rp->sim = sqlite3_column_type(st, 3) == SQLITE_TEXT &&
+			  !strcmp((const char *)sqlite3_column_text(st, 3),
+				  "sim");
 		rp->first = (uint64_t)sqlite3_column_int64(st, 0);
 		rp->last = (uint64_t)sqlite3_column_int64(st, 1);
 		rp->last_event = rp->last;
@@ -273,6 +279,15 @@ static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 	e->irql = (uint8_t)sqlite3_column_int(st, 14);
 	e->flags = (uint32_t)sqlite3_column_int64(st, 15);
 	e->tid = (uint32_t)sqlite3_column_int64(st, 16);
+	/* a row of a loss is the kernel source's (the recorder's own are
+	 * the gap table), and counts something it counts */
+	if (e->kind == DM_EV_LOST && (rp->sim || (e->flags & DM_F_GAP) ||
+				      !e->arg[0] || e->arg[1] > DM_LOST_FAULTS))
+		return damaged(rp,
+			       "event %llu is a loss of a kind %s never "
+			       "records",
+			       (unsigned long long)e->seq,
+			       rp->sim ? "a simulation" : "dmatop");
 	return 0;
 }
 

@@ -57,6 +57,10 @@ cp "$TMP/good.db" "$TMP/hole.db"
 sqlite3 "$TMP/hole.db" 'DELETE FROM event WHERE seq BETWEEN 50 AND 52'
 bad "$TMP/hole.db" "damaged recording: events 50 to 52 are missing, and no gap records their loss" \
 	"rows deleted, where the recorder lost nothing"
+cp "$TMP/good.db" "$TMP/lost.db"
+sqlite3 "$TMP/lost.db" 'UPDATE event SET kind = 32 WHERE seq = 60'
+bad "$TMP/lost.db" "damaged recording: event 60 is a loss of a kind a simulation never records" \
+	"a loss forged into a simulation's recording"
 cp "$TMP/good.db" "$TMP/ts2.db"
 sqlite3 "$TMP/ts2.db" 'UPDATE event SET ts = -5 WHERE seq = 3'
 bad "$TMP/ts2.db" "damaged recording: event 3 has a negative time (-5 ns)" "an event at a negative time"

@@ -125,6 +125,8 @@ static bool prompt(const char *label, char *buf, size_t len)
 		}
 		if ((c == KEY_BACKSPACE || c == 127 || c == 8) && n)
 			buf[--n] = 0;
+		else if (c == 21) /* Ctrl-U, as a shell's line */
+			buf[n = 0] = 0;
 		else if (c >= 0x20 && c < 0x7f && n + 1 < len) {
 			buf[n++] = (char)c;
 			buf[n] = 0;
