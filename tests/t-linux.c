@@ -403,11 +403,20 @@ int main(void)
 	expect(&t, "an SG list synced in the wrong direction", DM_R_LX_SYNC_DIR,
 	       SGL, DM_DIR_TO_DEVICE, DM_DIR_FROM_DEVICE);
 
+	/* a scatterlist and a single mapping at one address are two things */
 	start(&t);
-	map(&t, DMA, PHYS, 4096, DM_DIR_TO_DEVICE);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	map(&t, SGL, PHYS, 4096, DM_DIR_TO_DEVICE);
 	sync_sg(&t, DM_EV_SYNC_CPU, 1, DM_DIR_TO_DEVICE);
-	feed(&t, DM_EV_SYNC_CPU, DMA, 0, DMA, 4096, DM_DIR_TO_DEVICE);
-	quiet(&t, "an SG sync names no single mapping, nor the other way");
+	expect(&t, "an SG sync finds no single mapping", DM_R_LX_SYNC_UNMAPPED,
+	       SGL, 1, 0);
+
+	start(&t);
+	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
+	map_sg(&t, 1, 1, DM_DIR_TO_DEVICE);
+	feed(&t, DM_EV_SYNC_CPU, SGL, 0, SGL, 4096, DM_DIR_TO_DEVICE);
+	expect(&t, "a single sync finds no SG list", DM_R_LX_SYNC_UNMAPPED, SGL,
+	       4096, 0);
 
 	start(&t);
 	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
