@@ -84,17 +84,15 @@ static void status(struct live *l)
 	l->p.nevents = l->s.nevents;
 }
 
-static int live_refresh(struct dm_provider *p, uint64_t now)
+/* read the segment: 1 when the state changed or the backend is gone */
+static int live_poll(struct live *l)
 {
-	struct live *l = (struct live *)p;
+	struct dm_provider *p = &l->p;
 	struct dm_shm_snapshot s;
 	const char *why;
 	bool alive;
 	int rc, changed = 0;
 
-	if (l->gone || (l->last && now - l->last < REFRESH_NS))
-		return 0;
-	l->last = now;
 	alive = dm_shm_alive(l->r, &why);
 	/* the last state too, published as the backend ended: the
 	 * segment stays mapped after it is gone */
@@ -130,6 +128,16 @@ static int live_refresh(struct dm_provider *p, uint64_t now)
 	return changed;
 }
 
+static int live_refresh(struct dm_provider *p, uint64_t now)
+{
+	struct live *l = (struct live *)p;
+
+	if (l->gone || (l->last && now - l->last < REFRESH_NS))
+		return 0;
+	l->last = now;
+	return live_poll(l);
+}
+
 static void live_close(struct dm_provider *p)
 {
 	struct live *l = (struct live *)p;
@@ -162,8 +170,7 @@ int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,
 	 * first interval, a loaded machine's later: wait for it while it
 	 * lives, FIRST_WAIT_MS at most */
 	for (i = 0; i < FIRST_WAIT_MS / 20; i++) {
-		l->last = 0;
-		err = live_refresh(&l->p, 1);
+		err = live_poll(l);
 		if (err < 0 || l->p.vrf || l->gone)
 			break;
 		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
@@ -182,7 +189,6 @@ int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,
 		live_close(&l->p);
 		return err < 0 ? err : -EAGAIN;
 	}
-	l->last = 0;
 	*out = &l->p;
 	return 0;
 }
