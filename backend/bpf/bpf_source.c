@@ -381,7 +381,10 @@ static uint32_t resolve_ra(struct bpf_src *b, uint64_t ra)
  * Calibration: which word above the program's context holds the return
  * address into the caller of the traced DMA API function? The frames in
  * between are the same every time for a program, whoever calls, so it
- * is always the same word; a check walk now and then confirms it.
+ * is always the same word; a check walk now and then confirms it. One
+ * that finds another word proves the frames differ by path (a function
+ * inlined into callers of different frame sizes): that program walks
+ * from then on.
  */
 static void calibrate(struct bpf_src *b, const struct dmatrace_frames *f)
 {
@@ -417,6 +420,7 @@ static void calibrate(struct bpf_src *b, const struct dmatrace_frames *f)
 		at = DMATRACE_WALK; /* no fixed word here: always walk */
 	} else if (now && now != at) {
 		b->ra_mismatch++;
+		at = DMATRACE_WALK;
 	}
 	if (at != now) {
 		__atomic_store_n(&b->ctl->frames[f->slot], at,
@@ -1340,7 +1344,9 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	b->uevents = dm_uevent_open();
 	/* readable only while privileged: opened now, read after */
 	b->kmsg = dm_kmsg_open();
-	if (b->kmsg >= 0)
+	/* a marker now maps the log's clock before any fault; where no
+	 * VT-d logs faults, the log is left alone until one shows */
+	if (b->kmsg >= 0 && dm_iommu_vtd("/sys/class/iommu"))
 		kmsg_mark(b);
 	/* callers go unnamed (0) when it cannot be read */
 	b->kallsyms = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);

@@ -96,7 +96,12 @@ _Static_assert(S_COUNT <= DMATRACE_PROGS, "a program without a frames word");
  * section of its own (a map of one value that user space maps): every
  * event reaches it by its address, without a lookup.
  */
-struct dmatrace_ctl ctl SEC(".data.ctl");
+struct dmatrace_ctl ctl SEC(".data.ctl") = {
+	/* the IOMMU's map and unmap fire inside functions inlined into
+	 * callers of different frame sizes: no one word holds the caller */
+	.frames = { [S_iommu_map] = DMATRACE_WALK,
+		    [S_iommu_unmap] = DMATRACE_WALK },
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -604,6 +609,9 @@ static __always_inline void emit_words(void *ctx, __u32 slot,
  * the device is the first. */
 #define EMIT(slot, kind, ...) \
 	emit(ctx, slot, (void *)ctx[0], kind, ctx, (struct from){ __VA_ARGS__ })
+/* ... and of no device: the IOMMU's own */
+#define EMIT_NODEV(slot, kind, ...) \
+	emit(ctx, slot, NULL, kind, ctx, (struct from){ __VA_ARGS__ })
 
 /* map: (dev, phys, dma, size, dir, attrs) in both layouts */
 #define MAP .obj = 2, .va = 1, .dma = 2, .len = 3, .dir = 4, .arg0 = 5
@@ -816,26 +824,16 @@ int bounced(__u64 *ctx)
 SEC("tp_btf/map")
 int iommu_map(__u64 *ctx)
 {
-	emit(ctx, S_iommu_map, NULL, DM_EV_IOMMU_MAP, ctx,
-	     (struct from){ .obj = 0,
-			    .va = 1,
-			    .dma = 0,
-			    .len = 2,
-			    .dir = NIL,
-			    .arg0 = NIL });
+	EMIT_NODEV(S_iommu_map, DM_EV_IOMMU_MAP, .obj = 0, .va = 1, .dma = 0,
+		   .len = 2, .dir = NIL, .arg0 = NIL);
 	return 0;
 }
 
 SEC("tp_btf/unmap")
 int iommu_unmap(__u64 *ctx)
 {
-	emit(ctx, S_iommu_unmap, NULL, DM_EV_IOMMU_UNMAP, ctx,
-	     (struct from){ .obj = 0,
-			    .va = NIL,
-			    .dma = 0,
-			    .len = 1,
-			    .dir = NIL,
-			    .arg0 = 2 });
+	EMIT_NODEV(S_iommu_unmap, DM_EV_IOMMU_UNMAP, .obj = 0, .va = NIL,
+		   .dma = 0, .len = 1, .dir = NIL, .arg0 = 2);
 	return 0;
 }
 
