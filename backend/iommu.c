@@ -3,7 +3,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,4 +51,18 @@ int dm_iommu_groups(const char *dir, struct dm_iommu_groups *out)
 	}
 	closedir(d);
 	return 0;
+}
+
+bool dm_iommu_vtd(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		found = !strncmp(e->d_name, "dmar", 4);
+	closedir(d);
+	return found;
 }

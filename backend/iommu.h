@@ -10,6 +10,8 @@
 #ifndef DMATOP_IOMMU_H
 #define DMATOP_IOMMU_H
 
+#include <stdbool.h>
+
 struct dm_iommu_groups {
 	unsigned translated; /* groups whose DMA is translated ("DMA*") */
 	unsigned lazy;	     /* of them, flushed lazily ("DMA-FQ") */
@@ -19,5 +21,9 @@ struct dm_iommu_groups {
  * counts 0 when there is no such directory (no IOMMU), or a negative
  * errno. */
 int dm_iommu_groups(const char *dir, struct dm_iommu_groups *out);
+
+/* Is there an Intel VT-d unit ("dmarN") under dir (/sys/class/iommu)?
+ * It alone reports its faults only in the kernel log. */
+bool dm_iommu_vtd(const char *dir);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * t-iommu.c - IOMMU groups counted from a sysfs-shaped tree: strict and
  * lazy DMA domains told apart, the others and unreadable groups left
- * out, no directory at all being no IOMMU.
+ * out, no directory at all being no IOMMU; VT-d told by its units' names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +56,13 @@ int main(void)
 	   "no directory: no IOMMU, nothing counted");
 	ok(dm_iommu_groups("/etc/hostname", &g) == -ENOTDIR,
 	   "a file where the directory should be is an error");
+
+	/* /sys/class/iommu: VT-d units are dmarN, AMD-Vi's ivhdN */
+	group("ivhd0", NULL);
+	ok(!dm_iommu_vtd(root), "no dmarN: no VT-d");
+	group("dmar1", NULL);
+	ok(dm_iommu_vtd(root), "dmar1: VT-d");
+	ok(!dm_iommu_vtd(cmd), "no directory: no VT-d");
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))
