@@ -100,8 +100,18 @@ wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
 # the line under the file's name (its double buffer MDL): Esc put the cursor back on top
 keys Down Down Down Enter
 wait_for "history of .*(every event)"; ok $? "Enter on a map register's line opens its file's history too"
-keys Escape
-wait_for "\[Map registers\]"
+keys Down
+wait_for "^  #[0-9]* .*" >/dev/null
+second=$(screen | grep "^  #" | sed -n 2p | sed 's/^  #\([0-9]*\).*/\1/')
+keys Enter
+wait_for "at #$second: the adapter as that event left it"
+ok $? "Enter on its second event goes to that moment (#$second)"
+wait_for "^dmatop PAUSED" && wait_for " #$second/$last "
+ok $? "... paused there" ||
+	screen | head -n 2 | sed 's/^/# /'
+wait_for "\[Map registers\]"; ok $? "... on the adapter's detail, same tab"
+keys Z
+wait_for "#$last/$last"
 keys Escape
 wait_for "^\[Adapters\]"; ok $? "... and Esc again to the adapters"
 

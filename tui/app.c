@@ -297,6 +297,33 @@ static void moved(struct dm_ui *ui, struct dm_provider *p, int rc)
 		snprintf(ui->message, sizeof(ui->message), "%s", p->note);
 }
 
+/* From an object's history to the moment of one of its events: the
+ * adapter's detail as that event left it. A live source has only now. */
+static void go_to_event(struct dm_ui *ui, struct dm_provider *p)
+{
+	const struct dm_event *ev = dm_view_history_at(ui, p, ui->cursor);
+	uint64_t seq;
+
+	if (!ev)
+		return;
+	if (!p->ops->seek) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "live, only the present is on screen: record "
+			 "(--record) and replay to go to #%llu",
+			 (unsigned long long)ev->seq);
+		return;
+	}
+	seq = ev->seq; /* the provider's cache goes with the seek */
+	moved(ui, p, p->ops->seek(p, seq));
+	p->paused = true;
+	ui->view = DM_VIEW_DETAIL;
+	ui->cursor = ui->top = 0;
+	if (!ui->message[0])
+		snprintf(ui->message, sizeof(ui->message),
+			 "at #%llu: the adapter as that event left it",
+			 (unsigned long long)seq);
+}
+
 int dm_app_go_to(struct dm_provider *p, const char *spec)
 {
 	struct dm_at at;
@@ -558,6 +585,12 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		} else if (c == '\t') {
 			switch_view(ui, DM_VIEW_HELP);
 		}
+		return true;
+	case DM_VIEW_HISTORY:
+		if (c == '\n' || c == KEY_ENTER)
+			go_to_event(ui, p);
+		else if (c == '\t')
+			switch_view(ui, DM_VIEW_ADAPTERS);
 		return true;
 	default:
 		if (c == '\t')

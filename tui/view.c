@@ -618,6 +618,16 @@ history_of(struct dm_ui *ui, const struct dm_provider *p, size_t *n, bool *all)
 	return recent;
 }
 
+const struct dm_event *dm_view_history_at(struct dm_ui *ui,
+					  const struct dm_provider *p, int i)
+{
+	size_t n;
+	bool all;
+	const struct dm_event *ev = history_of(ui, p, &n, &all);
+
+	return i >= 0 && (size_t)i < n ? &ev[i] : NULL;
+}
+
 static void history(struct dm_ui *ui, const struct dm_provider *p,
 		    struct dm_screen *s, int visible)
 {
@@ -760,7 +770,8 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 				   "v Violations  q Quit",
 		[DM_VIEW_VIOLATIONS] = "Enter Go to it  F3 Search  F4 Filter  "
 				       "Esc Back  a Adapters  q Quit",
-		[DM_VIEW_HISTORY] = "Esc Back  q Quit",
+		[DM_VIEW_HISTORY] = "Enter Go to that moment  Esc Back  "
+				    "q Quit",
 		[DM_VIEW_HELP] = "Esc Back  q Quit",
 	};
 	const char *filter;

@@ -98,6 +98,10 @@ const struct dm_violation *dm_view_violation_at(const struct dm_ui *ui,
  * violation needle matches too; -1 if none. */
 int dm_view_violation_find(const struct dm_ui *ui, const struct dm_provider *p,
 			   const char *needle, int from);
+/* The event at list position i of the history view, NULL past the
+ * end. */
+const struct dm_event *dm_view_history_at(struct dm_ui *ui,
+					  const struct dm_provider *p, int i);
 /* The handle of the adapter at list position i (adapters view). */
 uint64_t dm_view_adapter_at(struct dm_ui *ui, const struct dm_provider *p,
 			    int i);
