@@ -161,6 +161,7 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 			.path = o->record,
 			.source = src->ops->name,
 			.detail = o->detail,
+			.rulesets = o->rulesets,
 			.seed = o->seed,
 			.idle = src->ops->live,
 		};

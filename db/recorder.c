@@ -35,6 +35,7 @@
 #include "hmap.h"
 #include "recorder.h"
 #include "schema.h"
+#include "verifier.h"
 
 #define BATCH	     65536u /* events a transaction, at most */
 #define ROWS	     16u    /* events an INSERT statement */
@@ -909,6 +910,14 @@ static int write_session(struct dm_rec *rec, const struct dm_rec_opts *o)
 	err = session_put(rec, "source", o->source, 0);
 	if (!err)
 		err = session_put(rec, "detail", o->detail ? o->detail : "", 0);
+	if (!err)
+		err = session_put(
+			rec, "rules",
+			o->rulesets == (DM_RULES_HAL | DM_RULES_LINUX) ?
+				"hal linux" :
+			o->rulesets & DM_RULES_LINUX ? "linux" :
+						       "hal",
+			0);
 	if (!err)
 		err = session_put(rec, "seed", NULL, (sqlite3_int64)o->seed);
 	if (!err)

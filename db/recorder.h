@@ -29,6 +29,7 @@ struct dm_rec_opts {
 	/* session description, written into the session table */
 	const char *source; /* "sim", "bpf" */
 	const char *detail; /* scenario or kernel */
+	unsigned rulesets;  /* DM_RULES_*: the verifier's */
 	uint64_t seed;
 	/* wait for the disk instead of dropping: benchmarks and tests */
 	bool block;

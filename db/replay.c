@@ -18,6 +18,7 @@
 
 #include "replay.h"
 #include "schema.h"
+#include "verifier.h"
 
 struct mdl {
 	uint64_t handle, va, count;
@@ -29,6 +30,7 @@ struct replay {
 	sqlite3_stmt *ev, *cp_before, *cp_after, *at_seq, *gap_of;
 	bool ev_active, ended;
 	bool sim; /* recorded from the simulated HAL: no losses of its own */
+	unsigned rulesets;    /* DM_RULES_*: what its events answer to */
 	uint64_t next;	      /* the seq the next row should have */
 	uint64_t prev_ts;     /* the time of the row before, read in order */
 	uint64_t first, last; /* span of the recording */
@@ -191,6 +193,19 @@ static int prepare_upto(struct replay *rp, sqlite3_stmt **st, const char *sql)
 	return rc;
 }
 
+/* The rules a recording's events answer to, as it names them; one from
+ * before it named them: a simulation's the HAL's, the kernel's Linux's. */
+static unsigned rules_of(sqlite3_stmt *st, int col, bool sim)
+{
+	const char *v = sqlite3_column_type(st, col) == SQLITE_TEXT ?
+				(const char *)sqlite3_column_text(st, col) :
+				"";
+	unsigned r = (strstr(v, "hal") ? DM_RULES_HAL : 0) |
+		     (strstr(v, "linux") ? DM_RULES_LINUX : 0);
+
+	return r ? r : sim ? DM_RULES_HAL : DM_RULES_LINUX;
+}
+
 static int load_span(struct replay *rp)
 {
 	sqlite3_stmt *st;
@@ -202,13 +217,16 @@ static int load_span(struct replay *rp)
 			       "(SELECT max(seq) FROM event), "
 			       "(SELECT max(seq) FROM checkpoint), "
 			       "(SELECT value FROM session WHERE key = "
-			       "'source')",
+			       "'source'), "
+			       "(SELECT value FROM session WHERE key = "
+			       "'rules')",
 			       -1, &st, NULL))
 		return db_error(rp, "reading events");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		rp->sim = sqlite3_column_type(st, 3) == SQLITE_TEXT &&
 			  !strcmp((const char *)sqlite3_column_text(st, 3),
 				  "sim");
+		rp->rulesets = rules_of(st, 4, rp->sim);
 		rp->first = (uint64_t)sqlite3_column_int64(st, 0);
 		rp->last = (uint64_t)sqlite3_column_int64(st, 1);
 		rp->last_event = rp->last;
@@ -681,6 +699,11 @@ bool dm_replay_closed(struct dm_src *src)
 		sqlite3_finalize(st);
 	}
 	return closed;
+}
+
+unsigned dm_replay_rulesets(struct dm_src *src)
+{
+	return R(src)->rulesets;
 }
 
 void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last)

@@ -314,7 +314,9 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 	if (st->rejected)
 		fprintf(errf, ", %llu malformed",
 			(unsigned long long)st->rejected);
-	if (dm_src_is_sim(r->src))
+	/* the simulated HAL's drivers check their data; a Linux driver's
+	 * buffers are never moved */
+	if (dm_src_is_sim(r->src) && (checked || r->o->rulesets & DM_RULES_HAL))
 		fprintf(errf,
 			"; %llu bytes checked through DMA, %llu "
 			"corrupted",
@@ -345,6 +347,7 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 			.path = o->record,
 			.source = src->ops->name,
 			.detail = o->detail,
+			.rulesets = o->rulesets,
 			.seed = o->seed,
 			.idle = src->ops->live,
 		};

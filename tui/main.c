@@ -318,6 +318,17 @@ static void backend_log(void *ctx, const char *msg)
 		(const char *)ctx, (int)getpid(), msg);
 }
 
+/* The rules a source's events answer to: a simulated Linux driver's
+ * and the kernel's, the Linux ones; the simulated HAL's, its own. */
+static unsigned rulesets_of(bool sim, const char *scenario)
+{
+	const struct dm_scenario *sc =
+		sim ? dm_sim_scenario_find(scenario ? scenario : "mixed") :
+		      NULL;
+
+	return sim && !(sc && sc->linux_api) ? DM_RULES_HAL : DM_RULES_LINUX;
+}
+
 static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 		       const char *name, const char *group, double speed,
 		       const char *record, bool sim)
@@ -327,7 +338,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 				     .record = record,
 				     .seed = seed,
 				     .publish = true,
-				     .rulesets = DM_RULES_HAL };
+				     .rulesets = rulesets_of(sim, scenario) };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct dm_backend_result res;
 	struct dm_src *src;
@@ -366,8 +377,6 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 		fprintf(stderr, "dmatop: could not drop capabilities: %s\n",
 			strerror(errno));
 #endif
-	if (!sim)
-		o.rulesets = DM_RULES_LINUX;
 	if (speed < 0)
 		speed = sim && strcmp(o.detail, "storm") ? 1 : 0;
 	o.speed = speed;
@@ -931,6 +940,7 @@ int main(int argc, char **argv)
 				err == -ENOMEM ? strerror(ENOMEM) : errbuf);
 			return 1;
 		}
+		bo.rulesets = dm_replay_rulesets(src);
 		closed = dm_replay_closed(src);
 		if (!closed && dm_db_held(replay)) {
 			fprintf(stderr,
@@ -948,6 +958,7 @@ int main(int argc, char **argv)
 	} else if (sim) {
 		bo.detail = scenario ? scenario : "mixed";
 		bo.seed = seed;
+		bo.rulesets = rulesets_of(true, scenario);
 		err = dm_sim_open(&src, bo.detail, seed, duration, errbuf,
 				  sizeof(errbuf));
 		if (err) {
@@ -964,7 +975,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "dmatop: %s\n", errbuf);
 			return 1;
 		}
-		bo.rulesets = DM_RULES_LINUX;
+		bo.rulesets = rulesets_of(false, NULL);
 		bo.detail = "kernel";
 		traced = true;
 #ifdef HAVE_BPF

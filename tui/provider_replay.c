@@ -346,7 +346,7 @@ int dm_provider_replay(struct dm_provider **out, const char *path, char *errbuf,
 		free(r);
 		return err;
 	}
-	r->p.vrf = dm_vrf_new(DM_RULES_HAL | DM_RULES_LINUX, NULL, NULL);
+	r->p.vrf = dm_vrf_new(dm_replay_rulesets(r->src), NULL, NULL);
 	if (!r->p.vrf) {
 		rp_close(&r->p);
 		return -ENOMEM;

@@ -519,6 +519,16 @@ void dm_hal_inject(struct dm_hal *hal, enum dm_hal_fault f, int64_t value)
 		hal->perf_skew += value;
 }
 
+struct dm_strtab *dm_hal_strings(struct dm_hal *hal)
+{
+	return hal->strings;
+}
+
+void dm_hal_emit(struct dm_hal *hal, struct dm_thread *t, struct dm_event *ev)
+{
+	emit(hal, t, ev);
+}
+
 void dm_hal_caller(struct dm_hal *hal, struct dm_thread *t, const char *fn)
 {
 	if (dm_strtab_intern(hal->strings, fn, &t->caller))

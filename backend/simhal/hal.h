@@ -112,6 +112,11 @@ void dm_hal_set_now(struct dm_hal *hal, uint64_t ns);
 struct dm_simmem *dm_hal_mem(struct dm_hal *hal);
 const struct dm_hal_stats *dm_hal_stats(const struct dm_hal *hal);
 void dm_hal_inject(struct dm_hal *hal, enum dm_hal_fault f, int64_t value);
+/* The string table the events' ids refer to. */
+struct dm_strtab *dm_hal_strings(struct dm_hal *hal);
+/* An event of another API than the HAL's (a Linux driver's), numbered,
+ * timed and attributed to t as the HAL's own are. */
+void dm_hal_emit(struct dm_hal *hal, struct dm_thread *t, struct dm_event *ev);
 /* Name the routine a thread's next calls come from. */
 void dm_hal_caller(struct dm_hal *hal, struct dm_thread *t, const char *fn);
 /* Place the next object of a kind at a fixed address (seed example). */

@@ -74,6 +74,10 @@ static const struct dm_scenario scenarios[] = {
 	  "adapters and callers named with escape sequences, control "
 	  "characters and broken UTF-8 (a terminal must survive them)",
 	  0, dm_drv_hostile_names },
+	{ "linux",
+	  "a Linux driver on the DMA-mapping API behind an IOMMU, loaded "
+	  "12 times: each load one misuse the Linux rules catch",
+	  0, dm_drv_linux, .linux_api = true },
 };
 
 const struct dm_scenario *dm_sim_scenario_find(const char *name)

@@ -44,6 +44,7 @@ struct dm_scenario {
 				 * runs until its drivers finish */
 	int (*load)(struct dm_sim *sim, const struct dm_scenario *sc);
 	unsigned code, sub; /* fault scenarios: what they commit */
+	bool linux_api;	    /* a Linux driver: the Linux rules apply */
 };
 
 /* Scenarios: NULL-terminated, in the order --list-scenarios prints. */
@@ -75,6 +76,7 @@ int dm_drv_flaky(struct dm_sim *sim, uint64_t start);
 int dm_drv_storm(struct dm_sim *sim, const struct dm_scenario *sc);
 int dm_drv_seed_example(struct dm_sim *sim, const struct dm_scenario *sc);
 int dm_drv_hostile_names(struct dm_sim *sim, const struct dm_scenario *sc);
+int dm_drv_linux(struct dm_sim *sim, const struct dm_scenario *sc);
 /* fault-0xNN[.S]: one driver committing that violation; NULL-terminated */
 extern const struct dm_scenario dm_fault_scenarios[];
 

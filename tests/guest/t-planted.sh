@@ -73,6 +73,13 @@ EOT
 total=$(q "SELECT count(*) FROM violation")
 [ "$total" = 11 ]; ok $? "nothing else is reported: 11 violations in all ($total)" ||
 	q "SELECT rule, adapter_name, caller FROM violations" | sed 's/^/# /'
+# the recording replayed: checked again against the rules it names
+rv=$("$dmatop" --replay="$out/rec.db" --batch 2>&1 >/dev/null | tail -n 1)
+case $rv in
+*" events, 11 violations, "*) r=0 ;;
+*) r=1 ;;
+esac
+ok $r "replayed, the recording gives the same 11 violations (Linux rules): $rv"
 clean=$(q "SELECT count(*) FROM events WHERE caller LIKE 'dmatop_edu!edu_clean_rx%+0x%'")
 [ "$clean" -ge 36 ]; ok $? "the clean receive path ran on every load and unload, unflagged ($clean events)"
 csg=$(q "SELECT count(*) FROM events WHERE caller LIKE 'dmatop_edu!edu_clean_sg+0x%'")
