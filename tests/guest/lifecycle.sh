@@ -21,16 +21,7 @@ until-tracing /out/dmatop.err /out/small.err
 sleep 1
 insmod /mod/e1000.ko
 sleep 1
-# eth1 in a network namespace of its own: pings from eth0 to it cross
-# both NICs and QEMU's hub, transmit and receive on each
-unshare -n sleep 100000 &
-peer=$!
-sleep 0.5
-ip link set eth1 netns $peer
-nsenter -t $peer -n ip addr add 192.0.2.2/24 dev eth1
-nsenter -t $peer -n ip link set eth1 up
-ip addr add 192.0.2.1/24 dev eth0
-ip link set eth0 up
+peer=$(two-nics)
 sleep 3
 ping -c 50 -i 0.05 -s 1000 192.0.2.2 >/out/ping.log 2>&1
 dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null

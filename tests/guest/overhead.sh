@@ -27,14 +27,7 @@ for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi \
 done
 insmod /mod/e1000.ko
 sleep 1
-unshare -n sleep 100000 &
-peer=$!
-sleep 1
-ip link set eth1 netns $peer
-nsenter -t $peer -n ip addr add 192.0.2.2/24 dev eth1
-nsenter -t $peer -n ip link set eth1 up
-ip addr add 192.0.2.1/24 dev eth0
-ip link set eth0 up
+peer=$(two-nics)
 mkdir -p /tmp/www
 dd if=/dev/zero of=/tmp/www/file bs=1M count=64 2>/dev/null
 nsenter -t $peer -n httpd -p 192.0.2.2:80 -h /tmp/www

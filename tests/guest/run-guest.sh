@@ -23,7 +23,7 @@ mkdir -p "$out" "$work/root/bin" "$work/root/mod" "$work/root/out"
 cp /bin/busybox "$work/root/bin/busybox"
 for a in sh mount insmod rmmod ip ping dd sleep cat echo ls tar base64 \
 	 poweroff mkdir kill wait grep head tail sync date uname seq dmesg \
-	 unshare nsenter httpd wget; do
+	 unshare nsenter httpd wget readlink; do
 	ln -s busybox "$work/root/bin/$a"
 done
 cp "$dmatop" "$work/root/dmatop"
@@ -57,6 +57,28 @@ for f; do
 done
 EOI
 chmod +x "$work/root/bin/until-tracing"
+# two-nics: eth1 up in a network namespace of its own, 192.0.2.2, and
+# eth0 up as 192.0.2.1: traffic between them crosses both NICs and
+# QEMU's hub, transmit and receive on each. Prints the pid holding the
+# namespace (nsenter -t PID -n reaches it; kill PID ends it).
+cat >"$work/root/bin/two-nics" <<'EOI'
+#!/bin/sh
+unshare -n sleep 100000 >/dev/null 2>&1 </dev/null &
+peer=$!
+i=0
+until [ "$(readlink /proc/$peer/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do
+	[ $i -lt 100 ] || { echo "two-nics: no network namespace after 10 s" >&2; exit 1; }
+	sleep 0.1
+	i=$((i + 1))
+done
+ip link set eth1 netns $peer &&
+	nsenter -t $peer -n ip addr add 192.0.2.2/24 dev eth1 &&
+	nsenter -t $peer -n ip link set eth1 up &&
+	ip addr add 192.0.2.1/24 dev eth0 &&
+	ip link set eth0 up || exit 1
+echo $peer
+EOI
+chmod +x "$work/root/bin/two-nics"
 cat >"$work/root/init" <<'EOI'
 #!/bin/sh
 mount -t proc proc /proc
