@@ -916,6 +916,11 @@ static void lx_unmap(struct dm_vrf *vrf, uint32_t a)
 		       ev->dir);
 	gone_add(vrf, a, ev->obj, file->one.len, file->dir);
 	vrf->ad[a].mr_freed++;
+	/* nothing flushes under Linux: an unmap ends what a map began */
+	vrf->ad[a].bytes_since_flush -=
+		vrf->ad[a].bytes_since_flush < file->one.len ?
+			vrf->ad[a].bytes_since_flush :
+			file->one.len;
 	file_drop(vrf, f);
 }
 
@@ -1045,6 +1050,7 @@ static void lx_unbind(struct dm_vrf *vrf, uint32_t a)
 			  ad->handle, ad->cbs.count, c->va);
 	}
 	adapter_clear(vrf, a);
+	ad->bytes_since_flush = 0;
 	ad->bound = false;
 }
 
@@ -1061,6 +1067,7 @@ static void lx_forget(struct dm_vrf *vrf)
 
 	for (a = 0; a < vrf->nad; a++) {
 		adapter_clear(vrf, a);
+		vrf->ad[a].bytes_since_flush = 0;
 		vrf->ad[a].bound = false;
 	}
 	vrf->ngone = 0;

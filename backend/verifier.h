@@ -191,9 +191,9 @@ struct dm_vadapter {
 	uint64_t sg_alloc, sg_freed;
 	uint64_t cb_alloc, cb_freed;
 	uint64_t ch_alloc, ch_freed;
-	uint64_t bytes_since_flush;
-	uint64_t mr_mapped; /* registers mapped now, all files */
-	uint64_t cb_bytes;  /* bytes in outstanding common buffers */
+	uint64_t bytes_since_flush; /* Linux: streaming-mapped now */
+	uint64_t mr_mapped;	    /* registers mapped now, all files */
+	uint64_t cb_bytes;	    /* bytes in outstanding common buffers */
 	uint64_t violations;
 	uint64_t first_ts, last_ts;
 	struct dm_vlist files, cbs, sgs;

@@ -118,9 +118,14 @@ int main(void)
 
 	start(&t);
 	map(&t, DMA, PHYS, 4096, DM_DIR_FROM_DEVICE);
+	map(&t, DMA + 4096, PHYS + 4096, 512, DM_DIR_TO_DEVICE);
+	ok(dm_vrf_adapter(t.vrf, 0)->bytes_since_flush == 4608,
+	   "two maps: their bytes streaming-mapped");
+	unmap(&t, DMA + 4096, 512, DM_DIR_TO_DEVICE);
 	unmap(&t, DMA, 4096, DM_DIR_FROM_DEVICE);
-	ok(dm_vrf_adapter(t.vrf, 0)->mr_freed == 1 &&
-		   !dm_vrf_adapter(t.vrf, 0)->files.count,
+	ok(dm_vrf_adapter(t.vrf, 0)->mr_freed == 2 &&
+		   !dm_vrf_adapter(t.vrf, 0)->files.count &&
+		   !dm_vrf_adapter(t.vrf, 0)->bytes_since_flush,
 	   "map then unmap: nothing left");
 	quiet(&t, "map, unmap");
 

@@ -66,6 +66,20 @@ grep -q "^dmatop PAUSED .* violations 12 " "$TMP/screen"
 ok $? "... and the replay's status line counts twelve" ||
 	head -n 3 "$TMP/screen" | sed 's/^/# /'
 
+# a kernel's adapter handle is 16 digits: the columns make room for it
+"$DMATOP" --replay="$TMP/lx.db" --batch --screen=adapters --size=80x24 \
+	>"$TMP/ascreen" 2>&1
+row=$(grep "^! ffff888003a1d0c8 sim_edu " "$TMP/ascreen")
+[ "${#row}" -le 80 ] && [ "${row##* }" = 12 ] &&
+	grep -q "^  ADAPTER          OWNER .* VIOL$" "$TMP/ascreen"
+ok $? "the adapters list fits a 64-bit handle in 80 columns, VIOL last (12)" ||
+	sed -n 4,5p "$TMP/ascreen" | sed 's/^/# /'
+"$DMATOP" --replay="$TMP/lx.db" --batch --screen=adapters --size=120x24 \
+	>"$TMP/ascreen" 2>&1
+grep -q "^  ADAPTER .* UNFLUSH  VIOL$" "$TMP/ascreen" &&
+	is "$(grep "^! ffff888003a1d0c8 " "$TMP/ascreen" | awk '{ print $(NF - 1) }')" 0 \
+	"... and, wider, nothing streaming-mapped at the end (UNFLUSH: an unmap ends what a map began)"
+
 # a recording from before recordings named their rules: a simulation's
 # answer to the HAL's (this one then shows what those make of it)
 q "DELETE FROM session WHERE key = 'rules'"

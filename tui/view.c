@@ -329,11 +329,12 @@ static const int drop_order[] = { C_CH,	    C_CB, C_UNFLUSH, C_SG,
 #define OWNER_MIN 20
 #define OWNER_MAX 48
 
-/* Which columns fit cols, and how wide the owner is then. */
-static int layout(const struct dm_ui *ui, int cols, bool shown[C_N])
+/* Which columns fit cols with adapter handles hw digits wide, and how
+ * wide the owner is then. */
+static int layout(const struct dm_ui *ui, int cols, int hw, bool shown[C_N])
 {
 	/* the mark, the adapter, and a column to spare at the edge */
-	int room = cols - 2 - 2 - 8 - 1, used = 0, i;
+	int room = cols - 2 - 2 - hw - 1, used = 0, i;
 
 	for (i = 0; i < C_N; i++) {
 		shown[i] = true;
@@ -354,12 +355,18 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 		     struct dm_screen *s, int visible)
 {
 	bool shown[C_N];
-	/* the owner column takes what the numbers leave */
-	int ow = layout(ui, s->cols, shown), len, i, c, n, w;
+	int ow, len, i, c, n, w, hw = 8;
 	char line[DM_LINE_MAX];
-	uint32_t *rows;
+	uint32_t *rows = adapter_rows(ui, p, &n);
 
-	len = snprintf(line, sizeof(line), "  %-8s %-*s", "ADAPTER", ow,
+	/* a HAL's handles are 32-bit, a kernel's struct device pointers
+	 * 64: one width for the list */
+	for (i = 0; rows && i < n; i++)
+		if (dm_vrf_adapter(p->vrf, rows[i])->handle > UINT32_MAX)
+			hw = 16;
+	/* the owner column takes what the numbers leave */
+	ow = layout(ui, s->cols, hw, shown);
+	len = snprintf(line, sizeof(line), "  %-*s %-*s", hw, "ADAPTER", ow,
 		       "OWNER");
 	for (c = 0; c < C_N; c++)
 		if (shown[c])
@@ -367,7 +374,6 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 					" %*s", columns[c].width,
 					columns[c].title);
 	add(s, DM_A_TITLE, 0, "%s", line);
-	rows = adapter_rows(ui, p, &n);
 	scroll(ui, n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
@@ -398,8 +404,8 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 		/* cut by columns, not bytes: a name in any script */
 		size_t cut = dm_text_prefix(owner, ow, &w);
 
-		len = snprintf(line, sizeof(line), "%c %08llx %.*s%*s", mark,
-			       LL(ad->handle), (int)cut, owner, ow - w, "");
+		len = snprintf(line, sizeof(line), "%c %0*llx %.*s%*s", mark,
+			       hw, LL(ad->handle), (int)cut, owner, ow - w, "");
 		for (c = 0; c < C_N; c++)
 			if (shown[c])
 				len += snprintf(
