@@ -182,7 +182,8 @@ const struct dm_rule dm_rules[DM_R_COUNT] = {
 		"the driver synced with another direction than it mapped with" },
 	[DM_R_LX_FREE_UNALLOCATED] = { 0x03, 0, false, "linux-free-of-unallocated",
 		{ "CPU address", "size", NULL },
-		"the driver freed a coherent buffer it had freed already" },
+		"the driver freed a coherent buffer it never allocated, or had "
+		"freed already" },
 	[DM_R_LX_LEAK_MAPPINGS] = { 0x09, 0, false, "linux-mappings-leaked-at-unbind",
 		{ "device", "outstanding mappings", "first DMA address" },
 		"the driver unbound from its device with streaming mappings left" },
