@@ -891,8 +891,9 @@ static int lx_map(struct dm_vrf *vrf, uint32_t a)
 	    !(ev->arg[0] & LX_ATTR_SKIP_CPU_SYNC) &&
 	    dm_vrf_i_page_add(vrf, a, f, 0))
 		return -ENOMEM;
-	vrf->files.v[f].mapped = 1;
-	ad->mr_mapped++;
+	/* zero bytes map no register (and their unmap unmaps none) */
+	vrf->files.v[f].mapped = ev->len != 0;
+	ad->mr_mapped += ev->len != 0;
 	ad->bytes_since_flush += ev->len;
 	return 0;
 }
@@ -1026,6 +1027,21 @@ static void lx_sync(struct dm_vrf *vrf, uint32_t a)
 		       ev->dir);
 }
 
+/* What a device held, let go of: past an unbind the driver holds
+ * nothing, and past a loss nothing held is known. Counted as freed, so
+ * that every count the views show agrees (a leak is its report). */
+static void lx_let_go(struct dm_vrf *vrf, uint32_t a)
+{
+	struct dm_vadapter *ad = &vrf->ad[a];
+
+	ad->mr_freed += ad->files.count; /* one register a mapping */
+	ad->sg_freed += ad->sgs.count;
+	ad->cb_freed += ad->cbs.count;
+	adapter_clear(vrf, a);
+	ad->bytes_since_flush = 0;
+	ad->bound = false;
+}
+
 static void lx_unbind(struct dm_vrf *vrf, uint32_t a)
 {
 	struct dm_vadapter *ad = &vrf->ad[a];
@@ -1049,9 +1065,7 @@ static void lx_unbind(struct dm_vrf *vrf, uint32_t a)
 		report_by(vrf, DM_R_LX_LEAK_COHERENT, a, c->caller, c->va,
 			  ad->handle, ad->cbs.count, c->va);
 	}
-	adapter_clear(vrf, a);
-	ad->bytes_since_flush = 0;
-	ad->bound = false;
+	lx_let_go(vrf, a);
 }
 
 /*
@@ -1065,11 +1079,8 @@ static void lx_forget(struct dm_vrf *vrf)
 {
 	uint32_t a;
 
-	for (a = 0; a < vrf->nad; a++) {
-		adapter_clear(vrf, a);
-		vrf->ad[a].bytes_since_flush = 0;
-		vrf->ad[a].bound = false;
-	}
+	for (a = 0; a < vrf->nad; a++)
+		lx_let_go(vrf, a);
 	vrf->ngone = 0;
 }
 

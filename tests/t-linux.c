@@ -167,6 +167,9 @@ int main(void)
 	feed(&t, DM_EV_DRIVER_BIND, 0, 0, 0, 0, 0);
 	map(&t, DMA, PHYS, 0, DM_DIR_FROM_DEVICE);
 	unmap(&t, DMA, 0, DM_DIR_FROM_DEVICE);
+	ok(!dm_vrf_adapter(t.vrf, 0)->mr_mapped &&
+		   !dm_vrf_adapter(t.vrf, 0)->files.count,
+	   "a zero-length map and its unmap leave nothing mapped");
 	expect(&t, "a zero-length map and its unmap: the map alone",
 	       DM_R_LX_ZERO_LENGTH, DMA, PHYS, 0);
 
@@ -233,6 +236,14 @@ int main(void)
 	ok(t.n >= 2 && t.v[0].p[0] == DEV && t.v[0].p[1] == 1 &&
 		   t.v[0].p[2] == DMA && t.v[1].p[2] == 0xffff8880a000,
 	   "... naming the device, how many, and the first");
+	{
+		const struct dm_vadapter *ad = dm_vrf_adapter(t.vrf, 0);
+
+		ok(ad->mr_alloc == ad->mr_freed &&
+			   ad->cb_alloc == ad->cb_freed && !ad->mr_mapped &&
+			   !ad->cb_bytes && !ad->bytes_since_flush,
+		   "... and let go of: every count agrees nothing is held");
+	}
 	dm_vrf_free(t.vrf);
 
 	start(&t);
