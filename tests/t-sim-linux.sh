@@ -80,6 +80,16 @@ grep -q "^  ADAPTER .* UNFLUSH  VIOL$" "$TMP/ascreen" &&
 	is "$(grep "^! ffff888003a1d0c8 " "$TMP/ascreen" | awk '{ print $(NF - 1) }')" 0 \
 	"... and, wider, nothing streaming-mapped at the end (UNFLUSH: an unmap ends what a map began)"
 
+"$DMATOP" --replay="$TMP/lx.db" --batch --screen=violations --size=120x24 \
+	>"$TMP/vscreen" 2>&1
+h=$(grep "^  TIME .*PARAMETERS" "$TMP/vscreen" | awk '{ print index($0, "PARAMETERS") }')
+r=$(grep -m1 "^! .*linux-dma-after-unmap" "$TMP/vscreen" | awk '{ print index($0, "ffff888003a1d0c8 ") + 17 }')
+[ -n "$h" ] && [ "$h" = "$r" ]
+ok $? "the violations list: the parameters under their heading, past a 64-bit adapter ($h, $r)" ||
+	sed -n 4,5p "$TMP/vscreen" | sed 's/^/# /'
+grep -q "^! .*linux-zero-length-map  *ffff888003a1d0c8 [0-9a-f]* [0-9a-f]*$" "$TMP/vscreen"
+ok $? "... and only the parameters the rule has (two for a zero-length map)"
+
 # a recording from before recordings named their rules: a simulation's
 # answer to the HAL's (this one then shows what those make of it)
 q "DELETE FROM session WHERE key = 'rules'"

@@ -124,6 +124,7 @@ wait_for "^filter:"; ok $? "F4 on the violations: a filter of their own"
 keys -l double
 keys Enter
 wait_for "(filtered: double)"; ok $? "... said on the screen"
+wait_for "\[Violations (2 of 6)\]"; ok $? "... and the tab counts what it leaves of them (2 of 6)"
 screen | grep -q "^! .*tag-after-buffer-overwritten"; ok $((! $?)) "... leaving out what does not match"
 wait_for "^! .*common-buffer-double-free"; ok $? "... keeping what does"
 keys '\' BSpace BSpace BSpace BSpace BSpace BSpace Enter
@@ -384,5 +385,20 @@ tmux new-session -d -s $S -x 100 -y 30 \
 is "$(exited)" 1 "an unknown TERM: refused"
 grep -q "cannot use this terminal (TERM=no-such-terminal): set TERM, or use --batch" "$TMP/err"
 ok $? "... saying what to do"
+
+# a Linux driver's recording: directions by name, a scatterlist's
+# parameters labelled as such
+"$DMATOP" --sim=linux --batch --record="$TMP/lx.db" >/dev/null 2>&1
+start "$DMATOP --replay='$TMP/lx.db'"
+wait_for "Adapters.*Violations"
+keys Z v
+wait_for "^! .*linux-sync-of-unmapped"
+keys Down Down
+wait_for "parameter 2 (DMA address or scatterlist): 0xffff888004b3e200"
+ok $? "a scatterlist's violation says its parameter may be one"
+wait_for "parameter 3 (mapped direction): 0x1 (to-device)" &&
+	wait_for "parameter 4 (unmapped direction): 0x2 (from-device)"
+ok $? "... and names the directions"
+keys q
 
 done_testing

@@ -548,18 +548,31 @@ static int violation_count(const struct dm_ui *ui, const struct dm_provider *p)
 	return n;
 }
 
+/* Is parameter i of v a DMA direction (enum dma_data_direction)? */
+static bool dir_param(const struct dm_rule *r, int i,
+		      const struct dm_violation *v)
+{
+	return strstr(r->name, "linux-") == r->name && v->p[i] < 4 &&
+	       strstr(r->param[i], "direction");
+}
+
 static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		       struct dm_screen *s, int visible)
 {
-	int n = violation_count(ui, p), i = 0;
-	/* a narrow terminal gives up the time (the status line has the
-	 * selected one's) before the adapter */
-	bool timed = s->cols >= 2 + 14 + 8 + 35 + 9 + 10;
+	int n = violation_count(ui, p), i = 0, hw = 8;
+	bool timed;
 	const struct dm_violation *v;
 	size_t k;
 
-	add(s, DM_A_TITLE, 0, "  %s%-7s %-34s %-8s %s",
-	    timed ? "TIME          " : "", "CODE", "RULE", "ADAPTER",
+	/* a kernel's devices have 64-bit handles: one width for all */
+	for (k = 0; k < p->nviol && hw == 8; k++)
+		if (p->viol[k].adapter > UINT32_MAX)
+			hw = 16;
+	/* a narrow terminal gives up the time (the status line has the
+	 * selected one's) before the adapter */
+	timed = s->cols >= 2 + 14 + 8 + 35 + hw + 1 + 10;
+	add(s, DM_A_TITLE, 0, "  %s%-7s %-34s %-*s %s",
+	    timed ? "TIME          " : "", "CODE", "RULE", hw, "ADAPTER",
 	    "PARAMETERS 2, 3, 4");
 	scroll(ui, n, visible);
 	s->list_first = s->nlines;
@@ -567,7 +580,8 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 	/* newest first: one pass for the rows shown */
 	for (k = p->nviol; k-- > 0 && i < ui->top + visible;) {
 		const struct dm_rule *r;
-		char code[16], when[32];
+		char code[16], when[32], params[64] = "";
+		int j, len = 0;
 
 		v = &p->viol[k];
 		if (!violation_matches(p, v, ui->vfilter))
@@ -577,10 +591,16 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		r = &dm_rules[v->rule];
 		code_of(r, code, sizeof(code));
 		snprintf(when, sizeof(when), "%13.6f ", v->ts / 1e9);
+		/* the parameters the rule has, no zeros for those it has not */
+		for (j = 0; j < 3; j++)
+			if (r->param[j])
+				len += snprintf(params + len,
+						sizeof(params) - (size_t)len,
+						"%s%llx", len ? " " : "",
+						LL(v->p[j]));
 		add(s, i - 1 == ui->cursor ? DM_A_SELECTED : DM_A_VIOLATION,
-		    v->seq, "! %s%-7s %-34s %08llx %llx %llx %llx",
-		    timed ? when : "", code, r->name, LL(v->adapter),
-		    LL(v->p[0]), LL(v->p[1]), LL(v->p[2]));
+		    v->seq, "! %s%-7s %-34s %0*llx %s", timed ? when : "", code,
+		    r->name, hw, LL(v->adapter), params);
 	}
 	if (!n)
 		add(s, DM_A_NORMAL, 0,
@@ -597,9 +617,15 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		    r->text);
 		for (i = 0; i < 3; i++)
 			if (r->param[i])
+				/* a Linux direction by its name too */
 				add(s, DM_A_NORMAL, 0,
-				    "  parameter %d (%s): 0x%llx", i + 2,
-				    r->param[i], LL(v->p[i]));
+				    "  parameter %d (%s): 0x%llx%s%s%s", i + 2,
+				    r->param[i], LL(v->p[i]),
+				    dir_param(r, i, v) ? " (" : "",
+				    dir_param(r, i, v) ?
+					    dm_dir_name((unsigned)v->p[i]) :
+					    "",
+				    dir_param(r, i, v) ? ")" : "");
 	}
 }
 
@@ -743,7 +769,12 @@ static void views(struct dm_ui *ui, const struct dm_provider *p,
 	int i, len = 0;
 
 	snprintf(name[0], sizeof(name[0]), "Adapters");
-	snprintf(name[1], sizeof(name[1]), "Violations (%zu)", p->nviol);
+	if (ui->vfilter[0])
+		snprintf(name[1], sizeof(name[1]), "Violations (%d of %zu)",
+			 violation_count(ui, p), p->nviol);
+	else
+		snprintf(name[1], sizeof(name[1]), "Violations (%zu)",
+			 p->nviol);
 	snprintf(name[2], sizeof(name[2]), "Help");
 	for (i = 0; i < 3; i++) {
 		len += snprintf(line + len, sizeof(line) - (size_t)len,
