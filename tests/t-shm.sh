@@ -41,6 +41,15 @@ stop_backend $be
 [ ! -e "$seg" ]; ok $? "SIGTERM: the backend removes its segment"
 grep -q "stopped: 4237 events" "$TMP/be.err"; ok $? "... and says what it saw"
 
+# a closed terminal (SIGHUP) stops it as cleanly
+"$DMATOP" --backend --sim=seed-example --name=$N 2>"$TMP/be.err" &
+be=$!
+wait_for "$seg"
+kill -HUP $be
+wait $be
+is "$?" 0 "SIGHUP: the backend exits 0"
+[ ! -e "$seg" ]; ok $? "... having removed its segment"
+
 "$DMATOP" --attach=$N --batch >/dev/null 2>"$TMP/err"
 is "$?" 1 "attaching to no backend: exit 1"
 grep -q "no backend named '$N' is running" "$TMP/err"; ok $? "... saying so"

@@ -382,6 +382,8 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	o.speed = speed;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal: stop as cleanly as asked to */
+	sigaction(SIGHUP, &sa, NULL);
 	err = dm_backend_run(src, &o, &stop, backend_log, (void *)name, &res,
 			     errbuf, sizeof(errbuf));
 	dm_src_close(src);
@@ -992,6 +994,7 @@ int main(int argc, char **argv)
 
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
 		bo.stop = &stop;
 	}
 	status = dm_batch_run(src, &bo, stdout, stderr);
