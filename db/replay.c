@@ -253,6 +253,10 @@ static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 	memset(e, 0, sizeof(*e));
 	e->seq = (uint64_t)sqlite3_column_int64(st, 0);
 	e->ts = (uint64_t)sqlite3_column_int64(st, 1);
+	/* no event is numbered 0: a row read from a page of zeros */
+	if (!e->seq)
+		return damaged(rp, "an event row reads as zeros (the file is "
+				   "cut short or overwritten)");
 	if (sqlite3_column_int64(st, 1) < 0)
 		return damaged(rp, "event %llu has a negative time (%lld ns)",
 			       (unsigned long long)e->seq,

@@ -261,6 +261,34 @@ bool dm_db_held(const char *path)
 	return held;
 }
 
+bool dm_db_cut_short(const char *path, uint64_t *have, uint64_t *want)
+{
+	unsigned char h[100];
+	struct stat st;
+	uint32_t page, pages;
+	bool cut = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (!fstat(fd, &st) && pread(fd, h, sizeof(h), 0) == sizeof(h) &&
+	    !memcmp(h, "SQLite format 3", 16)) {
+		page = (uint32_t)h[16] << 8 | h[17];
+		page = page == 1 ? 65536 : page;
+		pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 |
+			(uint32_t)h[30] << 8 | h[31];
+		/* the page count is only good while its "valid for" stamp
+		 * matches the change counter (SQLite 3.7.0 on) */
+		if (!memcmp(h + 24, h + 92, 4) && pages) {
+			*have = (uint64_t)st.st_size;
+			*want = (uint64_t)page * pages;
+			cut = *have < *want;
+		}
+	}
+	close(fd);
+	return cut;
+}
+
 int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
 {
 	sqlite3 *db = NULL;
@@ -453,8 +481,22 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 		goto err_close;
 	}
 	if (rc != SQLITE_OK) {
-		err = fail(errbuf, len, -EIO, "%s: cannot read it: %s", path,
-			   dm_db_errmsg(db, msg, sizeof(msg)));
+		uint64_t have, want;
+
+		if (dm_db_cut_short(path, &have, &want))
+			err = fail(errbuf, len, -EIO,
+				   "%s: cut short, %llu of its %llu bytes (a "
+				   "copy taken while it was written, or a full "
+				   "disk); sqlite3 '%s' .recover saves what is "
+				   "left",
+				   path, (unsigned long long)have,
+				   (unsigned long long)want, path);
+		else
+			err = fail(errbuf, len, -EIO,
+				   "%s: cannot read it: %s (sqlite3 '%s' "
+				   ".recover may save what is left)",
+				   path, dm_db_errmsg(db, msg, sizeof(msg)),
+				   path);
 		goto err_close;
 	}
 	if (app != DM_DB_APPLICATION_ID) {

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define DM_DB_APPLICATION_ID 0x444d4154 /* "DMAT" */
 #define DM_DB_SCHEMA_VERSION 1
@@ -27,6 +28,10 @@ int dm_db_create(sqlite3 **db, const char *path, char *errbuf, size_t len);
  */
 int dm_db_hold(const char *path);
 bool dm_db_held(const char *path);
+/* Is the file at path shorter than its SQLite header says it is (a
+ * copy taken mid-write, a full disk, a cut download)? Then *have and
+ * *want are its size and the size its pages need. */
+bool dm_db_cut_short(const char *path, uint64_t *have, uint64_t *want);
 /*
  * Open a recording read-only and defensively: an untrusted file. Checks
  * it is SQLite, a dmatop recording, and a schema this build reads.

@@ -35,9 +35,21 @@ sqlite3 "$TMP/newer.db" 'PRAGMA user_version = 99'
 bad "$TMP/newer.db" "schema version 99.*upgrade dmatop" "a newer schema"
 size=$(wc -c <"$TMP/good.db")
 head -c $((size / 2)) "$TMP/good.db" >"$TMP/half.db"
-bad "$TMP/half.db" "malformed\|damaged\|disk image" "a recording cut in half"
+bad "$TMP/half.db" "cut short, $((size / 2)) of its $size bytes.*\.recover saves what is left" \
+	"a recording cut in half"
 head -c 1000 "$TMP/good.db" >"$TMP/head.db"
-bad "$TMP/head.db" "malformed\|damaged\|disk image\|not a SQLite" "the first 1000 bytes of one"
+bad "$TMP/head.db" "cut short, 1000 of its $size bytes" "the first 1000 bytes of one"
+# cut past its event table's first pages: the replay goes as far as
+# the file does, and says why it stops
+"$DMATOP" --sim=linux --batch --record="$TMP/lx.db" >/dev/null 2>&1
+lsize=$(wc -c <"$TMP/lx.db")
+head -c $((lsize - 5000)) "$TMP/lx.db" >"$TMP/lxcut.db"
+"$DMATOP" --replay="$TMP/lxcut.db" --batch >/dev/null 2>"$TMP/err"
+is "$?" 1 "a recording cut near its end: exit 1"
+grep -q "^dmatop: note: .*lxcut.db is cut short, $((lsize - 5000)) of its $lsize bytes" "$TMP/err"
+ok $? "... said up front, with its size and the size it needs" || sed 's/^/# /' "$TMP/err"
+grep -q "stopped after event [0-9]*: damaged recording: an event row reads as zeros (the file is cut short" "$TMP/err"
+ok $? "... and where the replay stops, why" || sed 's/^/# /' "$TMP/err"
 cp "$TMP/good.db" "$TMP/strings.db"
 sqlite3 "$TMP/strings.db" 'UPDATE string SET id = id + 1000 WHERE id = 3'
 bad "$TMP/strings.db" "damaged recording: string" "a string table with a hole"

@@ -640,7 +640,7 @@ int main(int argc, char **argv)
 	const char *attach = NULL, *group = NULL, *screen = NULL, *size = NULL;
 	bool backend = false, seed_given = false, name_given = false;
 	double speed = -1;
-	uint64_t seed = 1, duration = 0;
+	uint64_t seed = 1, duration = 0, have, want;
 	bool sim = false, batch = false, traced = false, closed;
 	struct dm_src *src;
 	char errbuf[256], record_buf[4096];
@@ -943,6 +943,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		bo.rulesets = dm_replay_rulesets(src);
+		if (dm_db_cut_short(replay, &have, &want))
+			fprintf(stderr,
+				"dmatop: note: %s is cut short, %llu of its "
+				"%llu bytes: the replay ends where it does\n",
+				replay, (unsigned long long)have,
+				(unsigned long long)want);
 		closed = dm_replay_closed(src);
 		if (!closed && dm_db_held(replay)) {
 			fprintf(stderr,
