@@ -399,6 +399,24 @@ ok $? "a scatterlist's violation says its parameter may be one"
 wait_for "parameter 3 (mapped direction): 0x1 (to-device)" &&
 	wait_for "parameter 4 (unmapped direction): 0x2 (from-device)"
 ok $? "... and names the directions"
+# played slowly, a sparse recording (bursts 400 ms apart) keeps to
+# the clock: at x1/4 the recording's time moves a quarter of the wall
+# clock's (past the burst at 0.4 s in 2 s), not a burst a refresh
+keys r
+wait_for " #1/"
+keys - -
+wait_for " x1/4"
+t0=$(date +%s%N)
+keys Space
+sleep 2
+keys Space
+t1=$(date +%s%N)
+wait_for "PAUSED"
+at=$(screen | sed -n 's/.* \([0-9.]*\) s  #.*/\1/p' | head -n 1)
+# an event's time is at most the play head's: wall / 4, and a refresh
+[ -n "$at" ] && awk -v at="$at" -v ns=$((t1 - t0)) \
+	'BEGIN { exit !(at >= 0.4 && at <= ns / 4 / 1e9 + 0.2) }'
+ok $? "x1/4 plays a sparse recording at a quarter of the clock ($at s of it in $(( (t1 - t0) / 1000000 )) ms)"
 keys q
 
 done_testing

@@ -32,6 +32,12 @@ struct rp {
 	struct dm_event ring[RECENT];
 	struct dm_event recent[RECENT];
 	uint64_t nring, last_tick, target_ts;
+	/* playing: the recording's time on screen (the play head), and
+	 * the first event past it, read and held until the head gets
+	 * there (a sparse recording would otherwise leap its gaps) */
+	uint64_t head;
+	struct dm_event pending;
+	bool head_set, has_pending;
 	bool ended, nomem;
 };
 
@@ -49,15 +55,25 @@ static void add_violation(void *ctx, const struct dm_violation *v)
 	r->all[r->nall++] = *v;
 }
 
-static int deliver(void *ctx, const struct dm_event *ev)
+static void apply(struct rp *r, const struct dm_event *ev)
 {
-	struct rp *r = ctx;
-
 	dm_vrf_feed(r->p.vrf, ev);
 	r->ring[r->nring++ % RECENT] = *ev;
 	r->p.st.seq = ev->seq;
 	r->p.st.ts = ev->ts;
-	return ev->ts > r->target_ts;
+}
+
+static int deliver(void *ctx, const struct dm_event *ev)
+{
+	struct rp *r = ctx;
+
+	if (ev->ts > r->target_ts) {
+		r->pending = *ev;
+		r->has_pending = true;
+		return 1;
+	}
+	apply(r, ev);
+	return 0;
 }
 
 /*
@@ -118,12 +134,20 @@ static int failed(struct rp *r, int err)
 	return err;
 }
 
+/* Every event up to time ts, max at most. */
 static int feed_until(struct rp *r, uint64_t ts, size_t max)
 {
 	int n, total = 0;
 
 	r->target_ts = ts;
-	while ((size_t)total < max && r->p.st.ts <= ts) {
+	if (r->has_pending) {
+		if (r->pending.ts > ts)
+			return 0;
+		apply(r, &r->pending);
+		r->has_pending = false;
+		total++;
+	}
+	while ((size_t)total < max && !r->has_pending) {
 		n = dm_src_poll(r->src, 4096, deliver, r);
 		if (n == -ENODATA) {
 			r->ended = true;
@@ -132,6 +156,8 @@ static int feed_until(struct rp *r, uint64_t ts, size_t max)
 		}
 		if (n < 0)
 			return failed(r, n);
+		if (!n)
+			break;
 		total += n;
 	}
 	return total;
@@ -145,11 +171,16 @@ static int rp_refresh(struct dm_provider *p, uint64_t now)
 
 	r->last_tick = now;
 	if (p->paused || r->ended) {
+		r->head_set = false; /* playing resumes where it stands */
 		publish(r);
 		return 0;
 	}
-	n = feed_until(r, r->p.st.ts + (uint64_t)((double)dt * p->st.speed),
-		       MAX_PER_TICK);
+	if (!r->head_set) {
+		r->head = r->p.st.ts;
+		r->head_set = true;
+	}
+	r->head += (uint64_t)((double)dt * p->st.speed);
+	n = feed_until(r, r->head, MAX_PER_TICK);
 	if (n < 0)
 		return n;
 	publish(r);
@@ -206,6 +237,7 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 	free(blob);
 	r->nring = 0;
 	r->ended = false;
+	r->has_pending = r->head_set = false;
 	r->target_ts = UINT64_MAX;
 	p->st.seq = seq - 1;
 	err = dm_src_poll(r->src, 1, deliver, r);
@@ -234,6 +266,13 @@ static int rp_step(struct dm_provider *p, int64_t n)
 					  p->st.seq + (uint64_t)n :
 					  1);
 	r->target_ts = UINT64_MAX;
+	r->head_set = false;
+	/* the event read ahead while playing is the next one */
+	if (r->has_pending && n > 0) {
+		apply(r, &r->pending);
+		r->has_pending = false;
+		n--;
+	}
 	while (n-- > 0 && !r->ended) {
 		int err = dm_src_poll(r->src, 1, deliver, r);
 
