@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "recorder.h"
 #include "shm.h"
+#include "sim.h"
 #include "verifier.h"
 
 #define RECENT_EVENTS	  1024u /* a power of two */
@@ -133,7 +134,7 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 	struct loop l = { .o = o, .src = src };
 	struct dm_rec_stats rs = { 0 };
 	uint64_t start, last_pub = 0;
-	bool ended = false, published_end = false;
+	bool ended = false, published_end = false, paced;
 	char msg[512];
 	int n, err = 0;
 
@@ -174,10 +175,18 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 		 src->ops->describe(src), o->name);
 	log(ctx, msg);
 	start = now_ns();
+	paced = o->speed > 0 && dm_src_is_sim(src);
 	while (!*stop) {
 		uint64_t now;
 
 		if (!ended) {
+			/* a paced simulation hands out what is due by now
+			 * (and a period more), never a batch ahead of it */
+			if (paced)
+				dm_sim_until(src, (uint64_t)((double)(now_ns() -
+								      start) *
+							     o->speed) +
+							  DM_SHM_PERIOD_NS);
 			n = dm_src_poll(src, 4096, on_event, &l);
 			if (l.err) {
 				err = l.err;
@@ -219,6 +228,10 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 
 			nanosleep(&nap, NULL);
 			dm_shm_heartbeat(l.shm);
+		} else if (paced && !n) {
+			struct timespec nap = { 0, 5000000 }; /* nothing due */
+
+			nanosleep(&nap, NULL);
 		} else if (o->speed > 0) {
 			pace(start, l.last_ts, o->speed);
 		}

@@ -41,6 +41,18 @@ stop_backend $be
 [ ! -e "$seg" ]; ok $? "SIGTERM: the backend removes its segment"
 grep -q "stopped: 4237 events" "$TMP/be.err"; ok $? "... and says what it saw"
 
+# a paced simulation publishes its events as their time comes, not in
+# a batch ahead of it: the linux scenario spreads 349 events over 4.5 s
+"$DMATOP" --backend --sim=linux --speed=0.5 --name=$N 2>"$TMP/be.err" &
+be=$!
+wait_for "$seg"
+sleep 1
+got=$("$DMATOP" --attach=$N --batch --json 2>/dev/null | tail -n 1)
+ev=$(jget "$got" '$.events')
+[ -n "$ev" ] && [ "$ev" -gt 0 ] && [ "$ev" -lt 349 ]
+ok $? "--speed=0.5: a second in, part of the scenario is out ($ev of 349 events)"
+stop_backend $be
+
 # a closed terminal (SIGHUP) stops it as cleanly
 "$DMATOP" --backend --sim=seed-example --name=$N 2>"$TMP/be.err" &
 be=$!

@@ -18,6 +18,7 @@ struct dm_sim {
 	struct dm_hal *hal;
 	const struct dm_scenario *sc;
 	uint64_t rng, end_ns, next_pass;
+	uint64_t until; /* see dm_sim_until(); 0: none */
 	struct dm_sim_driver drv[DM_SIM_MAX_DRIVERS];
 	unsigned ndrv;
 	bool ended;
@@ -215,6 +216,9 @@ static int sim_poll(struct dm_src *src, size_t max, dm_src_event_fn fn,
 		if (sim->qlen) {
 			const struct dm_event *ev = &sim->q[sim->qhead];
 
+			if (sim->until && ev->ts > sim->until)
+				break; /* not its time yet */
+
 			sim->qhead++;
 			sim->qlen--;
 			n++;
@@ -274,6 +278,11 @@ static const struct dm_src_ops sim_ops = {
 	.describe = sim_describe,
 	.close = sim_close,
 };
+
+void dm_sim_until(struct dm_src *src, uint64_t ts)
+{
+	((struct dm_sim *)src)->until = ts;
+}
 
 bool dm_src_is_sim(const struct dm_src *src)
 {

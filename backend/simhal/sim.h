@@ -67,6 +67,11 @@ int dm_sim_load(struct dm_sim *sim, const char *name, dm_sim_step_fn step,
 void dm_sim_checked(struct dm_sim *sim, uint64_t bytes, uint64_t bad);
 void dm_sim_integrity(struct dm_src *src, uint64_t *bytes, uint64_t *bad);
 bool dm_src_is_sim(const struct dm_src *src);
+/* Hand out no event timed after ts (ns of simulated time) until a later
+ * call moves the bound; 0 lifts it. A paced run (a backend at --speed)
+ * moves it with the clock: events come when their time does, not in
+ * batches that leap ahead of it. */
+void dm_sim_until(struct dm_src *src, uint64_t ts);
 
 /* drivers.c and faults.c */
 int dm_drv_ndis(struct dm_sim *sim, uint64_t lifetime_ns, bool reload,
