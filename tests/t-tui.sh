@@ -386,6 +386,16 @@ is "$(exited)" 1 "an unknown TERM: refused"
 grep -q "cannot use this terminal (TERM=no-such-terminal): set TERM, or use --batch" "$TMP/err"
 ok $? "... saying what to do"
 
+# in the background of its terminal (timeout without --foreground):
+# refused, where curses would have stopped on its first write
+rm -f "$TMP/exit"
+tmux kill-session -t $S 2>/dev/null
+tmux new-session -d -s $S -x 100 -y 30 \
+	"timeout 20 $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
+is "$(exited)" 2 "in the background: refused, exit 2"
+grep -q "runs in the background here (under timeout, give it --foreground)" "$TMP/err"
+ok $? "... saying why and what to do" || sed 's/^/# /' "$TMP/err"
+
 # a Linux driver's recording: directions by name, a scatterlist's
 # parameters labelled as such
 "$DMATOP" --sim=linux --batch --record="$TMP/lx.db" >/dev/null 2>&1

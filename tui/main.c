@@ -487,6 +487,15 @@ static int interactive(const char *attach, const char *replay, bool sim,
 				"file or a pipe use --batch\n");
 		return EXIT_USAGE;
 	}
+	/* in the background (timeout(1) without --foreground, a job
+	 * sent there) curses would stop on its first write */
+	if (!screen && tcgetpgrp(STDIN_FILENO) != getpgrp()) {
+		fprintf(stderr, "dmatop: the live view needs the terminal to "
+				"itself, and runs in the background here "
+				"(under timeout, give it --foreground); "
+				"--batch runs anywhere\n");
+		return EXIT_USAGE;
+	}
 	if (replay) {
 		err = dm_provider_replay(&p, replay, errbuf, sizeof(errbuf));
 	} else {
