@@ -285,4 +285,14 @@ else
 	ok 0 "# SKIP tmux is not installed"
 fi
 
+# --batch on this host: no driver here maps through the DMA API, and
+# a run that saw no call says why that may be
+"$DMATOP" --batch --duration=1 >/dev/null 2>"$TMP/err"
+if grep -q ": 0 events, " "$TMP/err"; then
+	grep -q "no driver called the DMA API while this traced (virtio devices" "$TMP/err"
+	ok $? "--batch that saw no DMA API call says why it may be"
+else
+	ok 0 "--batch saw DMA API calls here: no hint needed # $(grep -o '[0-9]* events' "$TMP/err")"
+fi
+
 done_testing

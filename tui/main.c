@@ -1029,6 +1029,13 @@ int main(int argc, char **argv)
 				"each\n",
 				(unsigned long long)runs,
 				(unsigned long long)(ns / runs));
+		else
+			fprintf(stderr,
+				"dmatop: no driver called the DMA API while "
+				"this traced (virtio devices call it only where "
+				"the host offers VIRTIO_F_ACCESS_PLATFORM; "
+				"/sys/kernel/iommu_groups and lspci -k show "
+				"which devices and drivers are there)\n");
 		dm_bpf_callers(src, &read, &walked, &wrong, &unnamed);
 		fprintf(stderr,
 			"dmatop: callers: %llu read from the calibrated stack "
