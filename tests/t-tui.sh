@@ -89,6 +89,9 @@ keys Down Down Enter
 wait_for "detail of adapter 82fc0580"; ok $? "Enter drills into the selected adapter"
 wait_for "\[Generic\]"; ok $? "... on the generic tab"
 wait_for "Owner: NDIS"; ok $? "... of the NDIS adapter, the third by owner"
+keys Enter
+wait_for "Enter opens an object's history: put the cursor on one"
+ok $? "Enter on a line of no object says where the objects are"
 keys 2
 wait_for "\[Map registers\]"; ok $? "2: the map registers tab"
 wait_for "Map register file .* mapped)"; ok $? "... lists the map register files"

@@ -552,6 +552,11 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 				ui->object = s->lines[row].object;
 				ui->view = DM_VIEW_HISTORY;
 				ui->cursor = ui->top = 0;
+			} else {
+				snprintf(ui->message, sizeof(ui->message),
+					 "Enter opens an object's history: put "
+					 "the cursor on one (tabs 2 to 6 list "
+					 "them)");
 			}
 		}
 		return true;
