@@ -373,29 +373,23 @@ exited >/dev/null
 is "$?" 2 "without a terminal the live view refuses"
 grep -q "needs a terminal" "$TMP/err"; ok $? "... pointing at --batch"
 
-# --- terminals it cannot draw on ---
-tmux kill-session -t $S 2>/dev/null
-rm -f "$TMP/exit"
-tmux new-session -d -s $S -x 100 -y 30 \
-	"env TERM=dumb $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
-is "$(exited)" 1 "TERM=dumb: the live view refuses"
+# --- where the live view cannot run ---
+refused() {	# refused PREFIX: run the replay after PREFIX, stderr in err
+	rm -f "$TMP/exit"
+	tmux kill-session -t $S 2>/dev/null
+	tmux new-session -d -s $S -x 100 -y 30 \
+		"$1 $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
+	exited
+}
+is "$(refused "env TERM=dumb")" 1 "TERM=dumb: the live view refuses"
 grep -q "this terminal (TERM=dumb) cannot move its cursor.*or use --batch" "$TMP/err"
 ok $? "... saying why and what to do"
-rm -f "$TMP/exit"
-tmux kill-session -t $S 2>/dev/null
-tmux new-session -d -s $S -x 100 -y 30 \
-	"env TERM=no-such-terminal $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
-is "$(exited)" 1 "an unknown TERM: refused"
+is "$(refused "env TERM=no-such-terminal")" 1 "an unknown TERM: refused"
 grep -q "cannot use this terminal (TERM=no-such-terminal): set TERM, or use --batch" "$TMP/err"
 ok $? "... saying what to do"
-
-# in the background of its terminal (timeout without --foreground):
-# refused, where curses would have stopped on its first write
-rm -f "$TMP/exit"
-tmux kill-session -t $S 2>/dev/null
-tmux new-session -d -s $S -x 100 -y 30 \
-	"timeout 20 $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
-is "$(exited)" 2 "in the background: refused, exit 2"
+# in the background of its terminal (timeout without --foreground),
+# where curses would have stopped on its first write
+is "$(refused "timeout 20")" 2 "in the background: refused, exit 2"
 grep -q "runs in the background here (under timeout, give it --foreground)" "$TMP/err"
 ok $? "... saying why and what to do" || sed 's/^/# /' "$TMP/err"
 
