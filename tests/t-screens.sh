@@ -34,6 +34,8 @@ ok $? "violations in 60 columns: the time gives way, the adapter stays whole" ||
 is "$?" 2 "the detail of no adapter: a usage error, as --dump's"
 grep -q "no adapter deadbeef at this point" "$TMP/err" && [ ! -s "$TMP/out" ]
 ok $? "... saying so, with no screen"
+"$DMATOP" --replay=r.db --batch --screen=detail:0 >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "--screen=detail:0: no such adapter either, exit 2"
 "$DMATOP" --replay=r.db --batch --screen=adapters --size=40x12 >"$TMP/small"
 grep -q "too small" "$TMP/small"; ok $? "a screen too small says so"
 "$DMATOP" --replay=r.db --batch --screen=help --size=10x10 >"$TMP/tiny"

@@ -749,7 +749,8 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 			view);
 		return 2;
 	}
-	if (a && p->vrf && dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE) {
+	if (ui.view == DM_VIEW_DETAIL && p->vrf &&
+	    dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE) {
 		fprintf(errf,
 			"dmatop: --screen=%s: no adapter %llx%s (the list: "
 			"--screen=adapters)\n",
