@@ -406,6 +406,20 @@ ok $? "a scatterlist's violation says its parameter may be one"
 wait_for "parameter 3 (mapped direction): 0x1 (to-device)" &&
 	wait_for "parameter 4 (unmapped direction): 0x2 (from-device)"
 ok $? "... and names the directions"
+# an object's history names what the verifier found on it
+zl=$(sqlite3 "$TMP/lx.db" "SELECT seq FROM violations WHERE rule = 'linux-zero-length-map'")
+keys b
+wait_for "^go to"
+keys -l "#$zl"
+keys Enter
+wait_for " #$zl/"
+keys a Enter
+wait_for "detail of adapter ffff888003a1d0c8"
+keys 2 Down Down Enter
+wait_for "history of .*(every event)  ! linux-zero-length-map at #$zl"
+ok $? "the zero-length mapping's history names its violation (#$zl)"
+keys Escape
+
 # played slowly, a sparse recording (bursts 400 ms apart) keeps to
 # the clock: at x1/4 the recording's time moves a quarter of the wall
 # clock's (past the burst at 0.4 s in 2 s), not a burst a refresh

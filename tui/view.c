@@ -666,11 +666,25 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	size_t n, i;
 	bool all;
 	const struct dm_event *ev = history_of(ui, p, &n, &all);
-	char caller[256];
+	char caller[256], said[160] = "";
+	size_t k, nv = 0;
+	int len = 0;
 
-	add(s, DM_A_TITLE, 0, "  history of %08llx on adapter %08llx (%s)",
-	    LL(ui->object), LL(ui->adapter),
-	    all ? "every event" : "recent events");
+	/* what the verifier found on it, newest first, in the title */
+	for (k = p->nviol; k-- > 0;) {
+		const struct dm_violation *v = &p->viol[k];
+
+		if (v->adapter != ui->adapter || v->obj != ui->object)
+			continue;
+		if (nv++ < 2 && len < (int)sizeof(said))
+			len += snprintf(said + len, sizeof(said) - (size_t)len,
+					"%s%s at #%llu", nv > 1 ? ", " : "",
+					dm_rules[v->rule].name, LL(v->seq));
+	}
+	add(s, nv ? DM_A_VIOLATION : DM_A_TITLE, 0,
+	    "  history of %08llx on adapter %08llx (%s)%s%s%s", LL(ui->object),
+	    LL(ui->adapter), all ? "every event" : "recent events",
+	    nv ? "  ! " : "", said, nv > 2 ? ", ..." : "");
 	scroll(ui, (int)n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
