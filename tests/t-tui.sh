@@ -8,11 +8,21 @@ S=dmatop-test-$$
 export TMUX_TMPDIR="$TMP"	# a tmux server of our own
 trap 'tmux kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 
-start() {	# start CMD: run it in a 100x30 terminal
+session() {	# session SHELL-CMD: a new 100x30 terminal running it
 	tmux kill-session -t $S 2>/dev/null
 	rm -f "$TMP/exit"
-	tmux new-session -d -s $S -x 100 -y 30 \
-		"env TERM=xterm-256color $*; echo \$? >'$TMP/exit'; sleep 30"
+	# the last session killed takes the server with it, and a new one
+	# asked for meanwhile can meet the dying server: ask again
+	i=0
+	until tmux new-session -d -s $S -x 100 -y 30 "$1" 2>/dev/null; do
+		[ $i -lt 50 ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+start() {	# start CMD: run it in a 100x30 terminal
+	session "env TERM=xterm-256color $*; echo \$? >'$TMP/exit'; sleep 30"
 }
 
 screen() {
@@ -375,10 +385,7 @@ grep -q "needs a terminal" "$TMP/err"; ok $? "... pointing at --batch"
 
 # --- where the live view cannot run ---
 refused() {	# refused PREFIX: run the replay after PREFIX, stderr in err
-	rm -f "$TMP/exit"
-	tmux kill-session -t $S 2>/dev/null
-	tmux new-session -d -s $S -x 100 -y 30 \
-		"$1 $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
+	session "$1 $DMATOP --replay='$TMP/r.db' 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
 	exited
 }
 is "$(refused "env TERM=dumb")" 1 "TERM=dumb: the live view refuses"
