@@ -17,8 +17,7 @@
 
 #define DEV	  0xffff888003a1d0c8ull /* its struct device */
 #define RING_VA	  0xffff888004200000ull
-#define BUF_VA	  0xffff888004310000ull /* the receive buffer, 2 pages */
-#define BUF_PHYS  0x4310000ull
+#define BUF_PHYS  0x4310000ull		/* the receive buffer, 2 pages */
 #define SGL	  0xffff888004b3e200ull /* its struct scatterlist[2] */
 #define IOVA_TOP  0x10000000ull		/* the 28-bit mask's limit */
 #define PAGE	  4096ull
@@ -29,27 +28,43 @@ struct lx {
 	struct dm_hal *hal;
 	struct dm_thread *t;
 	unsigned load;
-	uint64_t iova; /* the IOVA allocator's next, top down */
+	uint64_t iova;	  /* the IOVA allocator's next, top down */
+	uint64_t sg_iova; /* where the scatterlist is mapped */
 	uint32_t dev_name, drv_name;
 };
 
-/* The misuses, one a load, in the kernel suite's order; "none" first. */
-static const char *const bugs[] = {
-	"none",
-	"double_unmap",
-	"unmap_size",
-	"unmap_direction",
-	"sync_unmapped",
-	"free_unallocated",
-	"leak",
-	"overlap",
-	"zero_length",
-	"sg_direction",
-	"sync_sg_unmapped",
-	"after_unmap",
+/* The misuses, one a load, in the kernel suite's order; none first. */
+enum bug {
+	NONE,
+	DOUBLE_UNMAP,
+	UNMAP_SIZE,
+	UNMAP_DIRECTION,
+	SYNC_UNMAPPED,
+	FREE_UNALLOCATED,
+	LEAK,
+	OVERLAP,
+	ZERO_LENGTH,
+	SG_DIRECTION,
+	SYNC_SG_UNMAPPED,
+	AFTER_UNMAP,
+	NLOADS
 };
 
-#define NLOADS (sizeof(bugs) / sizeof(bugs[0]))
+/* as the module's bug= parameter names them */
+static const char *const bug_names[NLOADS] = {
+	[NONE] = "none",
+	[DOUBLE_UNMAP] = "double_unmap",
+	[UNMAP_SIZE] = "unmap_size",
+	[UNMAP_DIRECTION] = "unmap_direction",
+	[SYNC_UNMAPPED] = "sync_unmapped",
+	[FREE_UNALLOCATED] = "free_unallocated",
+	[LEAK] = "leak",
+	[OVERLAP] = "overlap",
+	[ZERO_LENGTH] = "zero_length",
+	[SG_DIRECTION] = "sg_direction",
+	[SYNC_SG_UNMAPPED] = "sync_sg_unmapped",
+	[AFTER_UNMAP] = "after_unmap",
+};
 
 static uint64_t pages(uint64_t addr, uint64_t len)
 {
@@ -121,20 +136,10 @@ static uint64_t map(struct lx *l, const char *fn, uint64_t off, uint64_t len,
 	return dma;
 }
 
-static void unmap(struct lx *l, const char *fn, uint64_t dma, uint64_t len,
-		  uint8_t dir)
-{
-	put(l, fn,
-	    (struct dm_event){ .kind = DM_EV_UNMAP,
-			       .obj = dma,
-			       .dma = dma,
-			       .len = len,
-			       .dir = dir });
-	iommu_unmap(l, fn, dma, len);
-}
-
-static void sync(struct lx *l, const char *fn, uint16_t kind, uint64_t dma,
-		 uint64_t len, uint8_t dir)
+/* An unmap or a sync of a mapping, by its DMA address; the DMA API's
+ * event alone (a double unmap's second reaches no IOMMU) */
+static void at_dma(struct lx *l, const char *fn, uint16_t kind, uint64_t dma,
+		   uint64_t len, uint8_t dir)
 {
 	put(l, fn,
 	    (struct dm_event){ .kind = kind,
@@ -144,10 +149,17 @@ static void sync(struct lx *l, const char *fn, uint16_t kind, uint64_t dma,
 			       .dir = dir });
 }
 
+static void unmap(struct lx *l, const char *fn, uint64_t dma, uint64_t len,
+		  uint8_t dir)
+{
+	at_dma(l, fn, DM_EV_UNMAP, dma, len, dir);
+	iommu_unmap(l, fn, dma, len);
+}
+
 /* the module's scatterlist: two 1 KiB pieces, one a page */
 static void map_sg(struct lx *l, uint8_t dir)
 {
-	iommu_map(l, "edu_map_sg", BUF_PHYS, 2 * PAGE);
+	l->sg_iova = iommu_map(l, "edu_map_sg", BUF_PHYS, 2 * PAGE);
 	put(l, "edu_map_sg",
 	    (struct dm_event){ .kind = DM_EV_SG_MAP,
 			       .obj = SGL,
@@ -165,7 +177,7 @@ static void sg(struct lx *l, const char *fn, uint16_t kind, uint8_t dir)
 			       .dir = dir,
 			       .flags = kind == DM_EV_SG_UNMAP ? 0 : DM_F_SG });
 	if (kind == DM_EV_SG_UNMAP)
-		iommu_unmap(l, fn, l->iova, 2 * PAGE);
+		iommu_unmap(l, fn, l->sg_iova, 2 * PAGE);
 }
 
 static void coherent(struct lx *l, const char *fn, uint16_t kind, uint64_t va,
@@ -184,8 +196,9 @@ static void clean_rx(struct lx *l)
 {
 	uint64_t d = map(l, "edu_clean_rx", 0, 1536, DM_DIR_FROM_DEVICE);
 
-	sync(l, "edu_clean_rx", DM_EV_SYNC_CPU, d, 1536, DM_DIR_FROM_DEVICE);
-	sync(l, "edu_clean_rx", DM_EV_SYNC_DEVICE, d, 1536, DM_DIR_FROM_DEVICE);
+	at_dma(l, "edu_clean_rx", DM_EV_SYNC_CPU, d, 1536, DM_DIR_FROM_DEVICE);
+	at_dma(l, "edu_clean_rx", DM_EV_SYNC_DEVICE, d, 1536,
+	       DM_DIR_FROM_DEVICE);
 	unmap(l, "edu_clean_rx", d, 1536, DM_DIR_FROM_DEVICE);
 }
 
@@ -239,69 +252,67 @@ static void engine_to(struct lx *l, uint64_t d)
 }
 
 /* One load's misuse, as the test module commits it. */
-static void misuse(struct lx *l, const char *bug)
+static void misuse(struct lx *l, enum bug bug)
 {
 	char fn[64];
 	uint64_t d, b;
 
-	snprintf(fn, sizeof(fn), "edu_bug_%s", bug);
-	switch (l->load) {
-	case 1: /* double_unmap */
+	snprintf(fn, sizeof(fn), "edu_bug_%s", bug_names[bug]);
+	switch (bug) {
+	case DOUBLE_UNMAP:
 		d = map(l, fn, 0, PAGE, DM_DIR_TO_DEVICE);
 		unmap(l, fn, d, PAGE, DM_DIR_TO_DEVICE);
-		put(l, fn,
-		    (struct dm_event){ .kind = DM_EV_UNMAP,
-				       .obj = d,
-				       .dma = d,
-				       .len = PAGE,
-				       .dir = DM_DIR_TO_DEVICE });
+		at_dma(l, fn, DM_EV_UNMAP, d, PAGE, DM_DIR_TO_DEVICE);
 		break;
-	case 2: /* unmap_size */
+	case UNMAP_SIZE:
 		d = map(l, fn, 0, PAGE, DM_DIR_TO_DEVICE);
 		unmap(l, fn, d, PAGE / 2, DM_DIR_TO_DEVICE);
 		break;
-	case 3: /* unmap_direction */
+	case UNMAP_DIRECTION:
 		d = map(l, fn, 0, PAGE, DM_DIR_TO_DEVICE);
 		unmap(l, fn, d, PAGE, DM_DIR_FROM_DEVICE);
 		break;
-	case 4: /* sync_unmapped */
+	case SYNC_UNMAPPED:
 		d = map(l, fn, 0, PAGE, DM_DIR_FROM_DEVICE);
 		unmap(l, fn, d, PAGE, DM_DIR_FROM_DEVICE);
-		sync(l, fn, DM_EV_SYNC_CPU, d, PAGE, DM_DIR_FROM_DEVICE);
+		at_dma(l, fn, DM_EV_SYNC_CPU, d, PAGE, DM_DIR_FROM_DEVICE);
 		break;
-	case 5: /* free_unallocated: a page from the page allocator */
+	case FREE_UNALLOCATED: /* a page from the page allocator */
 		coherent(l, fn, DM_EV_CB_FREE, 0xffff888005a00000ull, 0x5a00000,
 			 PAGE);
 		break;
-	case 6: /* leak: a mapping and a coherent buffer */
+	case LEAK: /* a mapping and a coherent buffer */
 		map(l, fn, 2048, 512, DM_DIR_TO_DEVICE);
 		d = iommu_map(l, fn, 0x5c00000, 2 * PAGE);
 		coherent(l, fn, DM_EV_CB_ALLOC, 0xffff888005c00000ull, d,
 			 2 * PAGE);
 		break;
-	case 7: /* overlap: two receive mappings sharing a cache line */
+	case OVERLAP: /* two receive mappings sharing a cache line */
 		d = map(l, fn, 0, 256, DM_DIR_FROM_DEVICE);
 		b = map(l, fn, 64, 256, DM_DIR_FROM_DEVICE);
 		unmap(l, fn, b, 256, DM_DIR_FROM_DEVICE);
 		unmap(l, fn, d, 256, DM_DIR_FROM_DEVICE);
 		break;
-	case 8: /* zero_length */
+	case ZERO_LENGTH:
 		d = map(l, fn, 0, 0, DM_DIR_TO_DEVICE);
 		unmap(l, fn, d, 0, DM_DIR_TO_DEVICE);
 		break;
-	case 9: /* sg_direction */
+	case SG_DIRECTION:
 		map_sg(l, DM_DIR_TO_DEVICE);
 		sg(l, fn, DM_EV_SG_UNMAP, DM_DIR_FROM_DEVICE);
 		break;
-	case 10: /* sync_sg_unmapped */
+	case SYNC_SG_UNMAPPED:
 		map_sg(l, DM_DIR_FROM_DEVICE);
 		sg(l, fn, DM_EV_SG_UNMAP, DM_DIR_FROM_DEVICE);
 		sg(l, fn, DM_EV_SYNC_CPU, DM_DIR_FROM_DEVICE);
 		break;
-	case 11: /* after_unmap */
+	case AFTER_UNMAP:
 		d = map(l, fn, 0, PAGE, DM_DIR_FROM_DEVICE);
 		unmap(l, fn, d, PAGE, DM_DIR_FROM_DEVICE);
 		engine_to(l, d);
+		break;
+	case NONE:
+	case NLOADS:
 		break;
 	}
 }
@@ -314,7 +325,7 @@ static int64_t lx_step(struct dm_sim *sim, struct dm_sim_driver *d)
 	l->hal = dm_sim_hal(sim);
 	l->t = &d->t;
 	ring = probe(l);
-	misuse(l, bugs[l->load]);
+	misuse(l, (enum bug)l->load);
 	remove_(l, ring);
 	return ++l->load < NLOADS ? (int64_t)PAUSE_NS : -1;
 }
