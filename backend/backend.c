@@ -111,20 +111,6 @@ static int publish(struct loop *l, bool ended, bool stopped)
 			      &c, l->src->ops->describe(l->src), l->o->record);
 }
 
-/* Sleep while simulated time (ts, ns since the start) runs ahead of the
- * wall clock times speed, 10 ms at a time so a stop is seen. */
-static void pace(uint64_t start, uint64_t ts, double speed)
-{
-	uint64_t wall = (uint64_t)((double)(now_ns() - start) * speed);
-
-	if (ts > wall) {
-		uint64_t d = ts - wall > 10000000ull ? 10000000ull : ts - wall;
-		struct timespec nap = { 0, (long)d };
-
-		nanosleep(&nap, NULL);
-	}
-}
-
 int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 		   volatile sig_atomic_t *stop, dm_backend_log_fn log,
 		   void *ctx, struct dm_backend_result *res, char *errbuf,
@@ -232,8 +218,6 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 			struct timespec nap = { 0, 5000000 }; /* nothing due */
 
 			nanosleep(&nap, NULL);
-		} else if (o->speed > 0) {
-			pace(start, l.last_ts, o->speed);
 		}
 	}
 	if (l.shm && o->publish && !err && !published_end)

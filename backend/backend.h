@@ -24,7 +24,7 @@ struct dm_backend_opts {
 	const char *record; /* recording file, or NULL */
 	const char *detail; /* for the recording's session */
 	uint64_t seed;
-	double speed; /* simulated s per wall s; 0: flat out */
+	double speed; /* a simulation's s per wall s; 0: flat out */
 	bool stay;    /* keep publishing after the source ends */
 	bool publish; /* false: benchmarks measure without it */
 	unsigned rulesets;
