@@ -592,11 +592,11 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		}
 		return true;
 	case DM_VIEW_HISTORY:
-		if (c == '\n' || c == KEY_ENTER)
+		if (c == '\n' || c == KEY_ENTER) {
 			go_to_event(ui, p);
-		else if (c == '\t')
-			switch_view(ui, DM_VIEW_ADAPTERS);
-		return true;
+			return true;
+		}
+		/* fall through */
 	default:
 		if (c == '\t')
 			switch_view(ui, DM_VIEW_ADAPTERS);

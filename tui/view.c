@@ -615,17 +615,18 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		    dm_text_escape(caller, sizeof(caller),
 				   dm_strtab_get(p->strings, v->caller)),
 		    r->text);
-		for (i = 0; i < 3; i++)
-			if (r->param[i])
-				/* a Linux direction by its name too */
-				add(s, DM_A_NORMAL, 0,
-				    "  parameter %d (%s): 0x%llx%s%s%s", i + 2,
-				    r->param[i], LL(v->p[i]),
-				    dir_param(r, i, v) ? " (" : "",
-				    dir_param(r, i, v) ?
-					    dm_dir_name((unsigned)v->p[i]) :
-					    "",
-				    dir_param(r, i, v) ? ")" : "");
+		for (i = 0; i < 3; i++) {
+			char named[32] = "";
+
+			if (!r->param[i])
+				continue;
+			/* a Linux direction by its name too */
+			if (dir_param(r, i, v))
+				snprintf(named, sizeof(named), " (%s)",
+					 dm_dir_name((unsigned)v->p[i]));
+			add(s, DM_A_NORMAL, 0, "  parameter %d (%s): 0x%llx%s",
+			    i + 2, r->param[i], LL(v->p[i]), named);
+		}
 	}
 }
 
