@@ -25,6 +25,10 @@ is "$rc" 2 "an unknown short option is a usage error"
 printf "%s\n" "$err" | grep -q "unknown option '-V'"; ok $? "... called unknown, not short of an argument"
 run --sim --speed=2 --batch
 is "$rc" 2 "an option that would be ignored (--speed without --backend) is refused"
+# refused before anything is attached: no privilege needed to be told
+run --backend --speed=2 --duration=1
+is "$rc" 2 "--speed with the kernel's backend is refused (its DMA is not paced)"
+printf "%s\n" "$err" | grep -q -- "--speed paces a simulation"; ok $? "... saying what it paces"
 run --sim=ndis --seed=010 --batch --json
 is "$(jget "$(printf "%s\n" "$out" | tail -n 1)" '$.source')" "sim:ndis seed=10" "--seed is decimal (010 is ten)"
 

@@ -100,19 +100,28 @@ void dm_app_draw(const struct dm_screen *s, bool mono)
 	refresh();
 }
 
-/* A line of input on the message row; false when cancelled. */
+/* A line of input on the message row; false when cancelled. It
+ * starts from the text given (the filter in force): the keys that edit
+ * it stand at the row's right, where the width allows. */
 static bool prompt(const char *label, char *buf, size_t len)
 {
+	static const char keys[] = "Enter apply  Esc cancel  ^U clear";
 	size_t n = strlen(buf);
-	int c;
+	int c, room;
 
 	timeout(-1);
 	curs_set(1);
 	for (;;) {
 		move(LINES - 2, 0);
 		clrtoeol();
+		room = COLS - (int)(strlen(label) + n + 1);
+		if (room >= (int)sizeof(keys) + 2) {
+			attron(A_DIM);
+			mvaddstr(LINES - 2, COLS - (int)sizeof(keys), keys);
+			attroff(A_DIM);
+		}
 		attron(A_BOLD);
-		printw("%s%s", label, buf);
+		mvprintw(LINES - 2, 0, "%s%s", label, buf);
 		attroff(A_BOLD);
 		refresh();
 		c = getch();

@@ -323,8 +323,7 @@ static void backend_log(void *ctx, const char *msg)
 static unsigned rulesets_of(bool sim, const char *scenario)
 {
 	const struct dm_scenario *sc =
-		sim ? dm_sim_scenario_find(scenario ? scenario : "mixed") :
-		      NULL;
+		sim ? dm_sim_scenario_find(scenario) : NULL;
 
 	return sim && !(sc && sc->linux_api) ? DM_RULES_HAL : DM_RULES_LINUX;
 }
@@ -357,7 +356,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	}
 	if (record && record_path_ok(record))
 		return 1;
-	o.detail = sim ? (scenario ? scenario : "mixed") : "kernel";
+	o.detail = sim ? scenario : "kernel";
 	/* without --duration a backend runs until it is stopped */
 	o.stay = sim && !duration;
 	if (sim)
@@ -427,7 +426,7 @@ static pid_t session_backend(bool sim, const char *scenario, uint64_t seed,
 	if (duration)
 		ARG("--duration=%.9f", duration / 1e9);
 	if (sim) {
-		ARG("--sim=%s", scenario ? scenario : "mixed");
+		ARG("--sim=%s", scenario);
 		ARG("--seed=%llu", (unsigned long long)seed);
 	} else {
 		if (only_device)
@@ -665,7 +664,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_SIM:
 			sim = true;
-			scenario = optarg;
+			/* the first scenario listed is the default */
+			scenario = optarg ? optarg : dm_sim_scenarios()->name;
 			break;
 		case OPT_SEED:
 			seed_given = true;
@@ -866,6 +866,9 @@ int main(int argc, char **argv)
 
 		if (!backend && (speed >= 0 || group))
 			bad = "--speed and --group go with --backend";
+		else if (speed >= 0 && !sim)
+			bad = "--speed paces a simulation (--backend --sim): "
+			      "the kernel's DMA comes at its own pace";
 		else if ((only_device || only_driver || ring_bytes || hooks) &&
 			 (sim || replay || attach || screen))
 			bad = "--device, --driver, --ring-size and --hooks are "
@@ -973,7 +976,7 @@ int main(int argc, char **argv)
 				replay);
 		}
 	} else if (sim) {
-		bo.detail = scenario ? scenario : "mixed";
+		bo.detail = scenario;
 		bo.seed = seed;
 		bo.rulesets = rulesets_of(true, scenario);
 		err = dm_sim_open(&src, bo.detail, seed, duration, errbuf,
