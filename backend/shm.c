@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -454,6 +455,17 @@ int dm_shm_attach(struct dm_shm_reader **out, const char *name, char *errbuf,
 		goto err_free;
 	}
 	r->fd = shm_open(r->path, O_RDONLY | O_NOFOLLOW, 0);
+	if (r->fd < 0 && errno == EACCES && !stat(dev, &sb)) {
+		struct passwd *pw = getpwuid(sb.st_uid);
+
+		err = -EACCES;
+		snprintf(errbuf, len,
+			 "the backend '%s' is %s's, and lets no one else "
+			 "attach: its owner can start it with --group=GROUP "
+			 "for GROUP's members to",
+			 name, pw ? pw->pw_name : "another user");
+		goto err_free;
+	}
 	if (r->fd < 0) {
 		err = -errno;
 		snprintf(errbuf, len,

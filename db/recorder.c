@@ -96,6 +96,10 @@ struct dm_rec {
 	_Atomic bool idle_now;
 	struct meta *mhead, **mtail;
 	_Atomic uint64_t written, dropped, gaps, violations, checkpoints;
+	/* of dropped, those the writer took and could not commit (the
+	 * recording stopped); how many of them the verifier was told */
+	_Atomic uint64_t failed;
+	uint64_t failed_told;
 	bool block;
 
 	/* producer only */
@@ -666,6 +670,7 @@ static void *writer(void *arg)
 			/* the recording stops here; the verifier goes on */
 			sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
 			atomic_fetch_add(&rec->dropped, n);
+			atomic_fetch_add(&rec->failed, n);
 		} else {
 			atomic_fetch_add(&rec->written, n);
 		}
@@ -759,6 +764,22 @@ static void gap_close(struct dm_rec *rec)
 	enqueue(rec, m);
 }
 
+/* Events the writer could not commit are lost to the recording as much
+ * as those that did not fit: the verifier counts them among its losses,
+ * told from the producer's side (the verifier is not the writer's). */
+static void tell_failed(struct dm_rec *rec, struct dm_vrf *vrf)
+{
+	uint64_t failed =
+		atomic_load_explicit(&rec->failed, memory_order_relaxed);
+	struct dm_event lost = { .kind = DM_EV_LOST, .flags = DM_F_GAP };
+
+	if (!vrf || failed == rec->failed_told)
+		return;
+	lost.arg[0] = failed - rec->failed_told;
+	rec->failed_told = failed;
+	dm_vrf_count_lost(vrf, &lost);
+}
+
 int dm_rec_event(struct dm_rec *rec, struct dm_vrf *vrf,
 		 const struct dm_event *ev)
 {
@@ -772,6 +793,7 @@ int dm_rec_event(struct dm_rec *rec, struct dm_vrf *vrf,
 	uint64_t fill;
 	const struct timespec nap = { 0, 50000 };
 
+	tell_failed(rec, vrf);
 	if (dm_strtab_count(rec->strings) != rec->nstrings)
 		sync_strings(rec);
 	while (head - atomic_load_explicit(&rec->tail, memory_order_acquire) >
@@ -1109,7 +1131,7 @@ static uint64_t source_lost(const struct dm_vrf *vrf, uint64_t dropped)
 	return lost > dropped ? lost - dropped : 0;
 }
 
-int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
+int dm_rec_close(struct dm_rec *rec, struct dm_vrf *vrf, uint64_t seq,
 		 uint64_t ts, struct dm_rec_stats *out, char *errbuf,
 		 size_t len)
 {
@@ -1129,6 +1151,7 @@ int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
 	writer_kick(rec);
 	if (rec->started)
 		pthread_join(rec->thread, NULL);
+	tell_failed(rec, vrf);
 	dm_rec_stats(rec, &st);
 	err = atomic_load(&rec->error);
 	if (!err) {

@@ -87,9 +87,10 @@ void dm_rec_stats(struct dm_rec *rec, struct dm_rec_stats *st);
 /* The reason the recording stopped, "" while it runs. */
 const char *dm_rec_error(struct dm_rec *rec);
 /* Flush, write the session's totals and a checkpoint of vrf after event
- * seq (the last the verifier saw), close. Final figures go to *st.
+ * seq (the last the verifier saw), close; vrf counts among its losses
+ * the events a stopped recording has not got. Final figures go to *st.
  * 0 or the first error the writer met (-errno); errbuf says it. */
-int dm_rec_close(struct dm_rec *rec, const struct dm_vrf *vrf, uint64_t seq,
+int dm_rec_close(struct dm_rec *rec, struct dm_vrf *vrf, uint64_t seq,
 		 uint64_t ts, struct dm_rec_stats *st, char *errbuf,
 		 size_t len);
 

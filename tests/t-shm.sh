@@ -92,6 +92,23 @@ wait_for "$seg"
 is "$(stat -c %a "$seg")" 640 "--group=root: mode 0640"
 stop_backend $be
 
+# --- without one, another user is told whose it is and what opens it ---
+"$DMATOP" --backend --sim=seed-example --name=$N 2>/dev/null &
+be=$!
+wait_for "$seg"
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$DMATOP" --attach=$N --batch >/dev/null 2>"$TMP/err"
+	is "$?" 1 "another user attaching to root's backend: exit 1"
+	grep -q "the backend '$N' is root's, and lets no one else attach: its owner can start it with --group=GROUP" "$TMP/err"
+	ok $? "... saying whose it is and how its owner lets a group in" ||
+		sed 's/^/# /' "$TMP/err"
+else
+	ok 0 "# SKIP needs root and setpriv"
+	ok 0 "# SKIP needs root and setpriv"
+fi
+stop_backend $be
+
 # --- viewers die, the backend does not notice ---
 "$DMATOP" --backend --sim=mixed --name=$N --record="$TMP/live.db" 2>"$TMP/be.err" &
 be=$!

@@ -405,7 +405,7 @@ ok $? "... saying what to do"
 # in the background of its terminal (timeout without --foreground),
 # where curses would have stopped on its first write
 is "$(refused "timeout 20")" 2 "in the background: refused, exit 2"
-grep -q "runs in the background here (under timeout, give it --foreground)" "$TMP/err"
+grep -q "runs in the background here (under timeout, give it --foreground; under su -c, give su --pty)" "$TMP/err"
 ok $? "... saying why and what to do" || sed 's/^/# /' "$TMP/err"
 
 # a Linux driver's recording: directions by name, a scatterlist's

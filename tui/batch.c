@@ -267,7 +267,9 @@ static int run_source(struct run *r, FILE *errf)
 		fprintf(errf, "dmatop: interrupted after event %llu%s\n",
 			(unsigned long long)r->last_seq,
 			r->rec ? "; the recording is closed cleanly" : "");
-		return 1;
+		/* the way a trace without --duration ends: its verdict is
+		 * that of what it saw, as a backend's */
+		return 0;
 	}
 	if (r->err || (n < 0 && n != -ENODATA)) {
 		fprintf(errf, "dmatop: %s stopped after event %llu: %s\n",

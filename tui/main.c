@@ -21,6 +21,7 @@
 #include <time.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,11 +278,29 @@ static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
  * a path that cannot be is one clear error, not a failure after the
  * programs attached. The recorder still creates it exclusively.
  */
+/* The directory a recording goes into, "." for a bare name. */
+static const char *record_dir(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, len, "%.*s",
+		 slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
+	return dir;
+}
+
 static int record_path_ok(const char *path)
 {
 	char dir[4096];
-	const char *slash = strrchr(path, '/');
+	struct stat st;
 
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"dmatop: %s is a directory: give a file in it to "
+			"record to\n",
+			path);
+		return -EISDIR;
+	}
 	if (!access(path, F_OK)) {
 		fprintf(stderr,
 			"dmatop: %s already exists: remove it or record to "
@@ -294,10 +313,7 @@ static int record_path_ok(const char *path)
 			strerror(errno));
 		return -errno;
 	}
-	snprintf(dir, sizeof(dir), "%.*s",
-		 slash ? (int)(slash - path) + (slash == path) : 1,
-		 slash ? path : ".");
-	if (access(dir, W_OK | X_OK)) {
+	if (access(record_dir(path, dir, sizeof(dir)), W_OK | X_OK)) {
 		fprintf(stderr, "dmatop: cannot record to %s: %s: %s\n", path,
 			dir, strerror(errno));
 		return -errno;
@@ -341,7 +357,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct dm_backend_result res;
 	struct dm_src *src;
-	char errbuf[512];
+	char errbuf[512], dir[4096];
 	int err;
 
 	if (group) {
@@ -372,7 +388,9 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	}
 #ifdef HAVE_BPF
 	/* attached: nothing from here on needs a capability */
-	if (!sim && dm_bpf_drop_capabilities(record != NULL))
+	if (!sim &&
+	    dm_bpf_drop_capabilities(
+		    record ? record_dir(record, dir, sizeof(dir)) : NULL))
 		fprintf(stderr, "dmatop: could not drop capabilities: %s\n",
 			strerror(errno));
 #endif
@@ -491,14 +509,20 @@ static int interactive(const char *attach, const char *replay, bool sim,
 	if (!screen && tcgetpgrp(STDIN_FILENO) != getpgrp()) {
 		fprintf(stderr, "dmatop: the live view needs the terminal to "
 				"itself, and runs in the background here "
-				"(under timeout, give it --foreground); "
-				"--batch runs anywhere\n");
+				"(under timeout, give it --foreground; under "
+				"su -c, give su --pty); --batch runs "
+				"anywhere\n");
 		return EXIT_USAGE;
 	}
 	if (replay) {
 		err = dm_provider_replay(&p, replay, errbuf, sizeof(errbuf));
 	} else {
-		if (!attach && !sim && !access("/dev/shm/dmatop-default", F_OK))
+		/* a kernel backend running already is the one to view,
+		 * unless this session asks for its own tracing or
+		 * recording: those would go unheeded */
+		if (!attach && !sim && !record && !duration && !only_device &&
+		    !only_driver && !ring_bytes && !hooks &&
+		    !access("/dev/shm/dmatop-default", F_OK))
 			attach = "default";
 		if (!attach) {
 			/* a backend of our own, stopped when we leave */
@@ -651,7 +675,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 1, duration = 0, have, want;
 	bool sim = false, batch = false, traced = false, closed;
 	struct dm_src *src;
-	char errbuf[256], record_buf[4096];
+	char errbuf[256], record_buf[4096], record_dir_buf[4096];
 	double secs;
 	char *end;
 	struct dm_at moment;
@@ -971,8 +995,8 @@ int main(int argc, char **argv)
 		} else if (!closed) {
 			fprintf(stderr,
 				"dmatop: note: %s was not closed cleanly (its "
-				"recorder was killed or stopped): it holds "
-				"what was committed\n",
+				"recorder was killed, or its disk filled): it "
+				"holds what was committed\n",
 				replay);
 		}
 	} else if (sim) {
@@ -999,7 +1023,10 @@ int main(int argc, char **argv)
 		bo.detail = "kernel";
 		traced = true;
 #ifdef HAVE_BPF
-		if (dm_bpf_drop_capabilities(bo.record != NULL))
+		if (dm_bpf_drop_capabilities(
+			    bo.record ? record_dir(bo.record, record_dir_buf,
+						   sizeof(record_dir_buf)) :
+					NULL))
 			fprintf(stderr,
 				"dmatop: could not drop capabilities: %s\n",
 				strerror(errno));

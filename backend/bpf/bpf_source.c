@@ -1015,17 +1015,30 @@ static bool maps_need_cap_bpf(void)
 	return c != '0';
 }
 
-int dm_bpf_drop_capabilities(bool keep_nice)
+int dm_bpf_drop_capabilities(const char *record_dir)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2] = { 0 }, now[2] = { 0 };
+	const uint32_t dac = 1u << CAP_DAC_OVERRIDE;
 
 	if (maps_need_cap_bpf())
 		d[CAP_BPF / 32].effective = d[CAP_BPF / 32].permitted =
 			1u << (CAP_BPF % 32);
-	if (keep_nice && !syscall(SYS_capget, &h, now))
-		d[0].effective = d[0].permitted =
-			now[0].effective & (1u << CAP_SYS_NICE);
+	if (!record_dir || syscall(SYS_capget, &h, now))
+		return syscall(SYS_capset, &h, d) ? -errno : 0;
+	d[0].effective = d[0].permitted =
+		now[0].effective & (1u << CAP_SYS_NICE);
+	/* DAC override held back a moment: does the recording's directory
+	 * take its files and journal without it (as root's own, or a
+	 * user's own, do)? The check is on the effective set. */
+	d[0].permitted |= now[0].effective & dac;
+	if (syscall(SYS_capset, &h, d))
+		return -errno;
+	if (!(d[0].permitted & dac) ||
+	    !faccessat(AT_FDCWD, record_dir, W_OK | X_OK, AT_EACCESS))
+		d[0].permitted &= ~dac;
+	else
+		d[0].effective |= dac;
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }
 

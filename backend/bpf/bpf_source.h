@@ -76,9 +76,12 @@ const char *dm_bpf_caveats(struct dm_src *src);
 const char *dm_bpf_attached(struct dm_src *src);
 /* Drop every capability: after attaching nothing needs them, except
  * that before Linux 6.5, with unprivileged BPF disabled, reading the
- * drop counters does: there CAP_BPF stays. With keep_nice, CAP_SYS_NICE
- * stays too: a recorder's writer needs it to come back from idle
- * priority (see recorder.c). */
-int dm_bpf_drop_capabilities(bool keep_nice);
+ * drop counters does: there CAP_BPF stays. Recording into record_dir
+ * (NULL: no recording), CAP_SYS_NICE stays too, for the recorder's
+ * writer to come back from idle priority (see recorder.c), and so does
+ * CAP_DAC_OVERRIDE where the directory takes files only with it (root
+ * recording into a user's directory): SQLite creates and removes its
+ * journal there until the end. */
+int dm_bpf_drop_capabilities(const char *record_dir);
 
 #endif
