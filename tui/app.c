@@ -494,6 +494,12 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 			}
 			return true;
 		}
+	} else if (c < 0x80 && c > 0 && strchr(" ztT[]nNrZ+-b", c)) {
+		snprintf(ui->message, sizeof(ui->message),
+			 "'%c' moves through a replay; live, only the present "
+			 "is on screen (record with --record, then --replay)",
+			 c);
+		return true;
 	}
 	switch (ui->view) {
 	case DM_VIEW_ADAPTERS:

@@ -387,7 +387,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 		return err == -EINVAL ? EXIT_USAGE : 1;
 	}
 #ifdef HAVE_BPF
-	/* attached: nothing from here on needs a capability */
+	/* attached: from here on only a recording may need one */
 	if (!sim &&
 	    dm_bpf_drop_capabilities(
 		    record ? record_dir(record, dir, sizeof(dir)) : NULL))

@@ -110,6 +110,7 @@ static int live_poll(struct live *l)
 	}
 	if (!alive) {
 		l->gone = true;
+		p->st.no_rate = true; /* nothing moves any more */
 		if (l->gen && (l->s.hdr.flags & DM_SHM_STOPPED)) {
 			snprintf(p->st.health, sizeof(p->st.health),
 				 "its backend was stopped (a signal): this is "

@@ -18,9 +18,10 @@
 static const char *const tab_names[] = { "Generic",	   "Map registers",
 					 "Common buffers", "S/G lists",
 					 "Description",	   "Wait block" };
-static const char *const sort_names[] = { "ADAPTER",  "OWNER", "MR",
-					  "MAPPED",   "CB",    "SG",
-					  "CHANNELS", "FLUSH", "VIOL" };
+/* as the columns are headed */
+static const char *const sort_names[] = { "ADAPTER", "OWNER",	 "MR",
+					  "MAPPED",  "CB BYTES", "SG",
+					  "CH",	     "UNFLUSH",	 "VIOL" };
 
 const char *dm_view_tab_name(int tab)
 {
@@ -313,7 +314,7 @@ static const struct {
 } columns[C_N] = {
 	[C_MR] = { "MR", 7, DM_SORT_MR },
 	[C_MAPPED] = { "MAPPED", 6, DM_SORT_MAPPED },
-	[C_CB] = { "CB", 5, DM_SORT_COUNT },
+	[C_CB] = { "CB", 5, DM_SORT_COUNT }, /* not a sort key */
 	[C_CB_BYTES] = { "CB BYTES", 9, DM_SORT_CB },
 	[C_SG] = { "SG", 4, DM_SORT_SG },
 	[C_CH] = { "CH", 3, DM_SORT_CHANNELS },

@@ -77,7 +77,7 @@ static const struct dm_scenario scenarios[] = {
 	  0, dm_drv_hostile_names },
 	{ "linux",
 	  "a Linux driver on the DMA-mapping API behind an IOMMU, loaded "
-	  "12 times: each load one misuse the Linux rules catch",
+	  "12 times: once clean, then once for each of 11 misuses",
 	  0, dm_drv_linux, .linux_api = true },
 };
 
