@@ -312,6 +312,12 @@ if command -v tmux >/dev/null; then
 	else
 		for i in 1 2 3; do ok 0 "# SKIP a backend 'default' runs here"; done
 	fi
+	# its own backend's warnings are on screen, not in a log unseen
+	view "$DMATOP" --device=nosuch
+	shows "^--device=nosuch: no such device under /sys/bus/\*/devices"
+	ok $? "a warning of the session's backend is on the screen's message row"
+	tmux send-keys -t $S q
+	exited >/dev/null
 	view setpriv --reuid=65534 --regid=65534 --clear-groups "$DMATOP"
 	shows "needs CAP_BPF and CAP_PERFMON"
 	ok $? "... without privileges it says what is missing"

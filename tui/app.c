@@ -648,7 +648,7 @@ static void mouse(struct dm_ui *ui, const struct dm_screen *s, MEVENT *m)
 		ui->cursor = ui->top + m->y - s->list_first;
 }
 
-int dm_app_run(struct dm_provider *p, FILE *errf)
+int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct dm_screen s = { 0 };
@@ -690,6 +690,7 @@ int dm_app_run(struct dm_provider *p, FILE *errf)
 		init_pair(5, COLOR_GREEN, -1); /* not the cursor's bar */
 		init_pair(6, COLOR_BLACK, COLOR_RED);
 	}
+	snprintf(ui.message, sizeof(ui.message), "%s", first);
 	while (run && !quit_signal) {
 		rc = p->ops->update(p, now_ns());
 		if (rc < 0) {

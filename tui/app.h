@@ -14,8 +14,9 @@
 #include "provider.h"
 
 /* Run until the user quits or a signal; the terminal is restored on
- * every way out. Returns the exit status. */
-int dm_app_run(struct dm_provider *p, FILE *errf);
+ * every way out. first: a message for the first screen ("" none).
+ * Returns the exit status. */
+int dm_app_run(struct dm_provider *p, const char *first, FILE *errf);
 /* To a moment as --at names it (see dm_replay_parse_at()): 0, 1 for a
  * time past the recording's end (the state is the end's), the seek's
  * -errno, -EINVAL for no such moment, -ERANGE for an event the recording

@@ -482,12 +482,35 @@ static void backend_said(int log)
 		fwrite(buf, 1, (size_t)n, stderr);
 }
 
+/* The session's backend's first warning, for the screen's message row
+ * (its log is not on screen): "" if it gave none. */
+static void backend_warned(int log, char *out, size_t len)
+{
+	static const char tag[] = "dmatop: warning: ";
+	char buf[4096], *w, *end;
+	ssize_t n;
+
+	out[0] = 0;
+	if (log < 0 || lseek(log, 0, SEEK_SET))
+		return;
+	n = read(log, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	w = strstr(buf, tag);
+	if (!w)
+		return;
+	w += sizeof(tag) - 1;
+	end = strchr(w, '\n');
+	snprintf(out, len, "%.*s", end ? (int)(end - w) : (int)strlen(w), w);
+}
+
 static int interactive(const char *attach, const char *replay, bool sim,
 		       const char *scenario, uint64_t seed, const char *record,
 		       uint64_t duration, const char *at, const char *screen,
 		       const char *size)
 {
-	char errbuf[512], name[64];
+	char errbuf[512], name[64], warned[320];
 	struct dm_provider *p = NULL;
 	pid_t child = 0;
 	int cols = 100, rows = 30, err, status, log = -1;
@@ -595,8 +618,9 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		status = 1;
 		goto out;
 	}
+	backend_warned(log, warned, sizeof(warned));
 	status = screen ? dm_app_screen(p, screen, cols, rows, stdout, stderr) :
-			  dm_app_run(p, stderr);
+			  dm_app_run(p, warned, stderr);
 out:
 	if (p)
 		p->ops->close(p);
@@ -1059,7 +1083,9 @@ int main(int argc, char **argv)
 				"each\n",
 				(unsigned long long)runs,
 				(unsigned long long)(ns / runs));
-		else
+		/* (the kernel counts runs only with
+		 * kernel.bpf_stats_enabled: no count says nothing) */
+		if (!dm_bpf_calls(src))
 			fprintf(stderr,
 				"dmatop: no driver called the DMA API while "
 				"this traced (virtio devices call it only where "

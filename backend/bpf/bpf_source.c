@@ -75,6 +75,7 @@ struct bpf_src {
 	/* calibration (see calibrate()): per program, the frames map's
 	 * value and how often no word was found */
 	uint32_t *slot_at, *slot_fails, nslots;
+	uint64_t calls; /* DMA API calls the programs sent */
 	uint64_t ra_read, walked, ra_mismatch, inner_full;
 	uint64_t reading_ns, symbols_ns, handing_ns; /* see dm_bpf_cpu() */
 	uint64_t waits, woken, nudges, drains;
@@ -586,11 +587,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	    size >= sizeof(struct dmatrace_device))
 		return on_device(b, data);
 	if (h->type == DMATRACE_EVENT_RA && size >= sizeof(*r)) {
+		b->calls++;
 		ev = event_of(b, r);
 		ev.caller = resolve_ra(b, r->stack[0]);
 		return queue(b, &ev);
 	}
 	if (h->type == DMATRACE_EVENT && size >= sizeof(*r)) {
+		b->calls++;
 		ev = event_of(b, r);
 		b->walked++;
 		ev.caller = resolve_caller(b, r->stack);
@@ -947,6 +950,11 @@ void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
 	*walked = b->walked;
 	*mismatches = b->ra_mismatch;
 	*unnamed = b->inner_full;
+}
+
+uint64_t dm_bpf_calls(struct dm_src *src)
+{
+	return ((struct bpf_src *)src)->calls;
 }
 
 void dm_bpf_modules(struct dm_src *src, uint64_t *whole, uint64_t *partial)

@@ -45,6 +45,8 @@ void dm_bpf_runtime(struct dm_src *src, uint64_t *runs, uint64_t *ns);
  * the program's table of DMA API wrappers was full. */
 void dm_bpf_callers(struct dm_src *src, uint64_t *read, uint64_t *walked,
 		    uint64_t *mismatches, uint64_t *unnamed);
+/* The DMA API calls the programs sent (none: no driver called it). */
+uint64_t dm_bpf_calls(struct dm_src *src);
 /* Modules loaded while tracing whose functions their load told whole,
  * and in part (those are named from /proc/kallsyms alone). */
 void dm_bpf_modules(struct dm_src *src, uint64_t *whole, uint64_t *partial);

@@ -92,6 +92,8 @@ writes=$(q "SELECT count(*) FROM events e JOIN adapters a ON a.handle = e.adapte
 ok $? "every streaming mapping was unmapped"
 [ "$(q 'SELECT count(*) FROM outstanding')" = 0 ]; ok $? "nothing outstanding after the unload"
 [ "$(q 'SELECT count(*) FROM violation')" = 0 ]; ok $? "no violation on this clean lifecycle"
+! grep -q "no driver called the DMA API" "$out/dmatop.err"
+ok $? "drivers called the DMA API: dmatop does not say none did"
 set -- $(sed -n 's/^dmatop: callers: \([0-9]*\) read .*, \([0-9]*\) by walking .*, \([0-9]*\) calibration.*/\1 \2 \3/p' "$out/dmatop.err")
 [ "${1:-0}" -gt "${2:-0}" ] && [ "${3:-1}" = 0 ]
 ok $? "callers: most read from the calibrated stack word, no calibration corrected (${1:-?} read, ${2:-?} walked, ${3:-?} corrected)"
