@@ -1,6 +1,6 @@
 #!/bin/sh
 # The "linux" scenario: a simulated Linux driver on the DMA-mapping API,
-# loaded twelve times behind an IOMMU, one misuse a load. The Linux rule
+# loaded twelve times behind an IOMMU, once clean, then one misuse a load. The Linux rule
 # set must name each with the right rule, adapter and caller, and nothing
 # else (the HAL's rules do not apply to it), live, recorded and replayed.
 . "$SRCDIR/tests/lib.sh"
@@ -13,6 +13,8 @@ is "$(q "SELECT value FROM session WHERE key = 'rules'")" linux \
 is "$(q 'SELECT count(*) FROM violation')" 12 "twelve violations recorded"
 is "$(grep -c linux- "$TMP/out")" 12 "... and printed, all of the Linux rules" ||
 	sed 's/^/# /' "$TMP/out"
+is "$(grep -c "linux-[a-z-]* adapter ffff888003a1d0c8 0000:00:04.0 (sim_edu!" "$TMP/out")" 12 \
+	"... each on its device, by pointer and by name, at its caller"
 ! grep -q "bytes checked" "$TMP/err"
 ok $? "the summary leaves out the HAL drivers' data checks" ||
 	sed 's/^/# /' "$TMP/err"
@@ -69,10 +71,10 @@ ok $? "... and the replay's status line counts twelve" ||
 # a kernel's adapter handle is 16 digits: the columns make room for it
 "$DMATOP" --replay="$TMP/lx.db" --batch --screen=adapters --size=80x24 \
 	>"$TMP/ascreen" 2>&1
-row=$(grep "^! ffff888003a1d0c8 sim_edu " "$TMP/ascreen")
+row=$(grep "^! ffff888003a1d0c8 sim_edu 0000:00:04.0 " "$TMP/ascreen")
 [ "${#row}" -le 80 ] && [ "${row##* }" = 12 ] &&
 	grep -q "^  ADAPTER          OWNER .* VIOL$" "$TMP/ascreen"
-ok $? "the adapters list fits a 64-bit handle in 80 columns, VIOL last (12)" ||
+ok $? "the adapters list fits a 64-bit handle in 80 columns, the device's name by its driver, VIOL last (12)" ||
 	sed -n 4,5p "$TMP/ascreen" | sed 's/^/# /'
 "$DMATOP" --replay="$TMP/lx.db" --batch --screen=adapters --size=120x24 \
 	>"$TMP/ascreen" 2>&1

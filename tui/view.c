@@ -400,8 +400,18 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 		/* a marker character too, for terminals without colour */
 		char mark = ad->violations ? '!' : m ? m : ' ';
 
-		dm_text_escape(owner, sizeof(owner),
-			       dm_strtab_get(p->strings, ad->owner));
+		const char *who = dm_strtab_get(p->strings, ad->owner);
+		char both[256];
+
+		/* a Linux device (its DMA ops known) goes by its name: the
+		 * driver and 0000:00:04.0 say more than a struct device
+		 * pointer */
+		if (DM_DESC_OPS(ad->desc) && ad->name) {
+			snprintf(both, sizeof(both), "%s %s", who,
+				 dm_strtab_get(p->strings, ad->name));
+			who = both;
+		}
+		dm_text_escape(owner, sizeof(owner), who);
 		/* cut by columns, not bytes: a name in any script */
 		size_t cut = dm_text_prefix(owner, ow, &w);
 

@@ -8,9 +8,7 @@
 # From the environment: GUEST_FILES (more files for /mod), GUEST_DEVICES
 # (more QEMU arguments), GUEST_MACHINE (default pc), GUEST_MEM (default
 # 1G), GUEST_APPEND (more kernel command line), GUEST_TIMEOUT (seconds
-# before the guest is stopped, default 600), GUEST_QEMU (another
-# qemu-system-x86_64, whose data files lie in ../share/qemu beside it;
-# the host's fill in the firmware it does not ship).
+# before the guest is stopped, default 600).
 set -eu
 kdir=$1
 dmatop=$2
@@ -105,16 +103,11 @@ mkdir -p "$work/root/proc" "$work/root/sys" "$work/root/dev" "$work/root/tmp"
 (cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd"
 dd if=/dev/zero of="$work/disk.img" bs=1M count=16 2>/dev/null
 
-qemu_data=
-if [ -n "${GUEST_QEMU:-}" ]; then
-	qemu_data="-L $(dirname "$GUEST_QEMU")/../share/qemu -L /usr/share/qemu"
-fi
 # RDRAND: without it the guest's random generator is ready only ~10 s
 # after boot, and early boots now and then die in get_random_u32
 # shellcheck disable=SC2086
 timeout "${GUEST_TIMEOUT:-600}" \
-	${GUEST_QEMU:-qemu-system-x86_64} $qemu_data \
-	-accel tcg -machine "${GUEST_MACHINE:-pc}" \
+	qemu-system-x86_64 -accel tcg -machine "${GUEST_MACHINE:-pc}" \
 	-cpu qemu64,+rdrand -smp 2 -m "${GUEST_MEM:-1G}" \
 	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
 	-append "console=ttyS0 panic=-1 quiet ${GUEST_APPEND:-}" \
