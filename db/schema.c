@@ -485,18 +485,16 @@ int dm_db_open_ro(sqlite3 **out, const char *path, char *errbuf, size_t len)
 
 		if (dm_db_cut_short(path, &have, &want))
 			err = fail(errbuf, len, -EIO,
-				   "%s: cut short, %llu of its %llu bytes (a "
-				   "copy taken while it was written, or a full "
-				   "disk); sqlite3 '%s' .recover saves what is "
-				   "left",
+				   "%s: cut short, %llu of its %llu bytes, too "
+				   "few to open: a copy taken while it was "
+				   "written (copy it again once dmatop has "
+				   "closed it), or a full disk (what did not "
+				   "fit is gone)",
 				   path, (unsigned long long)have,
-				   (unsigned long long)want, path);
+				   (unsigned long long)want);
 		else
-			err = fail(errbuf, len, -EIO,
-				   "%s: cannot read it: %s (sqlite3 '%s' "
-				   ".recover may save what is left)",
-				   path, dm_db_errmsg(db, msg, sizeof(msg)),
-				   path);
+			err = fail(errbuf, len, -EIO, "%s: cannot read it: %s",
+				   path, dm_db_errmsg(db, msg, sizeof(msg)));
 		goto err_close;
 	}
 	if (app != DM_DB_APPLICATION_ID) {

@@ -35,7 +35,7 @@ sqlite3 "$TMP/newer.db" 'PRAGMA user_version = 99'
 bad "$TMP/newer.db" "schema version 99.*upgrade dmatop" "a newer schema"
 size=$(wc -c <"$TMP/good.db")
 head -c $((size / 2)) "$TMP/good.db" >"$TMP/half.db"
-bad "$TMP/half.db" "cut short, $((size / 2)) of its $size bytes.*\.recover saves what is left" \
+bad "$TMP/half.db" "cut short, $((size / 2)) of its $size bytes, too few to open: a copy taken while it was written (copy it again once dmatop has closed it)" \
 	"a recording cut in half"
 head -c 1000 "$TMP/good.db" >"$TMP/head.db"
 bad "$TMP/head.db" "cut short, 1000 of its $size bytes" "the first 1000 bytes of one"
@@ -149,6 +149,14 @@ for screen in adapters violations help; do
 	esac
 	grep -q "$empty" "$TMP/out"; ok $? "... $screen: '$empty'"
 done
+"$DMATOP" --replay="$TMP/none.db" --batch --at=#1 >/dev/null 2>"$TMP/err"
+is "$?" 2 "no events, --at=#1: a usage error"
+grep -q -- "--at=#1: the recording holds no events$" "$TMP/err"
+ok $? "... saying it holds none (not 'events #0 to #0')" || sed 's/^/# /' "$TMP/err"
+"$DMATOP" --replay="$TMP/none.db" --batch --at=100 >/dev/null 2>"$TMP/err"
+is "$?" 0 "no events, --at=100: the state before any, exit 0"
+grep -q -- "note: --at=100: the recording holds no events; this is the state before any" "$TMP/err"
+ok $? "... saying so" || sed 's/^/# /' "$TMP/err"
 
 # garbage over the middle of the file: whatever SQLite makes of it, no crash
 cp "$TMP/good.db" "$TMP/garbage.db"

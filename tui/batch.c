@@ -193,6 +193,20 @@ void dm_batch_note_end(FILE *errf, const char *at, uint64_t end_ns)
 		at, (double)end_ns / 1e9);
 }
 
+void dm_batch_note_outside(FILE *errf, const char *at, uint64_t first,
+			   uint64_t last)
+{
+	if (!last)
+		fprintf(errf,
+			"dmatop: --at=%s: the recording holds no events\n", at);
+	else
+		fprintf(errf,
+			"dmatop: --at=%s: outside the recording (events #%llu "
+			"to #%llu)\n",
+			at, (unsigned long long)first,
+			(unsigned long long)last);
+}
+
 /* The state at --at, and the violations recorded up to it. */
 static int replay_at(struct run *r, FILE *errf)
 {
@@ -206,11 +220,7 @@ static int replay_at(struct run *r, FILE *errf)
 	dm_replay_span(r->src, &first, &last);
 	err = dm_replay_resolve(r->src, at, &seq);
 	if (err == -ERANGE) {
-		fprintf(errf,
-			"dmatop: --at=%s: outside the recording (events #%llu "
-			"to #%llu)\n",
-			at, (unsigned long long)first,
-			(unsigned long long)last);
+		dm_batch_note_outside(errf, at, first, last);
 		return 2;
 	}
 	if (err) {
@@ -232,6 +242,11 @@ static int replay_at(struct run *r, FILE *errf)
 	end = last ? dm_replay_ts(r->src, last) : -1;
 	if (moment.kind == DM_AT_TIME && end >= 0 && moment.v > (uint64_t)end)
 		dm_batch_note_end(errf, at, (uint64_t)end);
+	else if (moment.kind == DM_AT_TIME && end < 0 && moment.v)
+		fprintf(errf,
+			"dmatop: note: --at=%s: the recording holds no events; "
+			"this is the state before any\n",
+			at);
 	/* a time inside a gap: the last state before it */
 	if (moment.kind == DM_AT_TIME && seq < last &&
 	    dm_replay_gap(r->src, seq + 1, &from, &to))

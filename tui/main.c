@@ -589,11 +589,8 @@ static int interactive(const char *attach, const char *replay, bool sim,
 			err = 0;
 		}
 		if (err == -ERANGE) {
-			fprintf(stderr,
-				"dmatop: --at=%s: outside the recording "
-				"(events #%llu to #%llu)\n",
-				at, (unsigned long long)p->st.first_seq,
-				(unsigned long long)p->st.last_seq);
+			dm_batch_note_outside(stderr, at, p->st.first_seq,
+					      p->st.last_seq);
 			status = EXIT_USAGE;
 			goto out;
 		}
