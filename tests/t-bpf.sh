@@ -316,6 +316,8 @@ if command -v tmux >/dev/null; then
 	view "$DMATOP" --device=nosuch
 	shows "^--device=nosuch: no such device under /sys/bus/\*/devices"
 	ok $? "a warning of the session's backend is on the screen's message row"
+	shows "^dmatop LIVE   bpf: [0-9]* tracepoints, device nosuch "
+	ok $? "... and its status line names the filter in force"
 	tmux send-keys -t $S q
 	exited >/dev/null
 	view setpriv --reuid=65534 --regid=65534 --clear-groups "$DMATOP"

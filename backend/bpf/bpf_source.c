@@ -1499,9 +1499,12 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 	}
 	b->start = ktime();
 	b->end = o->duration_ns ? b->start + o->duration_ns : 0;
-	snprintf(b->desc, sizeof(b->desc), "bpf: %d %s%s", b->nlinks,
+	/* a filter in force is part of what this source is */
+	snprintf(b->desc, sizeof(b->desc), "bpf: %d %s%s%s%s%s%s", b->nlinks,
 		 b->functions ? "functions" : "tracepoints",
-		 b->ringbuf ? ", ring buffer" : "");
+		 b->ringbuf ? ", ring buffer" : "",
+		 o->device ? ", device " : "", o->device ? o->device : "",
+		 o->driver ? ", driver " : "", o->driver ? o->driver : "");
 	btf__free(vmlinux);
 	*out = &b->src;
 	return 0;
