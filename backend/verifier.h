@@ -199,6 +199,13 @@ struct dm_vadapter {
 	struct dm_vlist files, cbs, sgs;
 };
 
+/* A Linux device (its DMA ops known) goes by its name (0000:00:04.0)
+ * beside its handle, a struct device pointer. */
+static inline bool dm_vadapter_named(const struct dm_vadapter *ad)
+{
+	return DM_DESC_OPS(ad->desc) && ad->name;
+}
+
 /* What was lost, and where: per CPU for the events of the stream, and
  * per side channel (cpu DM_VRF_NO_CPU). Past DM_VRF_LOSSES kinds, the
  * rest of the CPUs' go together under DM_VRF_OTHER_CPUS. */

@@ -290,15 +290,19 @@ wait_for "^dmatop ENDED .* violations $v "; ok $? "... showing its final $v viol
 keys q
 is "$(exited)" 0 "... q quits, exit 0"
 
+attached() {	# attached NAME: a backend NAME on --sim=mixed, viewed; sets $pid
+	"$DMATOP" --backend --sim=mixed --name="$1" >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	until [ -e "/dev/shm/dmatop-$1" ] || [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	start "$DMATOP" --attach="$1"
+}
+
 # one stopped by a signal is not said to have ended with its source
-"$DMATOP" --backend --sim=mixed --name="t-tui-stop-$$" >/dev/null 2>&1 &
-pid=$!
-i=0
-until [ -e "/dev/shm/dmatop-t-tui-stop-$$" ] || [ $i -ge 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-start "$DMATOP" --attach="t-tui-stop-$$"
+attached "t-tui-stop-$$"
 wait_for "^dmatop LIVE"
 kill -INT $pid
 wait $pid
@@ -310,14 +314,7 @@ exited >/dev/null
 
 # one killed outright: GONE, its last figures, and no rate of events
 # that no longer come
-"$DMATOP" --backend --sim=mixed --name="t-tui-kill-$$" >/dev/null 2>&1 &
-pid=$!
-i=0
-until [ -e "/dev/shm/dmatop-t-tui-kill-$$" ] || [ $i -ge 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-start "$DMATOP" --attach="t-tui-kill-$$"
+attached "t-tui-kill-$$"
 wait_for "^dmatop LIVE .*/s)"
 kill -9 $pid
 wait $pid 2>/dev/null

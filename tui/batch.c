@@ -63,8 +63,7 @@ void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 	}
 	fprintf(out, "[%13.6f] %-6s %s adapter %08llx", v->ts / 1e9, code,
 		rule->name, (unsigned long long)v->adapter);
-	/* a Linux device by its name too, as the adapters list has it */
-	if (ad && DM_DESC_OPS(ad->desc) && ad->name)
+	if (ad && dm_vadapter_named(ad))
 		fprintf(out, " %s",
 			dm_text_escape(caller, sizeof(caller), name));
 	if (v->caller)

@@ -403,10 +403,7 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 		const char *who = dm_strtab_get(p->strings, ad->owner);
 		char both[256];
 
-		/* a Linux device (its DMA ops known) goes by its name: the
-		 * driver and 0000:00:04.0 say more than a struct device
-		 * pointer */
-		if (DM_DESC_OPS(ad->desc) && ad->name) {
+		if (dm_vadapter_named(ad)) {
 			snprintf(both, sizeof(both), "%s %s", who,
 				 dm_strtab_get(p->strings, ad->name));
 			who = both;
