@@ -358,7 +358,7 @@ static int write_meta(struct dm_rec *rec, struct meta *m)
 {
 	const struct dm_rule *r;
 	sqlite3_stmt *st;
-	sqlite3_int64 ad;
+	sqlite3_int64 ad, gap;
 	uint32_t i;
 	int err;
 
@@ -399,6 +399,8 @@ static int write_meta(struct dm_rec *rec, struct meta *m)
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)m->u.gap.ts_last);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)m->u.gap.events);
 		err = step(rec, st, "writing a gap");
+		/* taken now: a new adapter's row, below, is an insert too */
+		gap = sqlite3_last_insert_rowid(rec->db);
 		for (i = 0; !err && i <= m->u.gap.nad; i++) {
 			uint64_t n = i < m->u.gap.nad ? m->u.gap.ad[i].events :
 							m->u.gap.other;
@@ -412,8 +414,7 @@ static int write_meta(struct dm_rec *rec, struct meta *m)
 			if (i == m->u.gap.nad)
 				ad = 0; /* the rest, together */
 			st = rec->ins_gap_ad;
-			sqlite3_bind_int64(st, 1,
-					   sqlite3_last_insert_rowid(rec->db));
+			sqlite3_bind_int64(st, 1, gap);
 			sqlite3_bind_int64(st, 2, ad);
 			sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
 			if (!err)
