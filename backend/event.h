@@ -139,7 +139,7 @@ enum dm_lost_what {
 /* event flags */
 #define DM_MDL_LOCKED (1u << 0) /* pages locked (probed) */
 #define DM_MDL_SYSVA  (1u << 1) /* mapped to system VA */
-/* (kept under 0x80: a recording stores each flags value in one byte) */
+/* (eight bits at most: a recording stores flags in a byte or two) */
 #define DM_F_MDL	    (1u << 2) /* arg[0..2] describe an MDL */
 #define DM_F_BUILD	    (1u << 3) /* BuildScatterGatherList */
 #define DM_F_FAILED	    (1u << 4) /* the call failed */
