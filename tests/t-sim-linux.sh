@@ -106,6 +106,22 @@ is "$?" 3 "--backend --sim=linux: exit 3"
 is "$(sqlite3 -batch "$TMP/be.db" "SELECT count(*) || ' ' || count(DISTINCT rule) FROM violations WHERE rule LIKE 'linux-%'")" \
 	"12 10" "... twelve violations of ten Linux rules recorded"
 
+# the kernel queries of dmatop-queries(7) a simulated Linux driver's
+# recording can answer, as the page prints them
+kq() {	# kq SECTION-TITLE: the query under it
+	awk -v t="$1" '$0 == ".SS \"" t "\"" { on = 1; next }
+		on && /^\.EX/ { in_ex = 1; next } in_ex && /^\.EE/ { exit }
+		in_ex { gsub(/\\\(aq/, "\047"); gsub(/\\-/, "-"); print }' \
+		"$SRCDIR/man/dmatop-queries.7"
+}
+is "$(q "$(kq "Tracing the kernel: who maps the most")" | head -n 1)" \
+	"sim_edu!edu_clean_rx+0x6c|24|36864" \
+	"who maps the most: the clean receive path, 24 maps of 1536 bytes"
+sql=$(kq "Tracing the kernel: what was lost, per CPU")
+got=$(q "$sql" 2>&1)
+[ -n "$sql" ] && [ -z "$got" ]
+ok $? "what was lost, per CPU: the query runs, and says nothing was ($got)"
+
 "$DMATOP" --sim=mixed --batch --duration=0.2 >/dev/null 2>"$TMP/merr"
 grep -q "bytes checked through DMA" "$TMP/merr"
 ok $? "the HAL's scenarios still report their data checks"
