@@ -182,7 +182,9 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 			}
 			if (n == -ENODATA) {
 				ended = true;
-				log(ctx, "the source has ended");
+				log(ctx,
+				    "the source has ended (its --duration or "
+				    "its scenario is over)");
 			} else if (n < 0) {
 				err = n;
 				snprintf(errbuf, len, "%s stopped: %s",
