@@ -30,6 +30,12 @@ grep -q "^! 0x[0-9A-F.]* *[a-z0-9-]* *82fc04e0 " "$TMP/v60" &&
 	[ "$(awk 'length > 60' "$TMP/v60" | wc -l)" = 0 ]
 ok $? "violations in 60 columns: the time gives way, the adapter stays whole" ||
 	sed 's/^/# /' "$TMP/v60"
+"$DMATOP" --replay=r.db --batch --screen=help --size=60x40 >"$TMP/h60"
+grep -q "^  F10 q       quit$" "$TMP/h60" &&
+	grep -q "^  n N         next / previous violation$" "$TMP/h60" &&
+	[ "$(awk 'length > 60' "$TMP/h60" | wc -l)" = 0 ]
+ok $? "help in 60 columns: a pair of keys a line each, no word cut" ||
+	sed 's/^/# /' "$TMP/h60"
 "$DMATOP" --replay=r.db --batch --screen=detail:deadbeef >"$TMP/out" 2>"$TMP/err"
 is "$?" 2 "the detail of no adapter: a usage error, as --dump's"
 grep -q "no adapter deadbeef at this point" "$TMP/err" && [ ! -s "$TMP/out" ]

@@ -735,6 +735,61 @@ static const char *const help_text[] = {
 	"Marks: ! violations  + new adapter  - vanished adapter",
 };
 
+/* Where a pair's second key starts in help_text, and the width below
+ * which the pairs go one to a line. */
+#define HELP_PAIR 37
+#define HELP_WIDE 76
+#define HELP_MAX  64 /* lines, the narrowest layout's */
+
+/*
+ * The help laid out for cols: below HELP_WIDE columns each pair of keys
+ * takes a line of its own, and a line still too long breaks at a space,
+ * going on under the description column. Returns how many lines.
+ */
+static int help_lines(int cols, char out[HELP_MAX][DM_LINE_MAX])
+{
+	size_t i, nh = sizeof(help_text) / sizeof(*help_text);
+	int n = 0;
+
+	for (i = 0; i < nh && n < HELP_MAX; i++) {
+		const char *t = help_text[i];
+		char line[DM_LINE_MAX];
+		size_t len = strlen(t);
+		bool pair = len > HELP_PAIR && t[HELP_PAIR - 2] == ' ' &&
+			    t[HELP_PAIR - 1] == ' ' && t[HELP_PAIR] != ' ';
+
+		if (cols < HELP_WIDE && pair) {
+			int k = HELP_PAIR;
+
+			while (k > 0 && t[k - 1] == ' ')
+				k--;
+			snprintf(out[n++], DM_LINE_MAX, "%.*s", k, t);
+			if (n == HELP_MAX)
+				break;
+			t += HELP_PAIR;
+			snprintf(line, sizeof(line), "  %s", t);
+		} else {
+			snprintf(line, sizeof(line), "%s", t);
+		}
+		t = line;
+		/* a column to spare at the edge, as the lists keep */
+		while ((int)strlen(t) > cols - 1 && n < HELP_MAX) {
+			int cut = cols - 1;
+
+			while (cut > 14 && t[cut] != ' ')
+				cut--;
+			snprintf(out[n++], DM_LINE_MAX, "%.*s", cut, t);
+			memmove(line, "              ", 14);
+			memmove(line + 14, t + cut + 1,
+				strlen(t + cut + 1) + 1);
+			t = line;
+		}
+		if (n < HELP_MAX)
+			snprintf(out[n++], DM_LINE_MAX, "%s", t);
+	}
+	return n;
+}
+
 int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 {
 	uint32_t *rows;
@@ -754,8 +809,12 @@ int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 		history_of(ui, p, &hn, &all);
 		return (int)hn;
 	}
-	case DM_VIEW_HELP:
-		return (int)(sizeof(help_text) / sizeof(help_text[0]));
+	case DM_VIEW_HELP: {
+		/* the most lines it can take: the screen keeps within */
+		static char lines[HELP_MAX][DM_LINE_MAX];
+
+		return help_lines(DM_MIN_COLS, lines);
+	}
 	default:
 		return 1 << 20; /* detail: scroll() bounds it */
 	}
@@ -887,7 +946,8 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		history(ui, p, s, visible);
 		break;
 	case DM_VIEW_HELP: {
-		int n = (int)(sizeof(help_text) / sizeof(*help_text));
+		static char lines[HELP_MAX][DM_LINE_MAX];
+		int n = help_lines(s->cols, lines);
 		int rows = visible + 1; /* no title line */
 
 		/* no cursor to show: the moving keys move the text */
@@ -898,7 +958,7 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 			add(s, DM_A_NORMAL, 0, "%s",
 			    i == ui->cursor + rows - 1 && i < n - 1 ?
 				    "  ... more below (Down, PgDn)" :
-				    help_text[i]);
+				    lines[i]);
 		break;
 	}
 	}
