@@ -139,7 +139,10 @@ static uint64_t thread_cpu(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int queue(struct bpf_src *b, const struct dm_event *ev)
+/* The queue's next place, NULL if it cannot grow: filled in place
+ * (a record's fields go there once, not through a copy), then
+ * queued(). */
+static struct dm_event *queue_slot(struct bpf_src *b)
 {
 	if (b->qhead + b->qlen == b->qcap) {
 		if (b->qhead) {
@@ -150,22 +153,36 @@ static int queue(struct bpf_src *b, const struct dm_event *ev)
 			struct dm_event *q = realloc(b->q, cap * sizeof(*q));
 
 			if (!q)
-				return -ENOMEM;
+				return NULL;
 			b->q = q;
 			b->qcap = cap;
 		}
 	}
-	b->q[b->qhead + b->qlen] = *ev;
-	b->q[b->qhead + b->qlen].seq = ++b->seq;
+	return &b->q[b->qhead + b->qlen];
+}
+
+static int queued(struct bpf_src *b, struct dm_event *ev)
+{
+	ev->seq = ++b->seq;
 	/* Claim order is the order of the calls; two CPUs can read the
 	 * clock the other way round, microseconds apart. Time never runs
 	 * backwards in the stream: a time range stays a sequence range. */
 	if (ev->ts < b->last_ts)
-		b->q[b->qhead + b->qlen].ts = b->last_ts;
+		ev->ts = b->last_ts;
 	else
 		b->last_ts = ev->ts;
 	b->qlen++;
 	return 0;
+}
+
+static int queue(struct bpf_src *b, const struct dm_event *ev)
+{
+	struct dm_event *at = queue_slot(b);
+
+	if (!at)
+		return -ENOMEM;
+	*at = *ev;
+	return queued(b, at);
 }
 
 /* Hand out a loss: counted, and in the stream where it happened. */
@@ -558,7 +575,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct bpf_src *b = ctx;
 	const struct dmatrace_head *h = data;
 	const struct dmatrace_event *r = data;
-	struct dm_event ev;
+	struct dm_event *ev;
+	uint32_t caller;
 	int err;
 
 	if (size < sizeof(*h))
@@ -586,18 +604,23 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (h->type == DMATRACE_DEVICE &&
 	    size >= sizeof(struct dmatrace_device))
 		return on_device(b, data);
-	if (h->type == DMATRACE_EVENT_RA && size >= sizeof(*r)) {
+	if ((h->type == DMATRACE_EVENT_RA || h->type == DMATRACE_EVENT) &&
+	    size >= sizeof(*r)) {
+		/* named first: reading kallsyms may take a while, and the
+		 * queue's place is taken only to be filled */
+		if (h->type == DMATRACE_EVENT_RA) {
+			caller = resolve_ra(b, r->stack[0]);
+		} else {
+			b->walked++;
+			caller = resolve_caller(b, r->stack);
+		}
+		ev = queue_slot(b);
+		if (!ev)
+			return -ENOMEM;
 		b->calls++;
-		ev = event_of(b, r);
-		ev.caller = resolve_ra(b, r->stack[0]);
-		return queue(b, &ev);
-	}
-	if (h->type == DMATRACE_EVENT && size >= sizeof(*r)) {
-		b->calls++;
-		ev = event_of(b, r);
-		b->walked++;
-		ev.caller = resolve_caller(b, r->stack);
-		return queue(b, &ev);
+		*ev = event_of(b, r);
+		ev->caller = caller;
+		return queued(b, ev);
 	}
 	return 0;
 }
