@@ -273,11 +273,6 @@ static int open_bpf(struct dm_src **src, uint64_t duration, char *errbuf,
 #endif
 }
 
-/*
- * Can a recording be made at path? Asked before tracing starts, so that
- * a path that cannot be is one clear error, not a failure after the
- * programs attached. The recorder still creates it exclusively.
- */
 /* The directory a recording goes into, "." for a bare name. */
 static const char *record_dir(const char *path, char *dir, size_t len)
 {
@@ -289,6 +284,11 @@ static const char *record_dir(const char *path, char *dir, size_t len)
 	return dir;
 }
 
+/*
+ * Can a recording be made at path? Asked before tracing starts, so that
+ * a path that cannot be is one clear error, not a failure after the
+ * programs attached. The recorder still creates it exclusively.
+ */
 static int record_path_ok(const char *path)
 {
 	char dir[4096];
