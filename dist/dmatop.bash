@@ -7,12 +7,25 @@ _dmatop()
 		cur=${COMP_WORDS[COMP_CWORD]}
 		prev=${COMP_WORDS[COMP_CWORD-1]}
 		split=false
-		if [[ $cur == --*=* ]]; then
+		# readline breaks words at '=': "--sim=fa" comes as
+		# "--sim" "=" "fa", and "--sim=" as "--sim" "="
+		if [[ $cur == = ]]; then
+			cur=
+			split=true
+		elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
+			prev=${COMP_WORDS[COMP_CWORD-2]}
+			split=true
+		elif [[ $cur == --*=* ]]; then
 			prev=${cur%%=*}
 			cur=${cur#*=}
 			split=true
 		fi
 	}
+	# their argument is optional: it goes after '=', never as a word
+	# of its own
+	if ! $split && [[ $prev == --sim || $prev == --attach || $prev == --dump ]]; then
+		prev=
+	fi
 
 	case $prev in
 	--sim)

@@ -23,6 +23,11 @@ is "$missing" "" "every option --help lists is offered"
 is "$(complete_line dmatop --sim=fault-0x1F | wc -l)" 5 "--sim=fault-0x1F offers its five sub-codes"
 complete_line dmatop --sim=se | grep -q '^seed-example$'; ok $? "--sim=se offers seed-example"
 complete_line dmatop --at= | grep -q '^end$'; ok $? "--at= offers end"
+# as readline hands them over, split at '=' (without bash-completion's
+# helpers, which join them again)
+is "$(complete_line dmatop --sim = fault-0x1F | wc -l)" 5 "--sim = fault-0x1F, split at '=': the five sub-codes"
+complete_line dmatop --at = | grep -q '^end$'; ok $? "--at =, split: end"
+complete_line dmatop --sim fault-0x1 | grep -q fault; ok $((! $?)) "--sim fault-0x1 (no '='): no scenario offered, dmatop would refuse it"
 
 : >"/dev/shm/dmatop-complete$$"
 complete_line dmatop --attach= | grep -q "^complete$$\$"; ok $? "--attach= offers the backends in /dev/shm"

@@ -157,6 +157,14 @@ keys Enter
 wait_for "detail of adapter 82fc04e0"; ok $? "Enter jumps from the violation to its adapter"
 v_last=$(sqlite3 "$TMP/r.db" 'SELECT max(seq) FROM violation')
 wait_for "#$v_last/"; ok $? "... and, in replay, to its moment (#$v_last)"
+o=$(sqlite3 "$TMP/r.db" "SELECT printf('%08x', object) FROM violation WHERE seq = $v_last")
+keys v
+wait_for "^ Adapters  \[Violations"
+keys o
+wait_for "history of $o on adapter 82fc04e0"
+ok $? "o: from a violation straight to its object's history ($o), gone from the detail or not"
+keys Escape
+wait_for "detail of adapter 82fc04e0"; ok $? "... Esc: to its adapter's detail"
 
 keys r
 wait_for "#1/$last"; ok $? "r: rewinds to the first event"

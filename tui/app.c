@@ -602,6 +602,18 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 				p->paused = true;
 			}
 			open_detail(ui, v->adapter, tab_for_rule(v->rule));
+		} else if (c == 'o' &&
+			   dm_view_violation_at(ui, p, NULL, ui->cursor)) {
+			/* the object's history from here: a double unmap's
+			 * or a leak's object is gone from the detail */
+			const struct dm_violation *v =
+				dm_view_violation_at(ui, p, NULL, ui->cursor);
+
+			ui->back = ui->view;
+			ui->adapter = v->adapter;
+			ui->object = v->obj;
+			ui->view = DM_VIEW_HISTORY;
+			ui->cursor = ui->top = 0;
 		} else if (c == '\t') {
 			switch_view(ui, DM_VIEW_HELP);
 		}

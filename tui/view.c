@@ -722,6 +722,7 @@ static const char *const help_text[] = {
 	"              rule, adapter, caller)",
 	"  F6 < >      sort the adapters      I           invert the sort",
 	"  v           violations             a           adapters",
+	"  o           (violations) the violation's object's history",
 	"  1..6        detail tab (!dma 0x1 0x2 0x4 0x8 0x10 0x20)",
 	"  :           command: !dma, !dma ADAPTER [FLAGS]",
 	"",
@@ -887,8 +888,8 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 			"Enter Detail  v Violations  : !dma  q Quit",
 		[DM_VIEW_DETAIL] = "1-6/Tab tabs  Enter History  Esc Back  "
 				   "v Violations  q Quit",
-		[DM_VIEW_VIOLATIONS] = "Enter Go to it  F3 Search  F4 Filter  "
-				       "Esc Back  a Adapters  q Quit",
+		[DM_VIEW_VIOLATIONS] = "Enter Go to it  o Object's history  "
+				       "F3 Search  F4 Filter  Esc Back  q Quit",
 		[DM_VIEW_HISTORY] = "Enter Go to that moment  Esc Back  "
 				    "q Quit",
 		[DM_VIEW_HELP] = "Esc Back  q Quit",
