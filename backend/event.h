@@ -130,6 +130,9 @@ enum dm_lost_what {
 #define DM_DESC_OPS_OTHER   3u /* some other struct dma_map_ops */
 #define DM_DESC_OPS_PACK(o) ((uint64_t)((o)&3) << 40)
 #define DM_DESC_BOUNCE	    (1ull << 42)
+/* the DMA mask's width in bits (28 for 0xfffffff; 0: not known) */
+#define DM_DESC_MASK_BITS(d)	  ((unsigned)(((d) >> 48) & 0x7f))
+#define DM_DESC_MASK_BITS_PACK(n) ((uint64_t)((n)&0x7f) << 48)
 #define DM_DESC_PACK(ver, iface, width, chan)                                  \
 	((uint64_t)(ver) | (uint64_t)(iface) << 16 | (uint64_t)(width) << 24 | \
 	 (uint64_t)(chan) << 32)

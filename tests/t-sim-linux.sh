@@ -106,6 +106,10 @@ is "$?" 3 "--backend --sim=linux: exit 3"
 is "$(sqlite3 -batch "$TMP/be.db" "SELECT count(*) || ' ' || count(DISTINCT rule) FROM violations WHERE rule LIKE 'linux-%'")" \
 	"12 10" "... twelve violations of ten Linux rules recorded"
 
+"$DMATOP" --replay="$TMP/lx.db" --batch --dump=ffff888003a1d0c8,0x10 2>/dev/null |
+	grep -q "^      DmaMask: *28 bits$"
+ok $? "the device description gives its DMA mask's width (28 bits), not only that it is under 32"
+
 # the kernel queries of dmatop-queries(7) a simulated Linux driver's
 # recording can answer, as the page prints them
 kq() {	# kq SECTION-TITLE: the query under it

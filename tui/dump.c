@@ -255,6 +255,10 @@ static void description(struct sink *out, const struct dm_strtab *st,
 		emit(out, "      DmaOps:             %s%s",
 		     ops[DM_DESC_OPS(ad->desc)],
 		     ad->desc & DM_DESC_BOUNCE ? ", swiotlb bounces all" : "");
+	/* the width in its mask: Dma32BitAddresses says at most 32 */
+	if (DM_DESC_MASK_BITS(ad->desc))
+		emit(out, "      DmaMask:            %u bits",
+		     DM_DESC_MASK_BITS(ad->desc));
 	emit(out, "      Device:             %s",
 	     dm_text_escape(buf, sizeof(buf), dm_strtab_get(st, ad->name)));
 }

@@ -512,6 +512,8 @@ static int on_device(struct bpf_src *b, const struct dmatrace_device *d)
 		(d->coherent ? 0 : DM_DESC_NONCOHERENT) |
 		(d->iommu ? DM_DESC_IOMMU : 0) | DM_DESC_OPS_PACK(d->ops) |
 		(d->bounce ? DM_DESC_BOUNCE : 0) |
+		DM_DESC_MASK_BITS_PACK(
+			d->dma_mask ? 64 - __builtin_clzll(d->dma_mask) : 0) |
 		DM_DESC_PACK(0, strncmp(d->bus, "pci", sizeof(d->bus)) ? 0 : 5,
 			     d->dma_mask > 0xffffffffull ? 3 : 2, 0);
 	get.arg[2] = id;

@@ -216,6 +216,7 @@ static uint64_t probe(struct lx *l)
 		    .arg = { DM_DESC_MASTER | DM_DESC_SCATTER_GATHER |
 				     DM_DESC_DMA32 | DM_DESC_IOMMU |
 				     DM_DESC_OPS_PACK(DM_DESC_OPS_IOMMU) |
+				     DM_DESC_MASK_BITS_PACK(28) |
 				     DM_DESC_PACK(0, 5, 2, 0),
 			     0, l->dev_name } });
 	put(l, NULL,

@@ -131,8 +131,9 @@ h=$(q "SELECT printf('%x', handle) FROM adapters WHERE owner = 'dmatop_edu'")
 d=$("$dmatop" --replay="$out/rec.db" --batch --dump="$h,0x10" 2>/dev/null)
 echo "$d" | grep -q "BehindIommu: *TRUE" &&
 	echo "$d" | grep -q "DmaOps: *iommu$" &&
-	echo "$d" | grep -q "Dma32BitAddresses: *TRUE"
-ok $? "the edu device is described as behind the IOMMU, its DMA through dma-iommu, with its 28-bit mask under 64 bits" ||
+	echo "$d" | grep -q "Dma32BitAddresses: *TRUE" &&
+	echo "$d" | grep -q "DmaMask: *28 bits$"
+ok $? "the edu device is described as behind the IOMMU, its DMA through dma-iommu, its DMA mask 28 bits wide" ||
 	echo "$d" | sed 's/^/# /'
 us=$(q "SELECT ns_since_unmap / 1000 FROM after_unmap")
 [ "${us:-0}" -ge 50000 ] && [ "${us:-0}" -le 5000000 ]
