@@ -319,6 +319,10 @@ int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
 			   dm_db_errmsg(db, msg, sizeof(msg)));
 		goto err_close;
 	}
+	/* a reader opening the file (sqlite3, a replay of the recording
+	 * in progress) may hold a lock for a moment: wait it out rather
+	 * than end the recording on SQLITE_BUSY */
+	sqlite3_busy_timeout(db, 5000);
 	snprintf(sql, sizeof(sql),
 		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 DM_DB_APPLICATION_ID, DM_DB_SCHEMA_VERSION);

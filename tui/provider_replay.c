@@ -241,9 +241,18 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 	r->target_ts = UINT64_MAX;
 	p->st.seq = seq - 1;
 	err = dm_src_poll(r->src, 1, deliver, r);
+	held = dm_replay_held(r->src, &from, &to);
+	if (err == -ENODATA && held > p->st.seq) {
+		/* into a gap the recording ends in: no event follows, the
+		 * state is its closing checkpoint's, at its last time */
+		int64_t ts = dm_replay_ts(r->src, held);
+
+		p->st.seq = held;
+		if (ts >= 0)
+			p->st.ts = (uint64_t)ts;
+	}
 	if (p->st.seq >= p->st.last_seq)
 		r->ended = true;
-	held = dm_replay_held(r->src, &from, &to);
 	if (held > seq && from) {
 		/* the recorder lost events before seq: the state resumes
 		 * at a checkpoint after them */
