@@ -1067,8 +1067,9 @@ int dm_bpf_drop_capabilities(const char *record_dir)
 	d[0].permitted |= now[0].effective & dac;
 	if (syscall(SYS_capset, &h, d))
 		return -errno;
-	if (!(d[0].permitted & dac) ||
-	    !faccessat(AT_FDCWD, record_dir, W_OK | X_OK, AT_EACCESS))
+	if (!(d[0].permitted & dac))
+		return 0; /* none held back: that was the last drop */
+	if (!faccessat(AT_FDCWD, record_dir, W_OK | X_OK, AT_EACCESS))
 		d[0].permitted &= ~dac;
 	else
 		d[0].effective |= dac;
