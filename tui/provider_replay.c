@@ -38,6 +38,9 @@ struct rp {
 	uint64_t head;
 	struct dm_event pending;
 	bool head_set, has_pending;
+	/* a gap was crossed and no event after it applied yet: the state
+	 * is the checkpoint's past it (see settle()) */
+	bool crossed;
 	bool ended, nomem;
 };
 
@@ -59,6 +62,7 @@ static void apply(struct rp *r, const struct dm_event *ev)
 {
 	dm_vrf_feed(r->p.vrf, ev);
 	r->ring[r->nring++ % RECENT] = *ev;
+	r->crossed = false;
 	r->p.st.seq = ev->seq;
 	r->p.st.ts = ev->ts;
 }
@@ -67,6 +71,15 @@ static int deliver(void *ctx, const struct dm_event *ev)
 {
 	struct rp *r = ctx;
 
+	/* never held back: the source restores the state past a gap as
+	 * soon as it has told of it, and a loss fed later would count on
+	 * top of the checkpoint's */
+	if (ev->kind == DM_EV_LOST && (ev->flags & DM_F_GAP)) {
+		dm_vrf_feed(r->p.vrf, ev);
+		r->ring[r->nring++ % RECENT] = *ev;
+		r->crossed = true;
+		return 0;
+	}
 	if (ev->ts > r->target_ts) {
 		r->pending = *ev;
 		r->has_pending = true;
@@ -74,6 +87,36 @@ static int deliver(void *ctx, const struct dm_event *ev)
 	}
 	apply(r, ev);
 	return 0;
+}
+
+/*
+ * After a poll that crossed a gap with no event after it applied: the
+ * position is where the source restored the state, the last event
+ * before the one held back or, with none held, the last it read.
+ */
+static void settle(struct rp *r)
+{
+	uint64_t from, to, seq = dm_replay_held(r->src, &from, &to);
+	int64_t ts;
+
+	if (!r->crossed)
+		return;
+	r->crossed = false;
+	if (r->has_pending)
+		seq = r->pending.seq - 1;
+	ts = dm_replay_ts(r->src, seq);
+	r->p.st.seq = seq;
+	if (ts >= 0)
+		r->p.st.ts = (uint64_t)ts;
+}
+
+/* One poll of the source, and the position it leaves. */
+static int poll_src(struct rp *r, size_t max)
+{
+	int n = dm_src_poll(r->src, max, deliver, r);
+
+	settle(r);
+	return n;
 }
 
 /*
@@ -148,7 +191,7 @@ static int feed_until(struct rp *r, uint64_t ts, size_t max)
 		total++;
 	}
 	while ((size_t)total < max && !r->has_pending) {
-		n = dm_src_poll(r->src, 4096, deliver, r);
+		n = poll_src(r, 4096);
 		if (n == -ENODATA) {
 			r->ended = true;
 			r->p.paused = true;
@@ -239,17 +282,21 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 	r->ended = false;
 	r->has_pending = r->head_set = false;
 	r->target_ts = UINT64_MAX;
-	p->st.seq = seq - 1;
-	err = dm_src_poll(r->src, 1, deliver, r);
+	r->crossed = false;
 	held = dm_replay_held(r->src, &from, &to);
-	if (err == -ENODATA && held > p->st.seq) {
-		/* into a gap the recording ends in: no event follows, the
-		 * state is its closing checkpoint's, at its last time */
+	if (held >= seq) {
+		/* a gap took the seek past seq: the state is the
+		 * checkpoint's after it, with no event to read */
 		int64_t ts = dm_replay_ts(r->src, held);
 
 		p->st.seq = held;
 		if (ts >= 0)
 			p->st.ts = (uint64_t)ts;
+		err = 0;
+	} else {
+		p->st.seq = seq - 1;
+		err = poll_src(r, 1);
+		held = dm_replay_held(r->src, &from, &to);
 	}
 	if (p->st.seq >= p->st.last_seq)
 		r->ended = true;
@@ -263,17 +310,43 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 	return err < 0 && err != -ENODATA ? failed(r, err) : 0;
 }
 
+/*
+ * Back n events. Between a gap and the first checkpoint after it the
+ * recording has events but no state to show at them: a step back that
+ * lands there goes on to the last state before the gap.
+ */
+static int step_back(struct dm_provider *p, uint64_t n)
+{
+	uint64_t was = p->st.seq, want = was > n ? was - n : 1, from, to;
+	struct rp *r = (struct rp *)p;
+	int err = rp_seek(p, want);
+
+	if (err || p->st.seq < was)
+		return err;
+	dm_replay_held(r->src, &from, &to);
+	if (!from || from <= p->st.first_seq) {
+		snprintf(p->note, sizeof(p->note),
+			 "the recording has no state before #%llu",
+			 (unsigned long long)p->st.seq);
+		return 0;
+	}
+	err = rp_seek(p, from - 1);
+	if (!err)
+		dm_losses_gap(p->note, sizeof(p->note), want, from - 1, from,
+			      to);
+	return err;
+}
+
 static int rp_step(struct dm_provider *p, int64_t n)
 {
 	struct rp *r = (struct rp *)p;
+	uint64_t was = p->st.seq, from, to, held;
 
 	p->paused = true;
 	p->note[0] = 0;
 	p->lacked = false;
 	if (n < 0)
-		return rp_seek(p, p->st.seq > (uint64_t)-n ?
-					  p->st.seq + (uint64_t)n :
-					  1);
+		return step_back(p, (uint64_t)-n);
 	r->target_ts = UINT64_MAX;
 	r->head_set = false;
 	/* the event read ahead while playing is the next one */
@@ -283,7 +356,7 @@ static int rp_step(struct dm_provider *p, int64_t n)
 		n--;
 	}
 	while (n-- > 0 && !r->ended) {
-		int err = dm_src_poll(r->src, 1, deliver, r);
+		int err = poll_src(r, 1);
 
 		if (err == -ENODATA) {
 			r->ended = true;
@@ -292,6 +365,10 @@ static int rp_step(struct dm_provider *p, int64_t n)
 			return failed(r, err);
 		}
 	}
+	held = dm_replay_held(r->src, &from, &to);
+	if (from > was && held > to)
+		dm_losses_gap(p->note, sizeof(p->note), was + 1, held, from,
+			      to);
 	publish(r);
 	return 0;
 }
