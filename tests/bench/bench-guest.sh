@@ -13,7 +13,10 @@
 # per mode the median over ROUNDS (from the environment, default 5)
 # rounds of its time over the mean of those two, and the range, then the BPF
 # run time per event of dmatop's programs next to the counters', and
-# dmatop's own CPU time per event; asserts nothing about time.
+# dmatop's own CPU time per event; asserts nothing about time. dmatop
+# against the kernel's own tracer goes round by round too: the median
+# of the differences of their ratios, with a 95% interval for it.
+# RESULTS=DIR sums up again the figures of a run kept with KEEP=1.
 #
 # KERNEL (default 6.12) picks another of fetch-kernel.sh's kernels: on
 # those without the dma:* events (6.1, 5.10) the kernel's own tracer to
@@ -41,20 +44,26 @@ export GUEST_APPEND="tsc=reliable dmatop_rounds=$rounds${MODES:+ dmatop_modes=$M
 # a round is each mode and a bare run around it: about 15 s a mode
 export GUEST_TIMEOUT=$((300 + rounds * 9 * 15))
 here=$(cd "$(dirname "$0")/../guest" && pwd)
-out=$(mktemp -d)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
-[ -n "${KEEP:-}" ] && echo "# keeping $out"
-
-sh "$here/fetch-kernel.sh" "$kernel" "$cache/$kernel" >"$out/fetch.log" 2>&1 || {
-	cat "$out/fetch.log" >&2
-	exit 1
-}
-sh "$here/run-guest.sh" "$cache/$kernel" "$dmatop" "$here/overhead.sh" "$out" \
-	>/dev/null 2>&1 || true
-if ! grep -q "overhead done" "$out/scenario.log" 2>/dev/null; then
-	echo "bench-guest: the guest run did not finish; its console:" >&2
-	tail -20 "$out/console.log" >&2
-	exit 1
+if [ -n "${RESULTS:-}" ]; then
+	# the figures of a run kept with KEEP=1, summed up again
+	out=$RESULTS
+	rounds=$(awk '$1 == "bare" && $2 == "disk"' "$out/overhead.txt" | wc -l)
+	rounds=$(((rounds - 1) / $(awk '$2 == "disk" { m[$1] } END { print length(m) - 1 }' "$out/overhead.txt")))
+else
+	out=$(mktemp -d)
+	trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
+	[ -n "${KEEP:-}" ] && echo "# keeping $out"
+	sh "$here/fetch-kernel.sh" "$kernel" "$cache/$kernel" >"$out/fetch.log" 2>&1 || {
+		cat "$out/fetch.log" >&2
+		exit 1
+	}
+	sh "$here/run-guest.sh" "$cache/$kernel" "$dmatop" "$here/overhead.sh" "$out" \
+		>/dev/null 2>&1 || true
+	if ! grep -q "overhead done" "$out/scenario.log" 2>/dev/null; then
+		echo "bench-guest: the guest run did not finish; its console:" >&2
+		tail -20 "$out/console.log" >&2
+		exit 1
+	fi
 fi
 # A mode's ratio in a round: its time over the mean of the bare runs
 # just before and just after it. Prints "MODE LOAD RATIO" per round, and
@@ -89,6 +98,46 @@ for load in disk net; do
 		printf "  %-14s %.3fx bare (median of %d; range %s)\n" $mode "$1" "$3" \
 			"$(echo "$2" | awk -F- '{ printf "%.3f-%.3f", $1, $2 }')"
 	done
+done
+# dmatop against the kernel's own tracer, round by round: the k-th run
+# of a mode is in the k-th round, between the same drifts as the
+# tracer's. The median of the differences of their ratios, and a 95%
+# interval for it from the order statistics (distribution-free: the
+# rounds' noise is not normal); "told apart" only when it excludes 0.
+paired() {
+	pairs | awk -v a="$1" -v b="$2" -v l="$3" '
+		$2 != l { next }
+		$1 == a { x[++na] = $3 } $1 == b { y[++nb] = $3 }
+		END {
+			n = na < nb ? na : nb
+			if (n < 2) exit
+			for (i = 1; i <= n; i++) d[i] = x[i] - y[i]
+			for (i = 2; i <= n; i++)	# insertion sort
+				for (j = i; j > 1 && d[j - 1] > d[j]; j--) {
+					t = d[j]; d[j] = d[j - 1]; d[j - 1] = t
+				}
+			below = 0
+			for (i = 1; i <= n; i++) below += d[i] < 0
+			# k: the largest with P(Binomial(n, 1/2) < k) <= 0.025
+			k = 0; p = 0; c = 1
+			for (i = 0; i < n; i++) {
+				p += c / 2 ^ n
+				if (p > 0.025) break
+				k = i + 1
+				c = c * (n - i) / (i + 1)
+			}
+			med = n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2
+			printf "  %-14s %+.3f against %s (median of %d rounds; %s lower in %d)", a, med, b, n, a, below
+			if (!k) { printf "; too few rounds for a 95%% interval\n"; exit }
+			printf "; 95%% interval %+.3f to %+.3f: %s\n", d[k], d[n + 1 - k],
+				d[k] > 0 ? "worse than " b : d[n + 1 - k] < 0 ? "better than " b : "not told apart from " b
+		}'
+}
+ref=ftrace
+[ -n "$(stat ftrace disk)" ] || ref=ftrace-func
+for load in disk net; do
+	out_pairs=$(for mode in dmatop dmatop-record; do paired $mode $ref $load; done)
+	[ -z "$out_pairs" ] || printf "%s: ratio minus %s's, round by round:\n%s\n" "$load" "$ref" "$out_pairs"
 done
 # median run time per event over the rounds, from bpf_stats
 ns() { grep "^$1 ${2:-ns} " "$out/bpfstats.txt" | sort -n -k3 | awk '{ v[NR] = $3 } END { print v[int((NR + 1) / 2)] + 0 }'; }
