@@ -47,8 +47,7 @@ here=$(cd "$(dirname "$0")/../guest" && pwd)
 if [ -n "${RESULTS:-}" ]; then
 	# the figures of a run kept with KEEP=1, summed up again
 	out=$RESULTS
-	rounds=$(awk '$1 == "bare" && $2 == "disk"' "$out/overhead.txt" | wc -l)
-	rounds=$(((rounds - 1) / $(awk '$2 == "disk" { m[$1] } END { print length(m) - 1 }' "$out/overhead.txt")))
+	rounds=$(awk '$1 != "bare" && $2 == "disk" { if (++n[$1] > r) r = n[$1] } END { print r + 0 }' "$out/overhead.txt")
 else
 	out=$(mktemp -d)
 	trap '[ -n "${KEEP:-}" ] || rm -rf "$out"' EXIT
@@ -129,8 +128,9 @@ paired() {
 			med = n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2
 			printf "  %-14s %+.3f against %s (median of %d rounds; %s lower in %d)", a, med, b, n, a, below
 			if (!k) { printf "; too few rounds for a 95%% interval\n"; exit }
-			printf "; 95%% interval %+.3f to %+.3f: %s\n", d[k], d[n + 1 - k],
-				d[k] > 0 ? "worse than " b : d[n + 1 - k] < 0 ? "better than " b : "not told apart from " b
+			# (parenthesised: a bare > among the arguments of printf redirects)
+			verdict = d[k] > 0 ? "worse than " b : (d[n + 1 - k] < 0 ? "better than " b : "not told apart from " b)
+			printf "; 95%% interval %+.3f to %+.3f: %s\n", d[k], d[n + 1 - k], verdict
 		}'
 }
 ref=ftrace
