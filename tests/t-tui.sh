@@ -258,6 +258,9 @@ wait_for "^! 82fc04e0"; ok $? "... and its adapter is highlighted"
 keys t
 wait_for "'t' moves through a replay; live, only the present is on screen"
 ok $? "a replay key, live, says what it is for and how to get a replay"
+# 104 characters: past the edge, the message takes a second row
+screen | tr '\n' ' ' | grep -q "only the present is on screen (record with --record, then --replay)"
+ok $? "... the whole of it, broken between words onto a second row at 100 columns"
 keys F10
 is "$(exited)" 0 "F10 quits"
 sleep 0.3

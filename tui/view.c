@@ -741,6 +741,7 @@ static const char *const help_text[] = {
 #define HELP_PAIR 37
 #define HELP_WIDE 76
 #define HELP_MAX  64 /* lines, the narrowest layout's */
+#define MSG_ROWS  3  /* the most a message takes */
 
 /*
  * The help laid out for cols: below HELP_WIDE columns each pair of keys
@@ -821,24 +822,30 @@ int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 	}
 }
 
-/* Text at most cols wide a line, broken between words where it can be. */
-static void wrap(struct dm_screen *s, enum dm_attr attr, const char *text)
+/* Text at most cols wide a line, broken between words where it can be,
+ * in at most max lines (the last cut short). Returns how many; with no
+ * screen, only counts them. */
+static int wrap(struct dm_screen *s, int cols, enum dm_attr attr,
+		const char *text, int max)
 {
-	int n;
+	int n, lines = 0;
 
-	while (*text) {
+	while (*text && lines < max) {
 		n = (int)strlen(text);
-		if (n > s->cols) {
-			for (n = s->cols; n > 0 && text[n] != ' '; n--)
+		if (n > cols && lines < max - 1) {
+			for (n = cols; n > 0 && text[n] != ' '; n--)
 				;
 			if (!n) /* one word wider than the terminal */
-				n = s->cols;
+				n = cols;
 		}
-		add(s, attr, 0, "%.*s", n, text);
+		if (s)
+			add(s, attr, 0, "%.*s", n, text);
+		lines++;
 		text += n;
 		while (*text == ' ')
 			text++;
 	}
+	return lines;
 }
 
 /* The views bar. The current view is in brackets, both of them: without
@@ -895,7 +902,7 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		[DM_VIEW_HELP] = "Esc Back  q Quit",
 	};
 	const char *filter;
-	int visible, i;
+	int visible, mrows, i;
 
 	free(s->lines);
 	s->lines =
@@ -911,11 +918,11 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 
 		snprintf(msg, sizeof(msg),
 			 "terminal %dx%d is too small:", s->cols, s->rows);
-		wrap(s, DM_A_ERROR, msg);
+		wrap(s, s->cols, DM_A_ERROR, msg, s->rows);
 		snprintf(msg, sizeof(msg), "dmatop needs %dx%d", DM_MIN_COLS,
 			 DM_MIN_ROWS);
-		wrap(s, DM_A_ERROR, msg);
-		wrap(s, DM_A_NORMAL, "q quits");
+		wrap(s, s->cols, DM_A_ERROR, msg, s->rows);
+		wrap(s, s->cols, DM_A_NORMAL, "q quits", s->rows);
 		return;
 	}
 	status(ui, p, s);
@@ -931,8 +938,13 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 			 sizeof(s->lines[0].text) / 2, "  (filtered: %s)",
 			 dm_text_escape(f, sizeof(f), filter));
 	}
+	/* a message too long for its row takes up to two more, from the
+	 * list, rather than end mid-word at the edge */
+	mrows = ui->message[0] ?
+			wrap(NULL, s->cols, DM_A_ERROR, ui->message, MSG_ROWS) :
+			1;
 	/* rows left for the list: minus title, message and key bar */
-	visible = s->rows - s->nlines - 3;
+	visible = s->rows - s->nlines - 2 - mrows;
 	switch (ui->view) {
 	case DM_VIEW_ADAPTERS:
 		adapters(ui, p, s, visible);
@@ -963,9 +975,12 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		break;
 	}
 	}
-	while (s->nlines < s->rows - 2)
+	while (s->nlines < s->rows - 1 - mrows)
 		add(s, DM_A_NORMAL, 0, "%s", "");
-	add(s, ui->message[0] ? DM_A_ERROR : DM_A_NORMAL, 0, "%s", ui->message);
+	if (ui->message[0])
+		wrap(s, s->cols, DM_A_ERROR, ui->message, mrows);
+	else
+		add(s, DM_A_NORMAL, 0, "%s", "");
 	/* the keys that fit whole: "v Viol" would name no key */
 	for (i = (int)strlen(keys[ui->view]); i > s->cols;)
 		for (i--; i > 0 && strncmp(keys[ui->view] + i, "  ", 2); i--)
