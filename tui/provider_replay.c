@@ -75,9 +75,8 @@ static int deliver(void *ctx, const struct dm_event *ev)
 	 * soon as it has told of it, and a loss fed later would count on
 	 * top of the checkpoint's */
 	if (ev->kind == DM_EV_LOST && (ev->flags & DM_F_GAP)) {
-		dm_vrf_feed(r->p.vrf, ev);
-		r->ring[r->nring++ % RECENT] = *ev;
-		r->crossed = true;
+		apply(r, ev);
+		r->crossed = true; /* its position is settle()'s to say */
 		return 0;
 	}
 	if (ev->ts > r->target_ts) {
