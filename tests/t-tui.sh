@@ -244,6 +244,28 @@ tmux resize-window -t $S -x 100 -y 30
 keys q
 is "$(exited)" 0 "q quits, exit 0"
 
+# a gap longer than a second: ] lands inside it, whose time gives the
+# state before it; forward goes past it instead
+cp "$TMP/r.db" "$TMP/gap.db"
+set -- $(sqlite3 -separator " " "$TMP/gap.db" "SELECT seq, ts FROM checkpoint WHERE ts > 1e9 ORDER BY seq LIMIT 1")
+c1=$1
+c2=$(sqlite3 "$TMP/gap.db" "SELECT min(seq) FROM checkpoint WHERE ts > $2 + 1.5e9")
+sqlite3 "$TMP/gap.db" "DELETE FROM event WHERE seq > $c1 AND seq < $c2;
+	INSERT INTO gap (first_seq, last_seq, events, reason) VALUES ($c1 + 1, $c2 - 1, $c2 - $c1 - 1, 'test')"
+start "$DMATOP" --replay="$TMP/gap.db"
+keys Space b "#$c1" Enter
+wait_for "#$c1/"; ok $? "a recording with a gap of 1.5 s and more: b goes to #$c1, before it"
+keys ]
+wait_for "#$c2/"; ok $? "] goes past the gap, to the first state after it (#$c2)"
+wait_for "lost $((c2 - c1 - 1)) "; ok $? "... counting its events lost"
+screen | tr '\n' ' ' | grep -q "the recording lacks #$((c1 + 1)): its recorder lost #$((c1 + 1)) to #$((c2 - 1)); this is the state at #$c2, the first it has after them"
+ok $? "... and says so"
+keys [
+wait_for "#$c1/"; ok $? "[ from there: a second back is inside the gap, the state before it"
+wait_for "lost 0 "; ok $? "... losing nothing yet"
+keys q
+is "$(exited)" 0 "q quits, exit 0"
+
 # --- live: a backend of its own for the session ---
 start "$DMATOP" --sim=mixed
 wait_for "dmatop LIVE"; ok $? "--sim opens the live view"

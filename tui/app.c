@@ -445,10 +445,18 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		case 'T':
 			moved(ui, p, p->ops->step(p, -1));
 			return true;
-		case ']':
-			moved(ui, p,
-			      p->ops->seek_time(p, p->st.ts + 1000000000ull));
+		case ']': {
+			uint64_t was = p->st.seq;
+			int rc = p->ops->seek_time(p, p->st.ts + 1000000000ull);
+
+			/* a second on is inside a gap, whose time gives the
+			 * state before it: forward is past it */
+			if (!rc && p->st.seq <= was &&
+			    p->st.seq < p->st.last_seq)
+				rc = p->ops->step(p, 1);
+			moved(ui, p, rc);
 			return true;
+		}
 		case '[':
 			moved(ui, p,
 			      p->ops->seek_time(
