@@ -34,8 +34,9 @@ struct replay {
 	uint64_t next;	      /* the seq the next row should have */
 	uint64_t prev_ts;     /* the time of the row before, read in order */
 	uint64_t first, last; /* span of the recording */
-	uint64_t last_event;  /* the last event in the event table */
-	uint64_t *ad;	      /* adapter id - 1 -> handle */
+	int64_t end_ts; /* the time of its end: of the last event, or of the
+			 * closing checkpoint past the events lost last */
+	uint64_t *ad;	/* adapter id - 1 -> handle */
 	uint32_t nad;
 	struct mdl *mdl;
 	uint32_t nmdl;
@@ -212,15 +213,19 @@ static int load_span(struct replay *rp)
 	int err = 0;
 
 	/* two subqueries: min() and max() together would scan the table */
-	if (sqlite3_prepare_v2(rp->db,
-			       "SELECT (SELECT min(seq) FROM event), "
-			       "(SELECT max(seq) FROM event), "
-			       "(SELECT max(seq) FROM checkpoint), "
-			       "(SELECT value FROM session WHERE key = "
-			       "'source'), "
-			       "(SELECT value FROM session WHERE key = "
-			       "'rules')",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(
+		    rp->db,
+		    "SELECT (SELECT min(seq) FROM event), "
+		    "(SELECT max(seq) FROM event), "
+		    "(SELECT max(seq) FROM checkpoint), "
+		    "(SELECT value FROM session WHERE key = "
+		    "'source'), "
+		    "(SELECT value FROM session WHERE key = "
+		    "'rules'), "
+		    "(SELECT ts FROM event ORDER BY seq DESC LIMIT 1), "
+		    "(SELECT ts FROM checkpoint ORDER BY seq DESC "
+		    "LIMIT 1)",
+		    -1, &st, NULL))
 		return db_error(rp, "reading events");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		rp->sim = sqlite3_column_type(st, 3) == SQLITE_TEXT &&
@@ -229,10 +234,16 @@ static int load_span(struct replay *rp)
 		rp->rulesets = rules_of(st, 4, rp->sim);
 		rp->first = (uint64_t)sqlite3_column_int64(st, 0);
 		rp->last = (uint64_t)sqlite3_column_int64(st, 1);
-		rp->last_event = rp->last;
-		/* events lost at the very end live on in the last checkpoint */
-		if ((uint64_t)sqlite3_column_int64(st, 2) > rp->last)
+		rp->end_ts = rp->last ? sqlite3_column_int64(st, 5) : -1;
+		/* events lost at the very end live on in the last
+		 * checkpoint, and their time with it (never before the
+		 * last event's, whatever a damaged file says) */
+		if ((uint64_t)sqlite3_column_int64(st, 2) > rp->last) {
 			rp->last = (uint64_t)sqlite3_column_int64(st, 2);
+			if (rp->end_ts >= 0 &&
+			    sqlite3_column_int64(st, 6) > rp->end_ts)
+				rp->end_ts = sqlite3_column_int64(st, 6);
+		}
 	} else {
 		err = db_error(rp, "reading events");
 	}
@@ -804,19 +815,19 @@ static int64_t first_from(struct replay *rp, uint64_t seq, uint64_t *at)
 	return ts;
 }
 
+/* The time of seq: its own, or the first recorded event's after it, or
+ * for the events lost at the end, the end's. */
 static int64_t ts_at(struct replay *rp, uint64_t seq)
 {
 	uint64_t at;
+	int64_t ts = first_from(rp, seq, &at);
 
-	return first_from(rp, seq, &at);
+	return ts < 0 ? rp->end_ts : ts;
 }
 
 int64_t dm_replay_ts(struct dm_src *src, uint64_t seq)
 {
-	struct replay *rp = R(src);
-
-	/* the recorder lost the last events: their times with them */
-	return ts_at(rp, seq > rp->last_event ? rp->last_event : seq);
+	return ts_at(R(src), seq);
 }
 
 int dm_replay_parse_at(const char *spec, struct dm_at *at)
@@ -918,6 +929,15 @@ bool dm_replay_gap(struct dm_src *src, uint64_t seq, uint64_t *from,
 	*from = recorded_near(rp, seq, false);
 	*to = recorded_near(rp, seq, true);
 	return true;
+}
+
+bool dm_replay_time_in_gap(struct dm_src *src, uint64_t ts, uint64_t seq,
+			   uint64_t *from, uint64_t *to)
+{
+	struct replay *rp = R(src);
+
+	return seq < rp->last && ts_at(rp, seq) < (int64_t)ts &&
+	       dm_replay_gap(src, seq + 1, from, to);
 }
 
 uint64_t dm_replay_held(struct dm_src *src, uint64_t *gap_from,

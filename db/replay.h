@@ -48,13 +48,20 @@ int dm_replay_parse_at(const char *spec, struct dm_at *at);
  */
 int dm_replay_resolve(struct dm_src *src, const char *spec, uint64_t *seq);
 /* The recorded time of event seq, in ns, or where the recording lacks
- * it of the first event it has after it, or of its last event; -1 for a
- * recording without events. */
+ * it of the first event it has after it, or for the events it lost at
+ * its end of the checkpoint that closes it; -1 for a recording without
+ * events. */
 int64_t dm_replay_ts(struct dm_src *src, uint64_t seq);
 /* Is seq, within the recording's span, one of the events its recorder
  * lost? Then *from..*to is that gap. */
 bool dm_replay_gap(struct dm_src *src, uint64_t seq, uint64_t *from,
 		   uint64_t *to);
+/* A time inside a gap: seq is the last event at or before time ts (as
+ * dm_replay_resolve() gives it). True when the recorder lost the events
+ * right after seq and ts is past seq's own time; then *from..*to is that
+ * gap. */
+bool dm_replay_time_in_gap(struct dm_src *src, uint64_t ts, uint64_t seq,
+			   uint64_t *from, uint64_t *to);
 /* After a seek: the last event the state holds, and the last gap the
  * seek went through (*gap_from..*gap_to; 0, 0 for none). Past the event
  * sought when the recorder lost events before it: the state resumes

@@ -141,7 +141,7 @@ static bool sound(const struct dm_provider *p, const char *how)
 		     (unsigned long long)seq);
 		return false;
 	}
-	ts = lacked(seq) ? one("SELECT max(ts) FROM event", 0) : seq * 1000;
+	ts = seq * 1000; /* the closing checkpoint's too */
 	if (p->st.lost != lost_upto(seq) ||
 	    mapped_now(p) != mapped_after(seq) || p->st.ts != ts) {
 		diag("%s: at #%llu (%llu ns): lost %llu, want %llu; mapped "
@@ -161,7 +161,7 @@ int main(void)
 	char dir[] = "/tmp/t-replay-gaps.XXXXXX", path[600], err[512] = "";
 	struct dm_provider *p = NULL;
 	struct gap g[8];
-	uint64_t n = 400000, now, bad;
+	uint64_t n = 400000, now, bad, untold = 0, allgaps, tail;
 	sqlite3_stmt *st;
 	int ngaps = 0, i, ticks;
 
@@ -192,6 +192,7 @@ int main(void)
 		sqlite3_finalize(st);
 	}
 	ok(ngaps > 1 && g[0].from > 1, "%d gaps inside the recording", ngaps);
+	allgaps = one("SELECT count(*) FROM gap", 0);
 	ok(dm_provider_replay(&p, path, err, sizeof(err)) == 0, "open: %s",
 	   err);
 	if (!p)
@@ -202,16 +203,61 @@ int main(void)
 	p->paused = false;
 	bad = 0;
 	for (now = 1, ticks = 0; !p->paused && ticks < 1000; ticks++) {
-		p->ops->update(p, now);
+		uint64_t was = p->st.seq, passed;
+		int rc = p->ops->update(p, now);
+
 		now += 2000000;
 		if (!bad && !sound(p, "playing"))
 			bad = p->st.seq ? p->st.seq : 1;
+		/* the gaps this tick went past: said, or none to say */
+		passed = one("SELECT count(*) FROM gap WHERE first_seq > ?1",
+			     was) -
+			 one("SELECT count(*) FROM gap WHERE first_seq > ?1",
+			     p->st.seq);
+		untold += (passed > 0) != (rc == 2 && strstr(p->note, "lacks"));
 	}
 	is_u64(bad, 0,
 	       "playing: each of %d ticks shows the state of its "
 	       "position",
 	       ticks);
 	is_u64(p->st.seq, n, "playing ends at the last event");
+	/* 2 ms of recorded time a tick, but none spent on the time the
+	 * gaps took: the play head leaps with the state */
+	ok((uint64_t)ticks <= (n - lost_upto(n)) / 2000 + allgaps + 2 &&
+		   (uint64_t)ticks < n / 2000,
+	   "... in %d ticks: the recorded events' time (%llu ticks) and at "
+	   "most one a gap (%llu gaps), not the whole time (%llu ticks)",
+	   ticks, (unsigned long long)(n - lost_upto(n)) / 2000,
+	   (unsigned long long)allgaps, (unsigned long long)n / 2000);
+	is_u64(untold, 0, "... each tick that leapt a gap says so");
+
+	/* a recording that ends in a gap: its end is the state of the
+	 * checkpoint that closes it */
+	tail = one("SELECT first_seq FROM gap WHERE last_seq = ?1", n);
+	if (tail) {
+		p->ops->seek(p, tail - 1);
+		p->ops->step(p, 1);
+		ok(p->st.seq == n && sound(p, "t into the last gap") &&
+			   strstr(p->note, "its last events"),
+		   "t into the gap the recording ends in: its end, said: %s",
+		   p->note);
+		p->ops->seek_time(p, (tail - 1) * 1000);
+		ok(p->st.seq == tail - 1 && !p->note[0],
+		   "the time of the last event before it: that event, no note "
+		   "(#%llu: %s)",
+		   (unsigned long long)p->st.seq, p->note);
+		p->ops->seek_time(p, (tail - 1) * 1000 + 500);
+		ok(p->st.seq == tail - 1 && strstr(p->note, "the last before"),
+		   "a time inside it: the last state before it, said "
+		   "(#%llu: %s)",
+		   (unsigned long long)p->st.seq, p->note);
+		p->ops->seek_time(p, n * 1000);
+		ok(p->st.seq == n, "its closing time: the end (#%llu)",
+		   (unsigned long long)p->st.seq);
+	} else {
+		for (i = 0; i < 4; i++)
+			ok(1, "# SKIP the recording did not end in a gap");
+	}
 
 	for (i = 0; i < ngaps; i++) {
 		char how[96];

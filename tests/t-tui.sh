@@ -251,6 +251,7 @@ set -- $(sqlite3 -separator " " "$TMP/gap.db" "SELECT seq, ts FROM checkpoint WH
 c1=$1
 c2=$(sqlite3 "$TMP/gap.db" "SELECT min(seq) FROM checkpoint WHERE ts > $2 + 1.5e9")
 sqlite3 "$TMP/gap.db" "DELETE FROM event WHERE seq > $c1 AND seq < $c2;
+	DELETE FROM checkpoint WHERE seq > $c1 AND seq < $c2;
 	INSERT INTO gap (first_seq, last_seq, events, reason) VALUES ($c1 + 1, $c2 - 1, $c2 - $c1 - 1, 'test')"
 start "$DMATOP" --replay="$TMP/gap.db"
 keys Space b "#$c1" Enter
@@ -263,6 +264,12 @@ ok $? "... and says so"
 keys [
 wait_for "#$c1/"; ok $? "[ from there: a second back is inside the gap, the state before it"
 wait_for "lost 0 "; ok $? "... losing nothing yet"
+keys q
+is "$(exited)" 0 "q quits, exit 0"
+t=$(sqlite3 "$TMP/gap.db" "SELECT printf('%.3f', ts / 1e9 + 0.5) FROM checkpoint WHERE seq = $c1")
+start "$DMATOP" --replay="$TMP/gap.db" --at="$t"
+wait_for "^--at=$t: the recording lacks #$((c1 + 1)) to #$((c2 - 1)), around then"
+ok $? "--at inside a gap: the note is the inspector's first message, not printed under its screen"
 keys q
 is "$(exited)" 0 "q quits, exit 0"
 

@@ -720,6 +720,8 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 		} else if (rc > 0) {
 			dirty = true;
 		}
+		if (rc == 2)
+			snprintf(ui.message, sizeof(ui.message), "%s", p->note);
 		if (dirty) {
 			s.cols = COLS;
 			s.rows = LINES;

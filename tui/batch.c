@@ -192,6 +192,15 @@ void dm_batch_note_end(FILE *errf, const char *at, uint64_t end_ns)
 		at, (double)end_ns / 1e9);
 }
 
+void dm_batch_note_lacked(FILE *errf, const char *at, uint64_t from,
+			  uint64_t to)
+{
+	fprintf(errf,
+		"dmatop: --at=%s: the recording lacks that event: its "
+		"recorder lost #%llu to #%llu\n",
+		at, (unsigned long long)from, (unsigned long long)to);
+}
+
 void dm_batch_note_outside(FILE *errf, const char *at, uint64_t first,
 			   uint64_t last)
 {
@@ -231,10 +240,7 @@ static int replay_at(struct run *r, FILE *errf)
 	dm_replay_parse_at(at, &moment);
 	if (moment.kind == DM_AT_SEQ &&
 	    dm_replay_gap(r->src, seq, &from, &to)) {
-		fprintf(errf,
-			"dmatop: --at=%s: the recording lacks that event: its "
-			"recorder lost #%llu to #%llu\n",
-			at, (unsigned long long)from, (unsigned long long)to);
+		dm_batch_note_lacked(errf, at, from, to);
 		return 2;
 	}
 	/* the state at a time past the end is the end's: say so */
@@ -247,8 +253,8 @@ static int replay_at(struct run *r, FILE *errf)
 			"this is the state before any\n",
 			at);
 	/* a time inside a gap: the last state before it */
-	if (moment.kind == DM_AT_TIME && seq < last &&
-	    dm_replay_gap(r->src, seq + 1, &from, &to))
+	if (moment.kind == DM_AT_TIME &&
+	    dm_replay_time_in_gap(r->src, moment.v, seq, &from, &to))
 		fprintf(errf, "dmatop: note: --at=%s: %s\n", at,
 			dm_losses_gap(note, sizeof(note), seq + 1, seq, from,
 				      to));

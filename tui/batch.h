@@ -40,6 +40,9 @@ void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 /* The note for --at past the recording's end (end_ns): the state
  * shown is the end's. */
 void dm_batch_note_end(FILE *errf, const char *at, uint64_t end_ns);
+/* --at names an event the recorder lost, from..to. */
+void dm_batch_note_lacked(FILE *errf, const char *at, uint64_t from,
+			  uint64_t to);
 /* --at names an event the recording has not: its span, or that it has
  * none. */
 void dm_batch_note_outside(FILE *errf, const char *at, uint64_t first,

@@ -76,7 +76,13 @@ char *dm_losses_gap(char *buf, size_t len, uint64_t want, uint64_t held,
 {
 	unsigned long long w = want, h = held, f = from, t = to;
 
-	if (want >= from && want <= to && held > to)
+	if (held >= from && held <= to)
+		snprintf(buf, len,
+			 "the recording lacks #%llu to #%llu, its last events "
+			 "(its recorder lost them); this is the state at its "
+			 "end, #%llu",
+			 f, t, h);
+	else if (want >= from && want <= to && held > to)
 		snprintf(buf, len,
 			 "the recording lacks #%llu: its recorder lost #%llu "
 			 "to #%llu; this is the state at #%llu, the first it "

@@ -22,7 +22,9 @@ void dm_losses_json(FILE *out, const struct dm_vrf_stats *st);
  * `held`, the recorder having lost events from..to: "the recording lacks
  * ..., this is the state at ...". want inside from..to: the event itself
  * is lost; held > want: the state resumes past it, at a checkpoint;
- * held < want: the last state before a gap (a time inside it).
+ * held < want: the last state before a gap (a time inside it); held
+ * inside from..to: the checkpoint that closes a recording ending in the
+ * gap.
  */
 char *dm_losses_gap(char *buf, size_t len, uint64_t want, uint64_t held,
 		    uint64_t from, uint64_t to);

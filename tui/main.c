@@ -50,7 +50,7 @@ static void usage(FILE *out)
 		"              the live view: an inspector in the terminal (F1: keys)\n"
 		"       dmatop --sim[=SCENARIO] [--seed=N] [--duration=SECONDS]\n"
 		"              [--record=FILE] --batch [--dump[=ADAPTER[,FLAGS]]] [--json]\n"
-		"       dmatop --replay=FILE --batch [--at=TIME] [--dump[=...]] [--json]\n"
+		"       dmatop --replay=FILE [--at=TIME] [--batch [--dump[=...]] [--json]]\n"
 		"       dmatop --backend --sim[=SCENARIO] [--record=FILE] [--name=NAME]\n"
 		"              [--group=GROUP] [--speed=X] [--duration=SECONDS]\n"
 		"       dmatop --attach[=NAME] --batch [--duration=SECONDS] [--dump[=...]]\n"
@@ -596,12 +596,13 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		}
 		/* as --at in --batch: an event the recorder lost is not
 		 * one to show; around one, the state shown is said */
-		if (!err && p->note[0] && p->lacked && at[0] == '#') {
-			fprintf(stderr, "dmatop: --at=%s: %s\n", at, p->note);
+		if (!err && p->lacked && at[0] == '#') {
+			dm_batch_note_lacked(stderr, at, p->gap_from,
+					     p->gap_to);
 			status = EXIT_USAGE;
 			goto out;
 		}
-		if (!err && p->note[0])
+		if (!err && p->note[0] && screen)
 			fprintf(stderr, "dmatop: note: --at=%s: %s\n", at,
 				p->note);
 	} else if (replay && screen) {
@@ -616,6 +617,10 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		goto out;
 	}
 	backend_warned(log, warned, sizeof(warned));
+	/* the inspector's screen would cover it on stderr: its first
+	 * message instead */
+	if (!warned[0] && replay && at && p->note[0])
+		snprintf(warned, sizeof(warned), "--at=%s: %s", at, p->note);
 	status = screen ? dm_app_screen(p, screen, cols, rows, stdout, stderr) :
 			  dm_app_run(p, warned, stderr);
 out:

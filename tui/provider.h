@@ -36,7 +36,8 @@ struct dm_status {
 struct dm_provider;
 
 struct dm_provider_ops {
-	/* Bring the state up to now: 1 changed, 0 not, -errno. */
+	/* Bring the state up to now: 1 changed, 0 not, 2 changed and the
+	 * note says why it leapt (a replay played past a gap), -errno. */
 	int (*update)(struct dm_provider *p, uint64_t now_ns);
 	/* Replay only (NULL live): move by n events, to an event, to the
 	 * next violation after/before seq (dir +1/-1). */
@@ -68,6 +69,7 @@ struct dm_provider {
 	 * event moved to is itself one of them */
 	char note[256];
 	bool lacked;
+	uint64_t gap_from, gap_to; /* the gap the note names */
 };
 
 int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,

@@ -39,8 +39,9 @@ struct rp {
 	struct dm_event pending;
 	bool head_set, has_pending;
 	/* a gap was crossed and no event after it applied yet: the state
-	 * is the checkpoint's past it (see settle()) */
+	 * is the checkpoint's past it (see settle()), at event resumed */
 	bool crossed;
+	uint64_t resumed;
 	bool ended, nomem;
 };
 
@@ -104,7 +105,7 @@ static void settle(struct rp *r)
 	if (r->has_pending)
 		seq = r->pending.seq - 1;
 	ts = dm_replay_ts(r->src, seq);
-	r->p.st.seq = seq;
+	r->p.st.seq = r->resumed = seq;
 	if (ts >= 0)
 		r->p.st.ts = (uint64_t)ts;
 }
@@ -209,6 +210,7 @@ static int rp_refresh(struct dm_provider *p, uint64_t now)
 {
 	struct rp *r = (struct rp *)p;
 	uint64_t dt = r->last_tick ? now - r->last_tick : 0;
+	uint64_t was = p->st.seq, from, to;
 	int n;
 
 	r->last_tick = now;
@@ -226,7 +228,15 @@ static int rp_refresh(struct dm_provider *p, uint64_t now)
 	if (n < 0)
 		return n;
 	publish(r);
-	return 1;
+	dm_replay_held(r->src, &from, &to);
+	if (from <= was)
+		return 1;
+	/* past a gap: the state leapt to the checkpoint after it, and
+	 * the play head with it, rather than wait out the lost time */
+	if (p->st.ts > r->head)
+		r->head = p->st.ts;
+	dm_losses_gap(p->note, sizeof(p->note), from, r->resumed, from, to);
+	return 2;
 }
 
 /* Back to the state shown before a seek that failed halfway: a damaged
@@ -304,6 +314,15 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 		 * at a checkpoint after them */
 		p->lacked = seq >= from && seq <= to;
 		dm_losses_gap(p->note, sizeof(p->note), seq, held, from, to);
+		p->gap_from = from;
+		p->gap_to = to;
+	} else if (dm_replay_gap(r->src, seq, &from, &to)) {
+		/* lost too, and the recording ends with it: the state is
+		 * the end's */
+		p->lacked = true;
+		dm_losses_gap(p->note, sizeof(p->note), seq, held, from, to);
+		p->gap_from = from;
+		p->gap_to = to;
 	}
 	publish(r);
 	return err < 0 && err != -ENODATA ? failed(r, err) : 0;
@@ -365,7 +384,7 @@ static int rp_step(struct dm_provider *p, int64_t n)
 		}
 	}
 	held = dm_replay_held(r->src, &from, &to);
-	if (from > was && held > to)
+	if (from > was)
 		dm_losses_gap(p->note, sizeof(p->note), was + 1, held, from,
 			      to);
 	publish(r);
@@ -386,8 +405,8 @@ static int rp_seek_time(struct dm_provider *p, uint64_t ts)
 		seq = p->st.first_seq;
 	err = rp_seek(p, seq);
 	/* a time inside a gap: the last state before it */
-	if (!err && !p->note[0] && seq < p->st.last_seq &&
-	    dm_replay_gap(r->src, seq + 1, &from, &to))
+	if (!err && !p->note[0] &&
+	    dm_replay_time_in_gap(r->src, ts, seq, &from, &to))
 		dm_losses_gap(p->note, sizeof(p->note), seq + 1, seq, from, to);
 	return err;
 }
