@@ -148,6 +148,7 @@ static void publish(struct rp *r)
 {
 	size_t n = r->nring < RECENT ? (size_t)r->nring : RECENT, i;
 	size_t first = r->nring < RECENT ? 0 : (size_t)(r->nring % RECENT);
+	const struct dm_vrf_stats *vs = dm_vrf_stats(r->p.vrf);
 
 	for (i = 0; i < n; i++)
 		r->recent[i] = r->ring[(first + i) % RECENT];
@@ -157,9 +158,14 @@ static void publish(struct rp *r)
 		;
 	r->p.viol = r->all;
 	r->p.nviol = i;
-	r->p.st.violations = dm_vrf_stats(r->p.vrf)->violations;
+	r->p.st.violations = vs->violations;
 	r->p.st.events = r->p.st.seq;
-	r->p.st.lost = dm_vrf_stats(r->p.vrf)->lost;
+	r->p.st.lost = vs->lost;
+	/* of those, the recorder's: what live showed as dropped */
+	r->p.st.dropped = 0;
+	for (i = 0; i < vs->nlosses; i++)
+		if (vs->losses[i].what == DM_LOST_RECORDING)
+			r->p.st.dropped = vs->losses[i].n;
 	snprintf(r->p.st.mode, sizeof(r->p.st.mode), "%s",
 		 r->p.paused ? "PAUSED" : "REPLAY");
 	r->p.st.no_rate = r->p.paused;
