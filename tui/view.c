@@ -58,6 +58,32 @@ add(struct dm_screen *s, enum dm_attr attr, uint64_t obj, const char *fmt, ...)
 	}
 }
 
+/* Text at most cols wide a line, broken between words where it can be,
+ * in at most max lines (the last cut short). Returns how many; with no
+ * screen, only counts them. */
+static int wrap(struct dm_screen *s, int cols, enum dm_attr attr,
+		const char *text, int max)
+{
+	int n, lines = 0;
+
+	while (*text && lines < max) {
+		n = (int)strlen(text);
+		if (n > cols && lines < max - 1) {
+			for (n = cols; n > 0 && text[n] != ' '; n--)
+				;
+			if (!n) /* one word wider than the terminal */
+				n = cols;
+		}
+		if (s)
+			add(s, attr, 0, "%.*s", n, text);
+		lines++;
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	return lines;
+}
+
 static void si(char *buf, size_t len, double v)
 {
 	if (v >= 1e9)
@@ -616,13 +642,17 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 				     "  no violation");
 	else if ((v = dm_view_violation_at(ui, p, NULL, ui->cursor))) {
 		const struct dm_rule *r = &dm_rules[v->rule];
-		char caller[256];
+		char caller[256], text[DM_LINE_MAX];
+		int params = !!r->param[0] + !!r->param[1] + !!r->param[2];
 
 		add(s, DM_A_NORMAL, 0, "%s", "");
-		add(s, DM_A_STATUS, 0, "event #%llu, %s: %s", LL(v->seq),
-		    dm_text_escape(caller, sizeof(caller),
-				   dm_strtab_get(p->strings, v->caller)),
-		    r->text);
+		snprintf(text, sizeof(text), "event #%llu, %s: %s", LL(v->seq),
+			 dm_text_escape(caller, sizeof(caller),
+					dm_strtab_get(p->strings, v->caller)),
+			 r->text);
+		/* the rows kept below the list: the rest of the text goes
+		 * on those the parameters leave */
+		wrap(s, s->cols, DM_A_STATUS, text, 5 - params);
 		for (i = 0; i < 3; i++) {
 			char named[32] = "";
 
@@ -820,32 +850,6 @@ int dm_view_count(struct dm_ui *ui, const struct dm_provider *p)
 	default:
 		return 1 << 20; /* detail: scroll() bounds it */
 	}
-}
-
-/* Text at most cols wide a line, broken between words where it can be,
- * in at most max lines (the last cut short). Returns how many; with no
- * screen, only counts them. */
-static int wrap(struct dm_screen *s, int cols, enum dm_attr attr,
-		const char *text, int max)
-{
-	int n, lines = 0;
-
-	while (*text && lines < max) {
-		n = (int)strlen(text);
-		if (n > cols && lines < max - 1) {
-			for (n = cols; n > 0 && text[n] != ' '; n--)
-				;
-			if (!n) /* one word wider than the terminal */
-				n = cols;
-		}
-		if (s)
-			add(s, attr, 0, "%.*s", n, text);
-		lines++;
-		text += n;
-		while (*text == ' ')
-			text++;
-	}
-	return lines;
 }
 
 /* The views bar. The current view is in brackets, both of them: without
