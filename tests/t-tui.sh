@@ -261,6 +261,10 @@ wait_for "#$c2/"; ok $? "] goes past the gap, to the first state after it (#$c2)
 wait_for "lost $((c2 - c1 - 1)) "; ok $? "... counting its events lost"
 screen | tr '\n' ' ' | grep -q "the recording lacks #$((c1 + 1)): its recorder lost #$((c1 + 1)) to #$((c2 - 1)); this is the state at #$c2, the first it has after them"
 ok $? "... and says so"
+keys v o
+wait_for "history of .*(every event recorded; not those lost in its gaps)"
+ok $? "an object's history past a gap says it lacks the gap's events"
+keys Escape a
 keys [
 wait_for "#$c1/"; ok $? "[ from there: a second back is inside the gap, the state before it"
 wait_for "lost 0 "; ok $? "... losing nothing yet"

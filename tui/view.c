@@ -722,7 +722,11 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	}
 	add(s, nv ? DM_A_VIOLATION : DM_A_TITLE, 0,
 	    "  history of %08llx on adapter %08llx (%s)%s%s%s", LL(ui->object),
-	    LL(ui->adapter), all ? "every event" : "recent events",
+	    LL(ui->adapter),
+	    /* the events a recorder lost are no one's history */
+	    !all	  ? "recent events" :
+	    p->st.dropped ? "every event recorded; not those lost in its gaps" :
+			    "every event",
 	    nv ? "  ! " : "", said, nv > 2 ? ", ..." : "");
 	scroll(ui, (int)n, visible);
 	s->list_first = s->nlines;
