@@ -184,6 +184,9 @@ keys b '#' 9 9 9 9 9 9 9 9 9 Enter
 wait_for "'#999999999': the recording has events #1 to #$last"; ok $? "b #SEQ past the end: says which events there are"
 keys b 9 9 9 9 Enter
 wait_for "the recording ends at [0-9.]* s: this is the state at its end"; ok $? "b 9999 (s) past the end: says the state is the end's"
+keys b Enter : Enter
+wait_for "^F1 Help"; sleep 0.3
+screen | grep -Eq "give seconds|unknown command"; ok $((! $?)) "b and : with nothing typed: cancelled, as Esc, not an error"
 
 keys : '!' d m a Space 8 2 f c 0 0 0 0 Space 4 Enter
 wait_for "detail of adapter 82fc0000"; ok $? ":!dma 82fc0000 4 opens that adapter"

@@ -429,7 +429,8 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		ui->cursor = n - 1;
 		return true;
 	case ':':
-		if (prompt(":", buf, sizeof(buf)))
+		/* Enter on nothing asks nothing: as Esc */
+		if (prompt(":", buf, sizeof(buf)) && buf[0])
 			command(ui, p, buf);
 		return true;
 	}
@@ -496,7 +497,8 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 			return true;
 		case 'b':
 			if (prompt("go to (seconds, #seq, end): ", buf,
-				   sizeof(buf))) {
+				   sizeof(buf)) &&
+			    buf[0]) {
 				go_to(ui, p, buf);
 				p->paused = true;
 			}
