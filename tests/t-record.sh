@@ -80,6 +80,11 @@ cp=$(sqlite3 "$TMP/gap.db" 'SELECT min(seq) FROM checkpoint WHERE seq >= 3099')
 "$DMATOP" --replay="$TMP/gap.db" --batch --at=#3200 --dump=0,3f >"$TMP/a" 2>"$TMP/err"
 grep -q "note: --at=#3200: the recording lacks #3000 to #3099, before #3200 (its recorder lost them); this is the state at #$cp," "$TMP/err"
 ok $? "--at an event after a gap, before the checkpoint past it: the state shown is said (#$cp)"
+"$DMATOP" --replay="$TMP/gap.db" --batch --json --at=#3200 >"$TMP/j" 2>/dev/null
+s=$(tail -n 1 "$TMP/j")
+is "$(jget "$s" '$.at_seq') $(jget "$s" '$.at_ts_ns')" \
+	"$cp $(sqlite3 "$TMP/gap.db" "SELECT ts FROM event WHERE seq = $cp")" \
+	"... and --json's summary names that state's event and time"
 "$DMATOP" --replay="$TMP/gap.db" --batch --at=#$cp --dump=0,3f >"$TMP/b" 2>/dev/null
 cmp -s "$TMP/a" "$TMP/b" && [ -s "$TMP/a" ]; ok $? "... and it is that state"
 t=$(sqlite3 "$TMP/gap.db" 'SELECT ((SELECT ts FROM event WHERE seq = 2999) +

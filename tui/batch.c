@@ -22,6 +22,7 @@ struct run {
 	int err;
 	bool interrupted;
 	uint64_t last_seq, last_ts;
+	int64_t at_seq; /* --at: the event whose state is shown; -1 none */
 };
 
 void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
@@ -266,6 +267,7 @@ static int replay_at(struct run *r, FILE *errf)
 			dm_losses_gap(note, sizeof(note), seq, held, from, to));
 		seq = held;
 	}
+	r->at_seq = (int64_t)seq;
 	if (!err)
 		err = dm_replay_violations(r->src, seq, recorded_violation, r);
 	if (err) {
@@ -330,6 +332,12 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 			(unsigned long long)st->rejected,
 			(unsigned long long)checked, (unsigned long long)bad);
 		dm_losses_json(out, st);
+		/* which moment the state is: --at may land past a gap */
+		if (r->at_seq >= 0)
+			fprintf(out, ",\"at_seq\":%lld,\"at_ts_ns\":%lld",
+				(long long)r->at_seq,
+				(long long)dm_replay_ts(r->src,
+							(uint64_t)r->at_seq));
 		fprintf(out, "}\n");
 		return;
 	}
@@ -356,7 +364,7 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		 FILE *errf)
 {
-	struct run r = { .o = o, .src = src, .out = out };
+	struct run r = { .o = o, .src = src, .out = out, .at_seq = -1 };
 	struct dm_rec_stats rs = { 0 };
 	bool rec_failed = false;
 	char msg[300];
