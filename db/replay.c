@@ -969,13 +969,15 @@ int dm_replay_history(struct dm_src *src, uint64_t adapter, uint64_t obj,
 		;
 	if (id == rp->nad)
 		return 0;
-	if (sqlite3_prepare_v2(rp->db,
-			       "SELECT seq, ts, kind, adapter, obj, va, dma, "
-			       "len, mdl, arg0, arg1, arg2, caller, dir, irql, "
-			       "flags, tid FROM event WHERE adapter = ? AND "
-			       "(obj = ? OR va = ?) AND seq <= ? ORDER BY seq "
-			       "DESC LIMIT ?",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(
+		    rp->db,
+		    "SELECT seq, ts, kind, adapter, obj, va, dma, "
+		    "len, mdl, arg0, arg1, arg2, caller, dir, irql, "
+		    "flags, tid FROM event WHERE adapter = ?1 AND "
+		    "(obj = ?2 OR va = ?3 OR seq IN (SELECT seq FROM "
+		    "violation WHERE object = ?2)) AND seq <= ?4 "
+		    "ORDER BY seq DESC LIMIT ?5",
+		    -1, &st, NULL))
 		return db_error(rp, "reading an object's history");
 	sqlite3_bind_int64(st, 1, id + 1);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)obj);

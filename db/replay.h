@@ -69,7 +69,8 @@ bool dm_replay_time_in_gap(struct dm_src *src, uint64_t ts, uint64_t seq,
 uint64_t dm_replay_held(struct dm_src *src, uint64_t *gap_from,
 			uint64_t *gap_to);
 /* Every event up to seq on that adapter whose object or CPU-side address
- * is obj, oldest first, at most max of them (the latest). Returns how
+ * is obj, or at which a violation about obj was found (a fault, an
+ * unbind), oldest first, at most max of them (the latest). Returns how
  * many, or -errno. A scan of the event table: for a drill-in, not a loop. */
 int dm_replay_history(struct dm_src *src, uint64_t adapter, uint64_t obj,
 		      uint64_t upto, struct dm_event *out, size_t max);

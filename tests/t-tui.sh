@@ -500,6 +500,15 @@ keys 2 Down Down Enter
 wait_for "history of .*(every event)  ! linux-zero-length-map at #$zl"
 ok $? "the zero-length mapping's history names its violation (#$zl)"
 keys Escape
+# a violation found at an event about something else (the IOMMU's
+# fault, a driver's unbind): that event is in the object's history
+fault=$(sqlite3 "$TMP/lx.db" "SELECT seq FROM violation WHERE rule = 'linux-dma-after-unmap'")
+wait_for "  detail of adapter" # Esc taken alone, not as Alt with the next key
+keys Z v
+wait_for "^! .*linux-dma-after-unmap"
+keys o # the newest, first in the list
+wait_for "^  #$fault "; ok $? "the DMA after unmap's history holds the IOMMU fault that found it (#$fault)"
+keys Escape Escape
 
 # played slowly, a sparse recording (bursts 400 ms apart) keeps to
 # the clock: at x1/4 the recording's time moves a quarter of the wall
