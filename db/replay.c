@@ -940,6 +940,45 @@ bool dm_replay_time_in_gap(struct dm_src *src, uint64_t ts, uint64_t seq,
 	       dm_replay_gap(src, seq + 1, from, to);
 }
 
+int dm_replay_gaps(struct dm_src *src, uint64_t (**out)[2], size_t *n)
+{
+	struct replay *rp = R(src);
+	uint64_t(*g)[2] = NULL, (*more)[2];
+	size_t cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT first_seq, last_seq FROM gap "
+			       "ORDER BY first_seq",
+			       -1, &st, NULL))
+		return db_error(rp, "reading the gaps");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			more = realloc(g, cap * sizeof(*g));
+			if (!more) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			g = more;
+		}
+		g[*n][0] = (uint64_t)sqlite3_column_int64(st, 0);
+		g[(*n)++][1] = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(g);
+		*n = 0;
+		return rc == SQLITE_NOMEM ? -ENOMEM :
+					    db_error(rp, "reading the gaps");
+	}
+	*out = g;
+	return 0;
+}
+
 uint64_t dm_replay_held(struct dm_src *src, uint64_t *gap_from,
 			uint64_t *gap_to)
 {

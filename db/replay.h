@@ -62,6 +62,9 @@ bool dm_replay_gap(struct dm_src *src, uint64_t seq, uint64_t *from,
  * gap. */
 bool dm_replay_time_in_gap(struct dm_src *src, uint64_t ts, uint64_t seq,
 			   uint64_t *from, uint64_t *to);
+/* The gaps, in order, as first and last seq each: *out (malloc'd, the
+ * caller frees it) and *n; 0 or -errno. */
+int dm_replay_gaps(struct dm_src *src, uint64_t (**out)[2], size_t *n);
 /* After a seek: the last event the state holds, and the last gap the
  * seek went through (*gap_from..*gap_to; 0, 0 for none). Past the event
  * sought when the recorder lost events before it: the state resumes

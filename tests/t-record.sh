@@ -130,6 +130,8 @@ if [ "${d:-0}" -gt 0 ]; then
 	"$DMATOP" --replay="$TMP/storm2.db" --batch --screen=adapters >"$TMP/out" 2>&1
 	grep -Eq " lost $d  dropped $d( |$)" "$TMP/out" && grep -q "^lost: not in the recording $d" "$TMP/out"
 	ok $? "... and so does the inspector, all of them dropped by the recorder, as live"
+	sed -n 2p "$TMP/out" | grep -q '^\[[=.|x]*x[=.|x]*\] '
+	ok $? "... its timeline marking where they were lost with x"
 	# ending in a gap: the end is the last event counted, at the time
 	# of the checkpoint that closes the recording (it showed the one
 	# before, at 0 s; then the last recorded event's time)

@@ -70,6 +70,9 @@ struct dm_provider {
 	char note[256];
 	bool lacked;
 	uint64_t gap_from, gap_to; /* the gap the note names */
+	/* replay: where the recorder lost events, first and last seq */
+	uint64_t (*gaps)[2];
+	size_t ngaps;
 };
 
 int dm_provider_live(struct dm_provider **out, const char *name, char *errbuf,

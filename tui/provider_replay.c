@@ -463,6 +463,7 @@ static void rp_close(struct dm_provider *p)
 	struct rp *r = (struct rp *)p;
 
 	free(r->hist);
+	free(p->gaps);
 	dm_src_close(r->src);
 	dm_vrf_free(p->vrf);
 	free(r->all);
@@ -503,7 +504,9 @@ int dm_provider_replay(struct dm_provider **out, const char *path, char *errbuf,
 	r->src->vrf = r->p.vrf;
 	r->p.strings = r->src->strings;
 	dm_replay_span(r->src, &r->p.st.first_seq, &r->p.st.last_seq);
-	err = dm_replay_violations(r->src, INT64_MAX, add_violation, r);
+	err = dm_replay_gaps(r->src, &r->p.gaps, &r->p.ngaps);
+	if (!err)
+		err = dm_replay_violations(r->src, INT64_MAX, add_violation, r);
 	if (err || r->nomem) {
 		snprintf(errbuf, len, "%s: %s", path,
 			 err ? r->src->err :

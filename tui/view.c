@@ -84,6 +84,16 @@ static int wrap(struct dm_screen *s, int cols, enum dm_attr attr,
 	return lines;
 }
 
+/* The column of the replay timeline, w wide, that event seq falls in. */
+static int bar_col(const struct dm_status *st, uint64_t seq, double span, int w)
+{
+	double at =
+		seq > st->first_seq ? (double)(seq - st->first_seq) / span : 0;
+	int c = (int)(at * w);
+
+	return c < 0 ? 0 : c >= w ? w - 1 : c;
+}
+
 static void si(char *buf, size_t len, double v)
 {
 	if (v >= 1e9)
@@ -178,6 +188,7 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 				      (double)(st->seq - st->first_seq) / span :
 				      0;
 		char bar[512];
+		size_t i;
 
 		if (w < 10)
 			w = 10;
@@ -187,6 +198,13 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 		fill = done < 1 ? (int)(done * w) : w;
 		memset(bar, '=', (size_t)fill);
 		memset(bar + fill, '.', (size_t)(w - fill));
+		/* where the recorder lost events */
+		for (i = 0; i < p->ngaps; i++) {
+			int a = bar_col(st, p->gaps[i][0], span, w);
+			int b = bar_col(st, p->gaps[i][1], span, w);
+
+			memset(bar + a, 'x', (size_t)(b - a + 1));
+		}
 		bar[fill < w ? fill : w - 1] = '|';
 		bar[w] = 0;
 		/* slower than real time as a fraction: x1/1024 */
