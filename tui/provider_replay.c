@@ -96,14 +96,14 @@ static int deliver(void *ctx, const struct dm_event *ev)
  */
 static void settle(struct rp *r)
 {
-	uint64_t from, to, seq = dm_replay_held(r->src, &from, &to);
+	uint64_t from, to, seq;
 	int64_t ts;
 
 	if (!r->crossed)
 		return;
 	r->crossed = false;
-	if (r->has_pending)
-		seq = r->pending.seq - 1;
+	seq = r->has_pending ? r->pending.seq - 1 :
+			       dm_replay_held(r->src, &from, &to);
 	ts = dm_replay_ts(r->src, seq);
 	r->p.st.seq = r->resumed = seq;
 	if (ts >= 0)
