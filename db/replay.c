@@ -3,8 +3,9 @@
  *
  * At open the small tables (strings, adapters, MDLs) are read into
  * memory and checked (gaps are asked of the file as they are met):
- * strings must be dense from id 0, adapter and MDL ids must exist. Events are then read with one prepared statement that
- * walks the rowid (seq) in order; a seek rebinds it. Nothing in the file
+ * strings must be dense from id 0, adapter and MDL ids must exist.
+ * Events are then read with one prepared statement that walks the
+ * rowid (seq) in order; a seek rebinds it. Nothing in the file
  * is trusted to be well-formed: a bad id stops the replay with a message
  * naming the event, rather than feeding the verifier nonsense.
  */
