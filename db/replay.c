@@ -996,6 +996,37 @@ int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,
 	return violations(R(src), 0, upto, fn, ctx);
 }
 
+int dm_replay_adapter_released(struct dm_src *src, uint64_t handle,
+			       uint64_t upto, uint64_t *seq)
+{
+	struct replay *rp = R(src);
+	sqlite3_stmt *st;
+	uint32_t id;
+	int err = 0;
+
+	*seq = 0;
+	for (id = 0; id < rp->nad && rp->ad[id] != handle; id++)
+		;
+	if (id == rp->nad)
+		return -ENOENT;
+	if (sqlite3_prepare_v2(rp->db,
+			       "SELECT max(seq) FROM event WHERE adapter = ?1 "
+			       "AND kind IN (?2, ?3) AND seq <= ?4",
+			       -1, &st, NULL))
+		return db_error(rp, "reading an adapter's release");
+	sqlite3_bind_int64(st, 1, id + 1);
+	sqlite3_bind_int(st, 2, DM_EV_ADAPTER_PUT);
+	sqlite3_bind_int(st, 3, DM_EV_ADAPTER_DEREF);
+	sqlite3_bind_int64(
+		st, 4, (sqlite3_int64)(upto > INT64_MAX ? INT64_MAX : upto));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		err = db_error(rp, "reading an adapter's release");
+	sqlite3_finalize(st);
+	return err;
+}
+
 int dm_replay_history(struct dm_src *src, uint64_t adapter, uint64_t obj,
 		      uint64_t upto, struct dm_event *out, size_t max)
 {

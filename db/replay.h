@@ -77,6 +77,11 @@ uint64_t dm_replay_held(struct dm_src *src, uint64_t *gap_from,
  * many, or -errno. A scan of the event table: for a drill-in, not a loop. */
 int dm_replay_history(struct dm_src *src, uint64_t adapter, uint64_t obj,
 		      uint64_t upto, struct dm_event *out, size_t max);
+/* When was adapter handle released, up to event upto? *seq is the last
+ * put or dereference of it at or before upto (0 for none); -ENOENT when
+ * the recording never saw the adapter. A scan: for an error message. */
+int dm_replay_adapter_released(struct dm_src *src, uint64_t handle,
+			       uint64_t upto, uint64_t *seq);
 /* The violations recorded up to and including event seq, in order. */
 int dm_replay_violations(struct dm_src *src, uint64_t upto, dm_vrf_report_fn fn,
 			 void *ctx);

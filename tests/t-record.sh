@@ -33,6 +33,22 @@ is "$(sqlite3 "$TMP/mixed.db" 'SELECT count(*) FROM violation')" "$v" \
 [ "$(sqlite3 "$TMP/mixed.db" 'SELECT count(*) FROM checkpoint')" -gt 1 ]
 ok $? "checkpoints were taken along the way"
 
+# --dump of an adapter the recording never saw: a usage error, before
+# any violation is printed; of one released by then: the event that
+# released it, and the --at that shows it
+"$DMATOP" --sim=mixed --duration=5 --batch --record="$TMP/nic.db" >/dev/null 2>&1
+"$DMATOP" --replay="$TMP/nic.db" --batch --dump=deadbeef >"$TMP/out" 2>"$TMP/err"
+is "$?:$(wc -c <"$TMP/out")" "2:0" "--dump of an adapter never recorded: exit 2, nothing on stdout"
+grep -q 'the recording has no adapter deadbeef' "$TMP/err"; ok $? "... and it says so ($(head -c 60 "$TMP/err"))"
+put=$(sqlite3 "$TMP/nic.db" 'SELECT min(seq) FROM event WHERE kind = 3')
+h=$(sqlite3 "$TMP/nic.db" "SELECT printf('%x', a.handle) FROM event e JOIN adapter a ON a.id = e.adapter WHERE e.seq = $put")
+"$DMATOP" --replay="$TMP/nic.db" --batch --dump="$h" --at="#$put" >/dev/null 2>"$TMP/err"
+is "$?" 2 "--dump of adapter $h at its release (#$put): exit 2"
+grep -q "adapter $h was released at [0-9.]* s (#$put); --at=#$((put - 1)) shows it before" "$TMP/err"
+ok $? "... naming the release and the --at before it ($(cat "$TMP/err"))"
+"$DMATOP" --replay="$TMP/nic.db" --batch --dump="$h" --at="#$((put - 1))" >"$TMP/out" 2>/dev/null
+grep -q "^Adapter: $h " "$TMP/out"; ok $? "... and that --at shows it"
+
 # the flags of !dma too, on the adapter with most going on
 "$DMATOP" --sim=seed-example --batch --record="$TMP/seed.db" --dump=82f06cd0,0x3f >"$TMP/live" 2>/dev/null
 "$DMATOP" --replay="$TMP/seed.db" --batch --dump=82f06cd0,0x3f >"$TMP/replay" 2>/dev/null

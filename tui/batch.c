@@ -361,6 +361,41 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 			dm_losses_text(lost, sizeof(lost), st));
 }
 
+/*
+ * --dump=ADAPTER of a replay: an adapter the recording never saw is a
+ * usage error, said before anything is read; one released by the
+ * moment shown is named with the event that released it. 0 when the
+ * dump can go ahead, else the exit status.
+ */
+static int replay_dump_check(struct run *r, FILE *errf, bool before)
+{
+	uint64_t a = r->o->dump_adapter, upto, put;
+	uint32_t i;
+
+	if (!a || !dm_src_is_replay(r->src))
+		return 0;
+	upto = r->at_seq >= 0 ? (uint64_t)r->at_seq : UINT64_MAX;
+	if (dm_replay_adapter_released(r->src, a, upto, &put) == -ENOENT) {
+		fprintf(errf,
+			"dmatop: --dump: the recording has no adapter %llx "
+			"(--dump alone lists those at the end; sqlite3 FILE "
+			"'SELECT * FROM adapters' lists them all)\n",
+			(unsigned long long)a);
+		return 2;
+	}
+	if (before)
+		return 0;
+	i = dm_vrf_adapter_find(r->vrf, a);
+	if (i == DM_VRF_NONE || dm_vrf_adapter(r->vrf, i)->live || !put)
+		return 0;
+	fprintf(errf,
+		"dmatop: --dump: adapter %llx was released at %.6f s (#%llu); "
+		"--at=#%llu shows it before\n",
+		(unsigned long long)a, (double)dm_replay_ts(r->src, put) / 1e9,
+		(unsigned long long)put, (unsigned long long)put - 1);
+	return 2;
+}
+
 int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		 FILE *errf)
 {
@@ -394,7 +429,10 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 			return 1;
 		}
 	}
-	if (o->at)
+	status = o->dump ? replay_dump_check(&r, errf, true) : 0;
+	if (status)
+		; /* nothing read */
+	else if (o->at)
 		status = replay_at(&r, errf);
 	else
 		status = run_source(&r, errf);
@@ -427,6 +465,8 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 				(unsigned long long)rs.gaps);
 		}
 	}
+	if (!status && o->dump)
+		status = replay_dump_check(&r, errf, false);
 	if (!status && o->dump &&
 	    dm_batch_dump(out, errf, o, r.vrf, src->strings))
 		status = 2;
