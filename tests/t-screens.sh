@@ -30,6 +30,13 @@ grep -q "^! 0x[0-9A-F.]* *[a-z0-9-]* *82fc04e0 " "$TMP/v60" &&
 	[ "$(awk 'length > 60' "$TMP/v60" | wc -l)" = 0 ]
 ok $? "violations in 60 columns: the time gives way, the adapter stays whole" ||
 	sed 's/^/# /' "$TMP/v60"
+# the parameters' heading is whole, however narrow: the rule column is
+# its longest name's, the heading as long as the room left
+for w in 60 66 72; do
+	"$DMATOP" --replay=r.db --batch --screen=violations --size=${w}x24 >"$TMP/v"
+	grep -Eq "^  (TIME +)?CODE +RULE +ADAPTER  (PARAMETERS 2, 3, 4|PARAMETERS|P2 P3 P4)\$" "$TMP/v"
+	ok $? "violations in $w columns: the heading is whole ($(sed -n 4p "$TMP/v" | sed 's/  */ /g'))"
+done
 "$DMATOP" --replay=r.db --batch --screen=help --size=60x40 >"$TMP/h60"
 grep -q "^  F10 q       quit$" "$TMP/h60" &&
 	grep -q "^  n N         next / previous violation$" "$TMP/h60" &&

@@ -608,24 +608,60 @@ static bool dir_param(const struct dm_rule *r, int i,
 	       strstr(r->param[i], "direction");
 }
 
+/* How wide the list's parameters of v are: hex digits and a space
+ * between, of those its rule has. */
+static int params_width(const struct dm_rule *r, const struct dm_violation *v)
+{
+	int j, w = 0;
+
+	for (j = 0; j < 3; j++)
+		if (r->param[j])
+			w += (w ? 1 : 0) +
+			     (v->p[j] ? (67 - __builtin_clzll(v->p[j])) / 4 :
+					1);
+	return w;
+}
+
 static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		       struct dm_screen *s, int visible)
 {
-	int n = violation_count(ui, p), i = 0, hw = 8;
+	static const char *const pheads[] = { "PARAMETERS 2, 3, 4",
+					      "PARAMETERS", "P2 P3 P4" };
+	int n = violation_count(ui, p), i = 0, hw = 8, rw = 4, pw = 10, left;
+	const char *phead = pheads[2];
 	bool timed;
 	const struct dm_violation *v;
 	size_t k;
 
-	/* a kernel's devices have 64-bit handles: one width for all */
-	for (k = 0; k < p->nviol && hw == 8; k++)
+	/* one width for all rows, however they scroll: a kernel's devices
+	 * have 64-bit handles; the rule column is the longest name's */
+	for (k = 0; k < p->nviol; k++) {
+		const struct dm_rule *r = &dm_rules[p->viol[k].rule];
+		int len = (int)strlen(r->name);
+
 		if (p->viol[k].adapter > UINT32_MAX)
 			hw = 16;
+		if (!violation_matches(p, &p->viol[k], ui->vfilter))
+			continue;
+		if (len > rw)
+			rw = len;
+		len = params_width(r, &p->viol[k]);
+		if (len > pw)
+			pw = len;
+	}
 	/* a narrow terminal gives up the time (the status line has the
-	 * selected one's) before the adapter */
-	timed = s->cols >= 2 + 14 + 8 + 35 + hw + 1 + 10;
-	add(s, DM_A_TITLE, 0, "  %s%-7s %-34s %-*s %s",
-	    timed ? "TIME          " : "", "CODE", "RULE", hw, "ADAPTER",
-	    "PARAMETERS 2, 3, 4");
+	 * selected one's) before the parameters (the selected one's are
+	 * below the list) */
+	timed = s->cols >= 2 + 14 + 8 + rw + 1 + hw + 1 + pw;
+	left = s->cols - (timed ? 14 : 0) - (2 + 8 + rw + 1 + hw + 1);
+	for (k = 0; k < 3; k++)
+		if ((int)strlen(pheads[k]) <= left) {
+			phead = pheads[k];
+			break;
+		}
+	add(s, DM_A_TITLE, 0, "  %s%-7s %-*s %-*s %s",
+	    timed ? "TIME          " : "", "CODE", rw, "RULE", hw, "ADAPTER",
+	    phead);
 	scroll(ui, n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
@@ -651,8 +687,8 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 						"%s%llx", len ? " " : "",
 						LL(v->p[j]));
 		add(s, i - 1 == ui->cursor ? DM_A_SELECTED : DM_A_VIOLATION,
-		    v->seq, "! %s%-7s %-34s %0*llx %s", timed ? when : "", code,
-		    r->name, hw, LL(v->adapter), params);
+		    v->seq, "! %s%-7s %-*s %0*llx %s", timed ? when : "", code,
+		    rw, r->name, hw, LL(v->adapter), params);
 	}
 	if (!n)
 		add(s, DM_A_NORMAL, 0,
