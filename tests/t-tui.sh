@@ -111,6 +111,7 @@ wait_for "Map register file .* mapped)"; ok $? "... lists the map register files
 keys Down Down Enter
 wait_for "history of .*(every event)"; ok $? "Enter on a map register file opens its whole history"
 wait_for "#[0-9]* .*channel-grant"; ok $? "... from the grant that made it"
+wait_for "^  #[0-9]* .* map  *len 0x[0-9a-f]* "; ok $? "... its lengths in hex, as the detail's"
 keys Escape
 wait_for "\[Map registers\]"; ok $? "Esc goes back to the detail"
 # the line under the file's name (its double buffer MDL): Esc put the cursor back on top

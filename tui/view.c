@@ -787,7 +787,7 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	s->list_rows = visible;
 	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible); i++)
 		add(s, (int)i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL, 0,
-		    "  #%-9llu %13.6f %-14s len %-6llu %s", LL(ev[i].seq),
+		    "  #%-9llu %13.6f %-14s len 0x%-6llx %s", LL(ev[i].seq),
 		    ev[i].ts / 1e9, dm_event_kind_name(ev[i].kind),
 		    LL(ev[i].len),
 		    dm_text_escape(caller, sizeof(caller),
