@@ -49,6 +49,34 @@ ok $? "... naming the release and the --at before it ($(cat "$TMP/err"))"
 "$DMATOP" --replay="$TMP/nic.db" --batch --dump="$h" --at="#$((put - 1))" >"$TMP/out" 2>/dev/null
 grep -q "^Adapter: $h " "$TMP/out"; ok $? "... and that --at shows it"
 
+# an object's history marks the event after a gap with x: a gap cut
+# between two of the first rows the history shows (the object of the
+# last event, its latest 1024 events)
+cp "$TMP/mixed.db" "$TMP/hg.db"
+set -- $(sqlite3 -separator ' ' "$TMP/hg.db" "SELECT e.adapter, e.obj,
+	printf('%x', a.handle), printf('%x', e.obj) FROM event e
+	JOIN adapter a ON a.id = e.adapter WHERE e.obj != 0
+	ORDER BY e.seq DESC LIMIT 1")
+before=0 after=0 prev=0
+for q in $(sqlite3 "$TMP/hg.db" "SELECT seq FROM (SELECT seq FROM event
+	WHERE adapter = $1 AND (obj = $2 OR va = $2) ORDER BY seq DESC
+	LIMIT 1024) ORDER BY seq LIMIT 30"); do
+	if [ "$prev" -gt 0 ] && [ $((q - prev)) -gt 1 ] && [ "$after" = 0 ]; then
+		before=$prev after=$q
+	fi
+	prev=$q
+done
+sqlite3 "$TMP/hg.db" "DELETE FROM event WHERE seq > $before AND seq < $after;
+	DELETE FROM checkpoint WHERE seq > $before AND seq < $after;
+	INSERT INTO gap (first_seq, last_seq, events, reason)
+		VALUES ($before + 1, $after - 1, $after - $before - 1, 'test')"
+"$DMATOP" --replay="$TMP/hg.db" --batch --screen=history:$3:$4 --size=100x40 >"$TMP/h" 2>/dev/null
+grep -q "^  history of $4 on adapter $3 (every event recorded; x: after a gap)" "$TMP/h" &&
+	grep -q "^x #$after " "$TMP/h" && grep -q "^  #$before " "$TMP/h" &&
+	[ "$(grep -c '^x ' "$TMP/h")" = 1 ]
+ok $? "the history of $4 on $3 across a gap: x marks #$after, the one after it, alone" ||
+	sed 's/^/# /' "$TMP/h"
+
 # the flags of !dma too, on the adapter with most going on
 "$DMATOP" --sim=seed-example --batch --record="$TMP/seed.db" --dump=82f06cd0,0x3f >"$TMP/live" 2>/dev/null
 "$DMATOP" --replay="$TMP/seed.db" --batch --dump=82f06cd0,0x3f >"$TMP/replay" 2>/dev/null

@@ -768,7 +768,7 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 {
 	struct dm_screen s = { .cols = cols, .rows = rows };
 	struct dm_ui ui = { 0 };
-	unsigned long long a = 0;
+	unsigned long long a = 0, obj = 0;
 	int i, tab = 1;
 
 	p->ops->update(p, 1);
@@ -782,10 +782,15 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 	else if (sscanf(view, "detail:%llx:%d", &a, &tab) >= 1 && tab >= 1 &&
 		 tab <= 6)
 		open_detail(&ui, a, tab - 1);
-	else {
+	else if (sscanf(view, "history:%llx:%llx", &a, &obj) == 2) {
+		ui.view = DM_VIEW_HISTORY;
+		ui.adapter = a;
+		ui.object = obj;
+	} else {
 		fprintf(errf,
 			"dmatop: --screen=%s: give adapters, violations, "
-			"help or detail:ADAPTER[:TAB] (TAB 1 to 6)\n",
+			"help, detail:ADAPTER[:TAB] (TAB 1 to 6) or "
+			"history:ADAPTER:OBJECT\n",
 			view);
 		return 2;
 	}

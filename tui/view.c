@@ -753,6 +753,23 @@ const struct dm_event *dm_view_history_at(struct dm_ui *ui,
 	return i >= 0 && (size_t)i < n ? &ev[i] : NULL;
 }
 
+/* Did the recorder lose events after event a, up to event b? */
+static bool gap_between(const struct dm_provider *p, uint64_t a, uint64_t b)
+{
+	size_t lo = 0, hi = p->ngaps;
+
+	/* the first gap that starts past a */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->gaps[mid][0] <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->ngaps && p->gaps[lo][0] <= b;
+}
+
 static void history(struct dm_ui *ui, const struct dm_provider *p,
 		    struct dm_screen *s, int visible)
 {
@@ -762,6 +779,7 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	char caller[256], said[160] = "";
 	size_t k, nv = 0;
 	int len = 0;
+	bool gaps = false;
 
 	/* what the verifier found on it, newest first, in the title */
 	for (k = p->nviol; k-- > 0;) {
@@ -774,11 +792,15 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 					"%s%s at #%llu", nv > 1 ? ", " : "",
 					dm_rules[v->rule].name, LL(v->seq));
 	}
+	/* the events a recorder lost are no one's history: where they
+	 * fall between two of the object's events, x marks the later */
+	for (i = 1; all && i < n && !gaps; i++)
+		gaps = gap_between(p, ev[i - 1].seq, ev[i].seq);
 	add(s, nv ? DM_A_VIOLATION : DM_A_TITLE, 0,
 	    "  history of %08llx on adapter %08llx (%s)%s%s%s", LL(ui->object),
 	    LL(ui->adapter),
-	    /* the events a recorder lost are no one's history */
 	    !all	  ? "recent events" :
+	    gaps	  ? "every event recorded; x: after a gap" :
 	    p->st.dropped ? "every event recorded; not those lost in its gaps" :
 			    "every event",
 	    nv ? "  ! " : "", said, nv > 2 ? ", ..." : "");
@@ -787,9 +809,12 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	s->list_rows = visible;
 	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible); i++)
 		add(s, (int)i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL, 0,
-		    "  #%-9llu %13.6f %-14s len 0x%-6llx %s", LL(ev[i].seq),
-		    ev[i].ts / 1e9, dm_event_kind_name(ev[i].kind),
-		    LL(ev[i].len),
+		    "%s#%-9llu %13.6f %-14s len 0x%-6llx %s",
+		    gaps && i && gap_between(p, ev[i - 1].seq, ev[i].seq) ?
+			    "x " :
+			    "  ",
+		    LL(ev[i].seq), ev[i].ts / 1e9,
+		    dm_event_kind_name(ev[i].kind), LL(ev[i].len),
 		    dm_text_escape(caller, sizeof(caller),
 				   dm_strtab_get(p->strings, ev[i].caller)));
 	if (!n)
