@@ -231,11 +231,15 @@ out:
 	    !err) {
 		snprintf(errbuf, len,
 			 "the recording %s stopped: %s; %llu of %llu events "
-			 "are in it",
+			 "are in it%s%s%s",
 			 o->record, msg, (unsigned long long)rs.written,
 			 (unsigned long long)(l.vrf ? dm_vrf_stats(l.vrf)
 							      ->events :
-						      0));
+						      0),
+			 rs.wal_kept ? ", with " : "",
+			 rs.wal_kept ? o->record : "",
+			 rs.wal_kept ? "-wal beside it: keep the two together" :
+				       "");
 		err = -EIO;
 	} else if (l.rec && rs.wal_kept) {
 		snprintf(msg, sizeof(msg),

@@ -261,14 +261,27 @@ bool dm_db_held(const char *path)
 	return held;
 }
 
+bool dm_db_wal_left(const char *path)
+{
+	char wal[PATH_MAX + 8];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	/* a WAL's header is 32 bytes, a frame's 24 and a page */
+	return !stat(wal, &st) && st.st_size > 32;
+}
+
 bool dm_db_cut_short(const char *path, uint64_t *have, uint64_t *want)
 {
 	unsigned char h[100];
 	struct stat st;
 	uint32_t page, pages;
 	bool cut = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	if (dm_db_wal_left(path))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	if (!fstat(fd, &st) && pread(fd, h, sizeof(h), 0) == sizeof(h) &&

@@ -30,8 +30,11 @@ int dm_db_hold(const char *path);
 bool dm_db_held(const char *path);
 /* Is the file at path shorter than its SQLite header says it is (a
  * copy taken mid-write, a full disk, a cut download)? Then *have and
- * *want are its size and the size its pages need. */
+ * *want are its size and the size its pages need. Never while a -wal
+ * beside it holds pages: those may be the ones the header counts. */
 bool dm_db_cut_short(const char *path, uint64_t *have, uint64_t *want);
+/* Does a -wal file beside path hold pages (more than its header)? */
+bool dm_db_wal_left(const char *path);
 /*
  * Open a recording read-only and defensively: an untrusted file. Checks
  * it is SQLite, a dmatop recording, and a schema this build reads.

@@ -343,9 +343,21 @@ if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
 		grep -q "^dmatop: lost: not in the recording $gone$" "$TMP/out"
 	ok $? "... counting the $gone events the recording has not got as lost, and why" ||
 		sed 's/^/# /' "$TMP/out"
+	# the full disk kept SQLite from folding its -wal into the file
+	if [ -s "$TMP/small/x.db-wal" ]; then
+		grep -q "events are in it, with $TMP/small/x.db-wal beside it: keep the two together" "$TMP/out"
+		ok $? "... in the file and its -wal, which it says to keep together"
+		"$DMATOP" --replay="$TMP/small/x.db" --batch >/dev/null 2>"$TMP/err"
+		grep -q "cut short" "$TMP/err"; ok $((! $?)) "... a replay of the two does not call the file cut short"
+		grep -q "the last of it in $TMP/small/x.db-wal beside it: keep the two together" "$TMP/err" &&
+			grep -q "^dmatop: replay:$TMP/small/x.db: $kept events" "$TMP/err"
+		ok $? "... it names the -wal and replays the $kept events" || sed 's/^/# /' "$TMP/err"
+	else
+		for i in 1 2 3; do ok 0 "# SKIP the recording's -wal was folded in"; done
+	fi
 	umount "$TMP/small"
 else
-	for i in 1 2 3 4; do ok 0 "# SKIP no tmpfs to fill here"; done
+	for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP no tmpfs to fill here"; done
 fi
 
 # SIGINT ends a run as --duration would (a kernel trace has no other

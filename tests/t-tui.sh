@@ -531,4 +531,21 @@ at=$(screen | sed -n 's/.* \([0-9.]*\) s  #.*/\1/p' | head -n 1)
 ok $? "x1/4 plays a sparse recording at a quarter of the clock ($at s of it in $(( (t1 - t0) / 1000000 )) ms)"
 keys q
 
+# the inspector's own recording stopped by a full disk: quitting says so,
+# with the backend's words, and exits 1
+mkdir -p "$TMP/small"
+if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
+	session "cd '$TMP'; env TERM=xterm-256color '$DMATOP' --sim=ndis --record=small/y.db 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
+	wait_for "recording stopped: .*the disk is full"
+	ok $? "a full disk under the inspector: its status line says the recording stopped"
+	keys q
+	is "$(exited)" 1 "... quitting exits 1"
+	grep -q "the recording small/y.db stopped: .*the disk is full; [0-9]* of [0-9]* events are in it" "$TMP/err"
+	ok $? "... and says why on the way out" || sed 's/^/# /' "$TMP/err"
+	tmux kill-session -t $S 2>/dev/null
+	umount "$TMP/small"
+else
+	for i in 1 2 3; do ok 0 "# SKIP no tmpfs to fill here"; done
+fi
+
 done_testing

@@ -443,10 +443,14 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 			rec_failed = true;
 			fprintf(errf,
 				"dmatop: the recording %s stopped: %s; "
-				"%llu of %llu events are in it\n",
+				"%llu of %llu events are in it%s%s%s\n",
 				o->record, msg, (unsigned long long)rs.written,
-				(unsigned long long)dm_vrf_stats(r.vrf)
-					->events);
+				(unsigned long long)dm_vrf_stats(r.vrf)->events,
+				rs.wal_kept ? ", with " : "",
+				rs.wal_kept ? o->record : "",
+				rs.wal_kept ? "-wal beside it: keep the two "
+					      "together" :
+					      "");
 			status = status ? status : 1;
 		} else if (rs.wal_kept) {
 			fprintf(errf,

@@ -629,11 +629,19 @@ out:
 		p->ops->close(p);
 	if (child > 0) {
 		/* gone before we left: what it said is why */
-		if (waitpid(child, NULL, WNOHANG) == child)
+		int ws;
+
+		if (waitpid(child, NULL, WNOHANG) == child) {
 			backend_said(log);
-		else {
+		} else {
 			kill(child, SIGTERM);
-			waitpid(child, NULL, 0);
+			/* 1: it failed on its way out (a recording that
+			 * stopped): what it said, and our status */
+			if (waitpid(child, &ws, 0) == child && WIFEXITED(ws) &&
+			    WEXITSTATUS(ws) == 1) {
+				backend_said(log);
+				status = status ? status : 1;
+			}
 		}
 	}
 	if (log >= 0)
@@ -1023,8 +1031,16 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"dmatop: note: %s was not closed cleanly (its "
 				"recorder was killed, or its disk filled): it "
-				"holds what was committed\n",
-				replay);
+				"holds what was committed%s%s%s\n",
+				replay,
+				dm_db_wal_left(replay) ? ", the last of "
+							 "it in " :
+							 "",
+				dm_db_wal_left(replay) ? replay : "",
+				dm_db_wal_left(replay) ? "-wal beside it: "
+							 "keep the two "
+							 "together" :
+							 "");
 		}
 	} else if (sim) {
 		bo.detail = scenario;
