@@ -192,6 +192,31 @@ else
 	for i in 1 2 3 4 5 6; do ok 0 "# SKIP the storm fitted the recorder's queue"; done
 fi
 
+# a recording whose last events were lost ends with the checkpoint that
+# closes it: --at=end and --at=#LAST are that state, with a note naming
+# the events it lacks; the event before it is refused (a recording made
+# to end so from a clean one: every event after its last checkpoint but
+# the closing one cut)
+cp "$TMP/mixed.db" "$TMP/tail.db"
+n=$(sqlite3 "$TMP/tail.db" 'SELECT max(seq) FROM checkpoint')
+c=$(sqlite3 "$TMP/tail.db" "SELECT max(seq) FROM checkpoint WHERE seq < $n")
+sqlite3 "$TMP/tail.db" "DELETE FROM event WHERE seq > $c;
+	INSERT INTO gap (first_seq, last_seq, events, reason)
+		VALUES ($c + 1, $n, $n - $c, 'test')"
+note="the recording lacks #$((c + 1)) to #$n, its last events (its recorder lost them); this is the state at its end, #$n"
+"$DMATOP" --replay="$TMP/tail.db" --batch --at=end --dump=0,3f >"$TMP/a" 2>"$TMP/err"
+is "$?" 3 "a recording ending in a gap: --at=end gives its end (2 violations: exit 3)"
+grep -q "^dmatop: note: --at=end: $note$" "$TMP/err"; ok $? "... with a note naming the events it lacks" ||
+	sed 's/^/# /' "$TMP/err"
+"$DMATOP" --replay="$TMP/tail.db" --batch --at="#$n" --dump=0,3f >"$TMP/b" 2>"$TMP/err"
+is "$?" 3 "... --at=#$n, its last event, lost: the closing checkpoint's state, not refused"
+cmp -s "$TMP/a" "$TMP/b" && grep -q "^dmatop: note: --at=#$n: $note$" "$TMP/err"
+ok $? "... the same state as --at=end, with the same note"
+"$DMATOP" --replay="$TMP/tail.db" --batch --at="#$((n - 1))" >/dev/null 2>"$TMP/err"
+is "$?" 2 "... the event before it is refused (exit 2)"
+"$DMATOP" --replay="$TMP/tail.db" --batch --json --at=end 2>/dev/null | tail -n 1 >"$TMP/j"
+is "$(jget "$(cat "$TMP/j")" '$.at_seq')" "$n" "... --json's at_seq is the event --at=#$n accepts"
+
 # --at: the state a live run stopped at that point had
 rm -f "$TMP/long.db"
 "$DMATOP" --sim=mixed --seed=9 --duration=6 --batch --record="$TMP/long.db" >/dev/null 2>&1

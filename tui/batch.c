@@ -239,7 +239,8 @@ static int replay_at(struct run *r, FILE *errf)
 		return 2;
 	}
 	dm_replay_parse_at(at, &moment);
-	if (moment.kind == DM_AT_SEQ &&
+	/* the last event, lost, is the closing checkpoint's state: known */
+	if (moment.kind == DM_AT_SEQ && seq != last &&
 	    dm_replay_gap(r->src, seq, &from, &to)) {
 		dm_batch_note_lacked(errf, at, from, to);
 		return 2;
@@ -266,6 +267,11 @@ static int replay_at(struct run *r, FILE *errf)
 		fprintf(errf, "dmatop: note: --at=%s: %s\n", at,
 			dm_losses_gap(note, sizeof(note), seq, held, from, to));
 		seq = held;
+	} else if (!err && seq == last &&
+		   dm_replay_gap(r->src, seq, &from, &to)) {
+		/* the end of a recording whose last events were lost */
+		fprintf(errf, "dmatop: note: --at=%s: %s\n", at,
+			dm_losses_gap(note, sizeof(note), seq, seq, from, to));
 	}
 	r->at_seq = (int64_t)seq;
 	if (!err)

@@ -324,8 +324,9 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 		p->gap_to = to;
 	} else if (dm_replay_gap(r->src, seq, &from, &to)) {
 		/* lost too, and the recording ends with it: the state is
-		 * the end's */
-		p->lacked = true;
+		 * the end's, known at the last event (the closing
+		 * checkpoint) */
+		p->lacked = seq != p->st.last_seq;
 		dm_losses_gap(p->note, sizeof(p->note), seq, held, from, to);
 		p->gap_from = from;
 		p->gap_to = to;
