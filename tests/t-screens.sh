@@ -32,10 +32,20 @@ ok $? "violations in 60 columns: the time gives way, the adapter stays whole" ||
 	sed 's/^/# /' "$TMP/v60"
 # the parameters' heading is whole, however narrow: the rule column is
 # its longest name's, the heading as long as the room left
-for w in 60 66 72; do
+# and a parameter is shown whole or not at all (... says one is left out)
+"$DMATOP" --replay=r.db --batch --screen=violations --size=200x24 | grep '^! ' |
+	awk '{ $1 = $2 = $3 = $4 = $5 = ""; print }' >"$TMP/wide"
+for w in 60 64 66 72; do
 	"$DMATOP" --replay=r.db --batch --screen=violations --size=${w}x24 >"$TMP/v"
 	grep -Eq "^  (TIME +)?CODE +RULE +ADAPTER  (PARAMETERS 2, 3, 4|PARAMETERS|P2 P3 P4)\$" "$TMP/v"
 	ok $? "violations in $w columns: the heading is whole ($(sed -n 4p "$TMP/v" | sed 's/  */ /g'))"
+	grep '^! ' "$TMP/v" | awk -v t=$((w >= 80)) '{ for (i = 1; i <= 4 + t; i++) $i = ""; print }' |
+		paste -d '|' - "$TMP/wide" | awk -F '|' '{
+			n = split($1, a, " "); split($2, b, " ")
+			for (i = 1; i <= n; i++)
+				if (a[i] != b[i] && !(i == n && a[i] == "...")) exit 1
+		}'
+	ok $? "... its parameters whole, or left out with ..." || sed 's/^/# /' "$TMP/v"
 done
 "$DMATOP" --replay=r.db --batch --screen=help --size=60x40 >"$TMP/h60"
 grep -q "^  F10 q       quit$" "$TMP/h60" &&

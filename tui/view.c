@@ -659,6 +659,9 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 			phead = pheads[k];
 			break;
 		}
+	/* too narrow for one value: the selected one's are below */
+	if (left < 8)
+		phead = "";
 	add(s, DM_A_TITLE, 0, "  %s%-7s %-*s %-*s %s",
 	    timed ? "TIME          " : "", "CODE", rw, "RULE", hw, "ADAPTER",
 	    phead);
@@ -670,6 +673,7 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		const struct dm_rule *r;
 		char code[16], when[32], params[64] = "";
 		int j, len = 0;
+		bool all;
 
 		v = &p->viol[k];
 		if (!violation_matches(p, v, ui->vfilter))
@@ -679,13 +683,25 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		r = &dm_rules[v->rule];
 		code_of(r, code, sizeof(code));
 		snprintf(when, sizeof(when), "%13.6f ", v->ts / 1e9);
-		/* the parameters the rule has, no zeros for those it has not */
-		for (j = 0; j < 3; j++)
-			if (r->param[j])
-				len += snprintf(params + len,
-						sizeof(params) - (size_t)len,
-						"%s%llx", len ? " " : "",
-						LL(v->p[j]));
+		all = params_width(r, v) <= left;
+		/* the parameters the rule has, no zeros for those it has
+		 * not; whole values only, and ... for those with no room
+		 * (a value cut short reads as another) */
+		for (j = 0; j < 3 && left >= 8; j++) {
+			int was = len;
+
+			if (!r->param[j])
+				continue;
+			len += snprintf(params + len,
+					sizeof(params) - (size_t)len, "%s%llx",
+					len ? " " : "", LL(v->p[j]));
+			if (!all && len > left - 4) {
+				snprintf(params + was,
+					 sizeof(params) - (size_t)was, "%s...",
+					 was ? " " : "");
+				break;
+			}
+		}
 		add(s, i - 1 == ui->cursor ? DM_A_SELECTED : DM_A_VIOLATION,
 		    v->seq, "! %s%-7s %-*s %0*llx %s", timed ? when : "", code,
 		    rw, r->name, hw, LL(v->adapter), params);
