@@ -7,7 +7,10 @@
  * documentation word for word where it has them.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "event.h"
 #include "verifier.h"
 
 #define VDATA "verifier record"
@@ -210,4 +213,30 @@ int dm_rule_find(unsigned code, unsigned sub)
 		    (!dm_rules[i].has_sub || dm_rules[i].sub == sub))
 			return i;
 	return -1;
+}
+
+const char *dm_rule_param_text(const struct dm_rule *r, int i, uint64_t v,
+			       char *buf, size_t len)
+{
+	const char *label = r->param[i];
+
+	if (!label)
+		return NULL;
+	/* a Linux rule's direction: enum dma_data_direction */
+	if (!strncmp(r->name, "linux-", 6) && strstr(label, "direction") &&
+	    v < 4) {
+		snprintf(buf, len, "%s", dm_dir_name((unsigned)v));
+		return buf;
+	}
+	if (strncmp(label, "ns ", 3))
+		return NULL;
+	if (v < 1000)
+		snprintf(buf, len, "%llu ns", (unsigned long long)v);
+	else if (v < 1000000)
+		snprintf(buf, len, "%.3f us", v / 1e3);
+	else if (v < 1000000000)
+		snprintf(buf, len, "%.3f ms", v / 1e6);
+	else
+		snprintf(buf, len, "%.3f s", v / 1e9);
+	return buf;
 }

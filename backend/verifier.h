@@ -113,6 +113,12 @@ extern const struct dm_rule dm_rules[DM_R_COUNT];
 
 /* Find a rule by code and sub-code (sub ignored for codes without one). */
 int dm_rule_find(unsigned code, unsigned sub);
+/* Parameter i (0 for parameter 2) of rule r with value v as a person
+ * reads it, where the hex leaves that work to them: a Linux DMA
+ * direction by name, a time in ns with its unit ("100.000 ms"). NULL
+ * where the hex is the reading. */
+const char *dm_rule_param_text(const struct dm_rule *r, int i, uint64_t v,
+			       char *buf, size_t len);
 
 struct dm_violation {
 	uint64_t seq;	  /* the event that triggered it */

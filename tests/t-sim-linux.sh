@@ -56,6 +56,10 @@ is "$(q "SELECT device || ' ' || bytes || ' ' || dir || ' ' || mapped_by || ' ' 
 	"0000:00:04.0 4096 from-device sim_edu!edu_bug_after_unmap sim_edu!edu_bug_after_unmap 100" \
 	"DMA after unmap: the mapping, who mapped and unmapped it, 100 ms before the fault"
 
+grep -q "linux-dma-after-unmap .* p4=0x5f5e1c8 (100.000 ms): " "$TMP/out" &&
+	grep -q "linux-unmap-direction-mismatch .* p3=0x1 (to-device) p4=0x2 (from-device): " "$TMP/out"
+ok $? "... the time since the unmap and the directions read in words too"
+
 # replayed: checked against the rules the recording names
 "$DMATOP" --replay="$TMP/lx.db" --batch >"$TMP/rout" 2>"$TMP/rerr"
 is "$?" 3 "replayed: exit 3"

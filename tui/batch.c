@@ -71,10 +71,16 @@ void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 		fprintf(out, " (%s)",
 			dm_text_escape(caller, sizeof(caller),
 				       dm_strtab_get(st, v->caller)));
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
+		char buf[32];
+		const char *read =
+			dm_rule_param_text(rule, i, v->p[i], buf, sizeof(buf));
+
 		if (rule->param[i])
-			fprintf(out, " p%d=0x%llx", i + 2,
-				(unsigned long long)v->p[i]);
+			fprintf(out, " p%d=0x%llx%s%s%s", i + 2,
+				(unsigned long long)v->p[i], read ? " (" : "",
+				read ? read : "", read ? ")" : "");
+	}
 	fprintf(out, ": %s\n", rule->text);
 }
 

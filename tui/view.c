@@ -600,14 +600,6 @@ static int violation_count(const struct dm_ui *ui, const struct dm_provider *p)
 	return n;
 }
 
-/* Is parameter i of v a DMA direction (enum dma_data_direction)? */
-static bool dir_param(const struct dm_rule *r, int i,
-		      const struct dm_violation *v)
-{
-	return strstr(r->name, "linux-") == r->name && v->p[i] < 4 &&
-	       strstr(r->param[i], "direction");
-}
-
 /* How wide the list's parameters of v are: hex digits and a space
  * between, of those its rule has. */
 static int params_width(const struct dm_rule *r, const struct dm_violation *v)
@@ -724,16 +716,16 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		 * on those the parameters leave */
 		wrap(s, s->cols, DM_A_STATUS, text, 5 - params);
 		for (i = 0; i < 3; i++) {
-			char named[32] = "";
+			char buf[32];
+			const char *read = dm_rule_param_text(r, i, v->p[i],
+							      buf, sizeof(buf));
 
 			if (!r->param[i])
 				continue;
-			/* a Linux direction by its name too */
-			if (dir_param(r, i, v))
-				snprintf(named, sizeof(named), " (%s)",
-					 dm_dir_name((unsigned)v->p[i]));
-			add(s, DM_A_NORMAL, 0, "  parameter %d (%s): 0x%llx%s",
-			    i + 2, r->param[i], LL(v->p[i]), named);
+			add(s, DM_A_NORMAL, 0,
+			    "  parameter %d (%s): 0x%llx%s%s%s", i + 2,
+			    r->param[i], LL(v->p[i]), read ? " (" : "",
+			    read ? read : "", read ? ")" : "");
 		}
 	}
 }
