@@ -53,3 +53,24 @@ const char *dm_dir_name(unsigned dir)
 
 	return dir < 4 ? names[dir] : "unknown";
 }
+
+bool dm_event_has_dir(unsigned kind)
+{
+	switch (kind) {
+	case DM_EV_MAP:
+	case DM_EV_UNMAP:
+	case DM_EV_FLUSH:
+	case DM_EV_SG_MAP:
+	case DM_EV_SG_UNMAP:
+	case DM_EV_CB_ALLOC:
+	case DM_EV_CB_FREE:
+	case DM_EV_SYNC_CPU:
+	case DM_EV_SYNC_DEVICE:
+	case DM_EV_BOUNCE:
+	case DM_EV_IOMMU_FAULT:
+	case DM_EV_MAP_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}

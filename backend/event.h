@@ -17,6 +17,7 @@
 
 /* the BPF side brings its own fixed-width types */
 #ifndef __bpf__
+#include <stdbool.h>
 #include <stdint.h>
 #endif
 
@@ -191,5 +192,8 @@ _Static_assert(sizeof(struct dm_event) == 96, "dm_event is an ABI");
 
 const char *dm_event_kind_name(unsigned kind);
 const char *dm_dir_name(unsigned dir);
+/* Does an event of this kind carry a transfer direction? (The events
+ * view of dmatop.db(5) asks the same of its kinds.) */
+bool dm_event_has_dir(unsigned kind);
 
 #endif

@@ -60,6 +60,14 @@ grep -q "linux-dma-after-unmap .* p4=0x5f5e1c8 (100.000 ms): " "$TMP/out" &&
 	grep -q "linux-unmap-direction-mismatch .* p3=0x1 (to-device) p4=0x2 (from-device): " "$TMP/out"
 ok $? "... the time since the unmap and the directions read in words too"
 
+# the history of the mapping unmapped with another direction: each
+# event's direction
+set -- $(q "SELECT printf('%x %x', adapter, object) FROM violations WHERE rule = 'linux-unmap-direction-mismatch' ORDER BY seq LIMIT 1")
+"$DMATOP" --replay="$TMP/lx.db" --batch --screen=history:$1:$2 --size=100x20 >"$TMP/h" 2>/dev/null
+grep -Eq "^  #[0-9]+ +[0-9.]+ map +len 0x1000 +to-device +sim_edu!edu_bug_unmap_direction" "$TMP/h" &&
+	grep -Eq "^  #[0-9]+ +[0-9.]+ unmap +len 0x1000 +from-device +sim_edu!edu_bug_unmap_direction" "$TMP/h"
+ok $? "its mapping's history shows the direction of each event" || sed 's/^/# /' "$TMP/h"
+
 # replayed: checked against the rules the recording names
 "$DMATOP" --replay="$TMP/lx.db" --batch >"$TMP/rout" 2>"$TMP/rerr"
 is "$?" 3 "replayed: exit 3"

@@ -817,12 +817,13 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	s->list_rows = visible;
 	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible); i++)
 		add(s, (int)i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL, 0,
-		    "%s#%-9llu %13.6f %-14s len 0x%-6llx %s",
+		    "%s#%-9llu %13.6f %-14s len 0x%-6llx %-13s %s",
 		    gaps && i && gap_between(p, ev[i - 1].seq, ev[i].seq) ?
 			    "x " :
 			    "  ",
 		    LL(ev[i].seq), ev[i].ts / 1e9,
 		    dm_event_kind_name(ev[i].kind), LL(ev[i].len),
+		    dm_event_has_dir(ev[i].kind) ? dm_dir_name(ev[i].dir) : "",
 		    dm_text_escape(caller, sizeof(caller),
 				   dm_strtab_get(p->strings, ev[i].caller)));
 	if (!n)
