@@ -34,6 +34,12 @@ cmp -s "$TMP/a" "$TMP/b"; ok $? "... the adapter list too"
 is "$(jget "$(tail -n 1 "$TMP/a")" '$.events')" 4237 "--attach --json counts the backend's events"
 is "$(jget "$(tail -n 1 "$TMP/a")" '$.pid')" "$be" "... and names its pid"
 
+# an object's history, live: only the recent events, and no going back
+# to a moment (no key offered for it)
+"$DMATOP" --attach=$N --batch --screen=history:82f06cd0:1 --size=100x20 >"$TMP/a" 2>&1
+grep -q "none of the recent events touched it (a recording keeps every one: --record, then --replay)" "$TMP/a" &&
+	[ "$(tail -n 1 "$TMP/a")" = "Esc Back  q Quit" ]
+ok $? "a live history: recent events only, said, and Esc and q its keys" || sed 's/^/# /' "$TMP/a"
 "$DMATOP" --backend --sim=ndis --name=$N >/dev/null 2>"$TMP/err"
 is "$?" 1 "a second backend with the same name fails"
 grep -q "a backend of that name is running (pid $be)" "$TMP/err"; ok $? "... saying which one runs"

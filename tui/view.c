@@ -829,7 +829,8 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	if (!n)
 		add(s, DM_A_NORMAL, 0, "  %s",
 		    all ? "no event touched it" :
-			  "none of the recent events touched it");
+			  "none of the recent events touched it (a recording "
+			  "keeps every one: --record, then --replay)");
 }
 
 static const char *const help_text[] = {
@@ -997,7 +998,7 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 				    "q Quit",
 		[DM_VIEW_HELP] = "Esc Back  q Quit",
 	};
-	const char *filter;
+	const char *filter, *k;
 	int visible, mrows, i;
 
 	free(s->lines);
@@ -1077,11 +1078,14 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		wrap(s, s->cols, DM_A_ERROR, ui->message, mrows);
 	else
 		add(s, DM_A_NORMAL, 0, "%s", "");
-	/* the keys that fit whole: "v Viol" would name no key */
-	for (i = (int)strlen(keys[ui->view]); i > s->cols;)
-		for (i--; i > 0 && strncmp(keys[ui->view] + i, "  ", 2); i--)
+	/* the keys that fit whole: "v Viol" would name no key; live,
+	 * there is no going back to a moment */
+	k = ui->view == DM_VIEW_HISTORY && !p->ops->seek ? "Esc Back  q Quit" :
+							   keys[ui->view];
+	for (i = (int)strlen(k); i > s->cols;)
+		for (i--; i > 0 && strncmp(k + i, "  ", 2); i--)
 			;
-	add(s, DM_A_KEYS, 0, "%.*s", i, keys[ui->view]);
+	add(s, DM_A_KEYS, 0, "%.*s", i, k);
 }
 
 void dm_screen_free(struct dm_screen *s)
