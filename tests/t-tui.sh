@@ -234,8 +234,11 @@ wait_for "^Marks: ! violations"; ok $? "... and PgDn scrolls to it"
 keys Escape
 
 tmux resize-window -t $S -x 40 -y 12
-wait_for "is too small"; ok $? "40x12: says the terminal is too small"
-wait_for "needs 60x15"; ok $? "... and what it needs"
+wait_for "needs 60x15;"; ok $? "40x12: says what the terminal needs"
+wait_for "this terminal is 40x12"; ok $? "... and what it is"
+tmux resize-window -t $S -x 10 -y 6
+wait_for "^60x15;"; ok $? "10x6: what it needs comes first, broken between words"
+is "$(screen | awk 'length > 10' | wc -l)" 0 "... no line wider than 10"
 tmux resize-window -t $S -x 100 -y 30
 wait_for "Adapters.*Violations"; ok $? "back to 100x30: the screens return"
 tmux resize-window -t $S -x 64 -y 30

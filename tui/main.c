@@ -32,6 +32,7 @@
 #include "backend.h"
 #include "dump.h"
 #include "provider.h"
+#include "view.h"
 #ifdef HAVE_BPF
 #include "bpf_source.h"
 #endif
@@ -517,10 +518,15 @@ static int interactive(const char *attach, const char *replay, bool sim,
 	int cols = 100, rows = 30, err, status, log = -1;
 	bool died = false;
 
-	if (size && (sscanf(size, "%dx%d", &cols, &rows) != 2 || cols < 1 ||
-		     rows < 1 || cols > 1000 || rows > 1000)) {
-		fprintf(stderr, "dmatop: --size takes COLSxROWS, from 1x1 to "
-				"1000x1000, like 80x24\n");
+	/* the screens need what a terminal needs (a smaller one gets a
+	 * message in their place) */
+	if (size &&
+	    (sscanf(size, "%dx%d", &cols, &rows) != 2 || cols < DM_MIN_COLS ||
+	     rows < DM_MIN_ROWS || cols > 1000 || rows > 1000)) {
+		fprintf(stderr,
+			"dmatop: --size takes COLSxROWS, from %dx%d to "
+			"1000x1000, like 80x24\n",
+			DM_MIN_COLS, DM_MIN_ROWS);
 		return EXIT_USAGE;
 	}
 	if (!screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {

@@ -1013,11 +1013,12 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	if (s->cols < DM_MIN_COLS || s->rows < DM_MIN_ROWS) {
 		char msg[64];
 
-		snprintf(msg, sizeof(msg),
-			 "terminal %dx%d is too small:", s->cols, s->rows);
-		wrap(s, s->cols, DM_A_ERROR, msg, s->rows);
-		snprintf(msg, sizeof(msg), "dmatop needs %dx%d", DM_MIN_COLS,
+		/* what it needs first: on a tiny screen the rest is cut */
+		snprintf(msg, sizeof(msg), "dmatop needs %dx%d;", DM_MIN_COLS,
 			 DM_MIN_ROWS);
+		wrap(s, s->cols, DM_A_ERROR, msg, s->rows);
+		snprintf(msg, sizeof(msg), "this terminal is %dx%d", s->cols,
+			 s->rows);
 		wrap(s, s->cols, DM_A_ERROR, msg, s->rows);
 		wrap(s, s->cols, DM_A_NORMAL, "q quits", s->rows);
 		return;
