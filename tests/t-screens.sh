@@ -53,6 +53,9 @@ grep -q "^  F10 q       quit$" "$TMP/h60" &&
 	[ "$(awk 'length > 60' "$TMP/h60" | wc -l)" = 0 ]
 ok $? "help in 60 columns: a pair of keys a line each, no word cut" ||
 	sed 's/^/# /' "$TMP/h60"
+"$DMATOP" --replay=r.db --batch --screen=detail:82fc0000:4 >"$TMP/out" 2>&1
+grep -q "^  none: the adapter holds no scatter/gather lists now$" "$TMP/out"
+ok $? "a tab with nothing in it says so" || sed 's/^/# /' "$TMP/out"
 "$DMATOP" --replay=r.db --batch --screen=detail:deadbeef >"$TMP/out" 2>"$TMP/err"
 is "$?" 2 "the detail of no adapter: a usage error, as --dump's"
 grep -q "no adapter deadbeef at this point" "$TMP/err" && [ ! -s "$TMP/out" ]

@@ -525,6 +525,15 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 		add(s, i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL,
 		    objects[i - ui->top], "%s", line);
 	}
+	/* !dma prints nothing under the adapter's line for a list with
+	 * nothing in it; on a screen, a blank tab reads as not loaded */
+	if (total == 1 && ui->tab >= 1 && ui->tab <= 3) {
+		add(s, DM_A_NORMAL, 0, "%s", "");
+		add(s, DM_A_NORMAL, 0, "  none: the adapter holds no %s now",
+		    ui->tab == 1 ? "map register files" :
+		    ui->tab == 2 ? "common buffers" :
+				   "scatter/gather lists");
+	}
 	free(objects);
 	free(buf);
 }
