@@ -500,8 +500,10 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	if (f)
 		fclose(f);
 	if (total < 0) {
-		add(s, DM_A_ERROR, 0, "adapter %08llx is gone",
-		    LL(ui->adapter));
+		add(s, DM_A_ERROR, 0,
+		    "adapter %08llx is released: its detail went with it%s",
+		    LL(ui->adapter),
+		    p->ops->seek ? " (b goes back to a moment it lived)" : "");
 		return;
 	}
 	scroll(ui, (int)total, visible);
