@@ -32,6 +32,7 @@ struct replay {
 	bool ev_active, ended;
 	bool sim; /* recorded from the simulated HAL: no losses of its own */
 	unsigned rulesets;    /* DM_RULES_*: what its events answer to */
+	bool rules_named;     /* ... as the recording names them */
 	uint64_t next;	      /* the seq the next row should have */
 	uint64_t prev_ts;     /* the time of the row before, read in order */
 	uint64_t first, last; /* span of the recording */
@@ -233,6 +234,7 @@ static int load_span(struct replay *rp)
 			  !strcmp((const char *)sqlite3_column_text(st, 3),
 				  "sim");
 		rp->rulesets = rules_of(st, 4, rp->sim);
+		rp->rules_named = sqlite3_column_type(st, 4) == SQLITE_TEXT;
 		rp->first = (uint64_t)sqlite3_column_int64(st, 0);
 		rp->last = (uint64_t)sqlite3_column_int64(st, 1);
 		rp->end_ts = rp->last ? sqlite3_column_int64(st, 5) : -1;
@@ -717,9 +719,41 @@ bool dm_replay_closed(struct dm_src *src)
 	return closed;
 }
 
+/* Does the recording hold an event of one of these kinds? */
+static bool has_kind(struct replay *rp, const char *kinds)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	bool found = false;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT 1 FROM event WHERE kind IN (%s) LIMIT 1", kinds);
+	if (!sqlite3_prepare_v2(rp->db, sql, -1, &st, NULL)) {
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
 unsigned dm_replay_rulesets(struct dm_src *src)
 {
-	return R(src)->rulesets;
+	struct replay *rp = R(src);
+	bool hal, lx;
+
+	if (rp->rules_named)
+		return rp->rulesets;
+	/* unnamed (the session table lost its row): as its events look,
+	 * by the kinds only one API has; both or neither, its source's */
+	hal = has_kind(rp, "6, 7, 8, 10, 18, 19, 29, 30");
+	lx = has_kind(rp, "20, 21, 27, 28");
+	if (hal != lx)
+		rp->rulesets = hal ? DM_RULES_HAL : DM_RULES_LINUX;
+	return rp->rulesets;
+}
+
+bool dm_replay_rules_named(struct dm_src *src)
+{
+	return R(src)->rules_named;
 }
 
 void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last)

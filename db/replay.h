@@ -25,8 +25,11 @@ bool dm_src_is_replay(const struct dm_src *src);
 /* Was the recording closed cleanly? A killed recorder's is not: it holds
  * what was committed, no more. */
 bool dm_replay_closed(struct dm_src *src);
-/* The rule sets (DM_RULES_*) the recorded source's events answer to. */
+/* The rule sets (DM_RULES_*) the recorded source's events answer to:
+ * as the recording names them, else as its events look. */
 unsigned dm_replay_rulesets(struct dm_src *src);
+/* Does the recording name them (its session table's 'rules')? */
+bool dm_replay_rules_named(struct dm_src *src);
 /* First and last event sequence numbers (0, 0 when empty). */
 void dm_replay_span(struct dm_src *src, uint64_t *first, uint64_t *last);
 /* A moment named as --at and the inspector's b take it: "end", "#1234"

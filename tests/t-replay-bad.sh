@@ -167,6 +167,17 @@ ok $([ $rc = 0 ] || [ $rc = 1 ] || [ $rc = 3 ]; echo $?) "random bytes over 40 p
 grep -q -i -e sanitizer -e 'runtime error' "$TMP/err"; ok $((! $?)) "... sanitizer clean"
 [ $rc != 1 ] || grep -q "garbage.db" "$TMP/err"; ok $? "... and an error names the file"
 
+# a session table without its rules: checked against the rules its
+# events look like, and said (a HAL driver's double free of map
+# registers, checked against Linux's rules, passed silently)
+"$DMATOP" --sim=fault-0x10 --batch --record="$TMP/f10.db" >/dev/null 2>&1
+sqlite3 "$TMP/f10.db" "DELETE FROM session WHERE key IN ('source', 'rules')"
+"$DMATOP" --replay="$TMP/f10.db" --batch >"$TMP/out" 2>"$TMP/err"
+is "$?" 3 "a recording that names no rules: its HAL events still break the HAL's (exit 3)"
+grep -q "free-map-registers-while-mapped" "$TMP/out" &&
+	grep -q "does not name the rules .*checked against the HAL's, as its events look" "$TMP/err"
+ok $? "... the violation found, and the guess said" || sed 's/^/# /' "$TMP/err"
+
 ls "$TMP"/*.db-wal >/dev/null 2>&1
 is "$(sqlite3 "$TMP/good.db" 'SELECT count(*) FROM event')" \
 	"$(sqlite3 "$TMP/good.db" "SELECT value FROM session WHERE key = 'events'")" \

@@ -1020,6 +1020,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		bo.rulesets = dm_replay_rulesets(src);
+		if (!dm_replay_rules_named(src))
+			fprintf(stderr,
+				"dmatop: note: %s does not name the rules its "
+				"events answer to (its session table has no "
+				"'rules'): checked against %s's, as its events "
+				"look; to say otherwise: sqlite3 %s \"INSERT "
+				"INTO session VALUES ('rules', '%s')\"\n",
+				replay,
+				bo.rulesets & DM_RULES_HAL ? "the HAL" :
+							     "Linux",
+				replay,
+				bo.rulesets & DM_RULES_HAL ? "linux" : "hal");
 		if (dm_db_cut_short(replay, &have, &want))
 			fprintf(stderr,
 				"dmatop: note: %s is cut short, %llu of its "
