@@ -33,6 +33,15 @@ cmp -s "$TMP/a" "$TMP/b"; ok $? "... the adapter list too"
 "$DMATOP" --attach=$N --batch --json >"$TMP/a" 2>/dev/null
 is "$(jget "$(tail -n 1 "$TMP/a")" '$.events')" 4237 "--attach --json counts the backend's events"
 is "$(jget "$(tail -n 1 "$TMP/a")" '$.pid')" "$be" "... and names its pid"
+keys() {	# keys JSON: its keys, sorted, one line
+	printf "select group_concat(key, ' ') from (select key from json_each('%s') order by key);" \
+		"$(printf '%s' "$1" | sed "s/'/''/g")" | sqlite3 -batch
+}
+"$DMATOP" --sim=seed-example --batch --json 2>/dev/null | tail -n 1 >"$TMP/b"
+is "$(keys "$(tail -n 1 "$TMP/a")")" \
+	"$(echo "$(keys "$(cat "$TMP/b")") backend dropped generation pid recorded" | tr ' ' '\n' |
+		grep -v '^dma_bytes_' | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"... and has a run's summary keys, the backend's and its recorder's besides (not the bytes its drivers checked)"
 
 # an object's history, live: only the recent events, and no going back
 # to a moment (no key offered for it)
