@@ -32,6 +32,7 @@ struct loop {
 	uint64_t nviol;
 	uint64_t last_seq, last_ts, publishes;
 	int err;
+	bool settled; /* at the last publish: see dm_rec_settle() */
 };
 
 static uint64_t now_ns(void)
@@ -87,9 +88,12 @@ static int publish(struct loop *l, bool ended, bool stopped)
 	static struct dm_event ev[RECENT_EVENTS];
 	static struct dm_violation viol[RECENT_VIOLATIONS];
 	struct dm_shm_counters c = { 0 };
-	const struct dm_vrf_stats *st = dm_vrf_stats(l->vrf);
+	const struct dm_vrf_stats *st;
 	struct dm_rec_stats rs = { 0 };
 	size_t ne, nv;
+
+	l->settled = !l->rec || dm_rec_settle(l->rec, l->vrf);
+	st = dm_vrf_stats(l->vrf);
 
 	ne = unring(ev, l->ev, l->nev, RECENT_EVENTS, sizeof(*ev));
 	nv = unring(viol, l->viol, l->nviol, RECENT_VIOLATIONS, sizeof(*viol));
@@ -197,8 +201,11 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 						  l.last_ts);
 		}
 		now = now_ns();
-		if (o->publish && !published_end &&
-		    (now - last_pub >= DM_SHM_PERIOD_NS || ended)) {
+		/* after the end, again while its recorder still writes (or
+		 * counts what it cannot): its figures still move */
+		if (o->publish && (!published_end || !l.settled) &&
+		    (now - last_pub >= DM_SHM_PERIOD_NS ||
+		     (ended && !published_end))) {
 			err = publish(&l, ended, false);
 			if (err) {
 				snprintf(errbuf, len,

@@ -640,7 +640,9 @@ static void *writer(void *arg)
 			writer_wait(rec);
 			continue;
 		}
-		if (n && rec->defer && !stopping &&
+		/* a stopped recording drains at once: what it cannot
+		 * write is lost, and should be counted so */
+		if (n && rec->defer && !stopping && !err &&
 		    dm_rec_burst(&rec->burst, head, mono_ms(), n,
 				 rec->mask + 1)) {
 			writer_wait(rec);
@@ -779,6 +781,16 @@ static void tell_failed(struct dm_rec *rec, struct dm_vrf *vrf)
 	lost.arg[0] = failed - rec->failed_told;
 	rec->failed_told = failed;
 	dm_vrf_count_lost(vrf, &lost);
+}
+
+bool dm_rec_settle(struct dm_rec *rec, struct dm_vrf *vrf)
+{
+	/* the tail first: the writer counts what failed before it
+	 * moves the tail past it */
+	uint64_t tail = atomic_load_explicit(&rec->tail, memory_order_acquire);
+
+	tell_failed(rec, vrf);
+	return tail == atomic_load_explicit(&rec->head, memory_order_relaxed);
 }
 
 int dm_rec_event(struct dm_rec *rec, struct dm_vrf *vrf,

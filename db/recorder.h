@@ -85,6 +85,11 @@ bool dm_rec_want_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf);
 void dm_rec_checkpoint(struct dm_rec *rec, const struct dm_vrf *vrf,
 		       uint64_t seq, uint64_t ts);
 void dm_rec_stats(struct dm_rec *rec, struct dm_rec_stats *st);
+/* From the producer's thread: count among vrf's losses the events the
+ * writer could not commit, now rather than at the next event (a source
+ * that ended sends none; its figures should add up all the same).
+ * True once every event pushed is written or so counted. */
+bool dm_rec_settle(struct dm_rec *rec, struct dm_vrf *vrf);
 /* The reason the recording stopped, "" while it runs. */
 const char *dm_rec_error(struct dm_rec *rec);
 /* Flush, write the session's totals and a checkpoint of vrf after event
