@@ -53,6 +53,10 @@ grep -q "^  F10 q       quit$" "$TMP/h60" &&
 	[ "$(awk 'length > 60' "$TMP/h60" | wc -l)" = 0 ]
 ok $? "help in 60 columns: a pair of keys a line each, no word cut" ||
 	sed 's/^/# /' "$TMP/h60"
+"$DMATOP" --replay=r.db --batch --screen=detail:82fc04e0 --size=60x20 >"$TMP/out" 2>&1
+sed -n 3p "$TMP/out" | grep -q " adapter 82fc04e0$"
+ok $? "the detail in 60 columns: the adapter's address whole, its words giving way" ||
+	sed -n 3p "$TMP/out" | sed 's/^/# /'
 "$DMATOP" --replay=r.db --batch --screen=detail:82fc0000:4 >"$TMP/out" 2>&1
 grep -q "^  none: the adapter holds no scatter/gather lists now$" "$TMP/out"
 ok $? "a tab with nothing in it says so" || sed 's/^/# /' "$TMP/out"

@@ -984,12 +984,20 @@ static void views(struct dm_ui *ui, const struct dm_provider *p,
 		snprintf(line + len, sizeof(line) - (size_t)len,
 			 "  sorted by %s%s", dm_view_sort_name(ui->sort),
 			 ui->reverse ? ", inverted" : "");
-	else if (ui->view == DM_VIEW_DETAIL)
-		snprintf(line + len, sizeof(line) - (size_t)len,
-			 "  detail of adapter %08llx", LL(ui->adapter));
-	else if (ui->view == DM_VIEW_HISTORY)
-		snprintf(line + len, sizeof(line) - (size_t)len,
-			 "  adapter %08llx", LL(ui->adapter));
+	else if (ui->view == DM_VIEW_DETAIL || ui->view == DM_VIEW_HISTORY) {
+		/* the adapter's address whole, its words as room allows (a
+		 * kernel's is 16 digits) */
+		static const char *const says[] = { "detail of adapter ",
+						    "adapter ", "" };
+
+		for (i = ui->view == DM_VIEW_DETAIL ? 0 : 1; i < 3; i++)
+			if (len + snprintf(line + len,
+					   sizeof(line) - (size_t)len,
+					   "  %s%08llx", says[i],
+					   LL(ui->adapter)) <=
+			    s->cols)
+				break;
+	}
 	s->views_row = s->nlines;
 	add(s, DM_A_TAB, 0, "%s", line);
 }
