@@ -68,6 +68,20 @@ grep -Eq "^  #[0-9]+ +[0-9.]+ map +len 0x1000 +to-device +sim_edu!edu_bug_unmap_
 	grep -Eq "^  #[0-9]+ +[0-9.]+ unmap +len 0x1000 +from-device +sim_edu!edu_bug_unmap_direction" "$TMP/h"
 ok $? "its mapping's history shows the direction of each event" || sed 's/^/# /' "$TMP/h"
 
+# the !dma layout of a kernel's device, in its Linux words: a mapping's
+# direction and caller, a coherent buffer's DMA address, a scatterlist's
+# entries (the leak's state, before its unbind; the first list's)
+leak=$(q "SELECT min(seq) - 1 FROM violations WHERE rule = 'linux-mappings-leaked-at-unbind'")
+"$DMATOP" --replay="$TMP/lx.db" --batch --at="#$leak" --dump=ffff888003a1d0c8,0x6 >"$TMP/d" 2>/dev/null
+grep -q "^     Streaming mapping: to-device, by sim_edu!edu_bug_leak+0x[0-9a-f]*$" "$TMP/d" &&
+	grep -q "^      DMA address:      [0-9a-f]*$" "$TMP/d" && ! grep -q "Double buffer mdl\|Physical address" "$TMP/d"
+ok $? "--dump of a kernel's device: its mapping's direction and caller, its buffer's DMA address" ||
+	sed 's/^/# /' "$TMP/d"
+sg=$(q "SELECT min(seq) FROM events WHERE kind = 'sg-map'")
+"$DMATOP" --replay="$TMP/lx.db" --batch --at="#$sg" --dump=ffff888003a1d0c8,0x8 >"$TMP/d" 2>/dev/null
+grep -q "^      Entries:          [0-9]* asked, [0-9]* mapped$" "$TMP/d" && ! grep -q "Mdl:" "$TMP/d"
+ok $? "... its scatterlist's entries, asked and mapped, no MDL" || sed 's/^/# /' "$TMP/d"
+
 # replayed: checked against the rules the recording names
 "$DMATOP" --replay="$TMP/lx.db" --batch >"$TMP/rout" 2>"$TMP/rerr"
 is "$?" 3 "replayed: exit 3"

@@ -119,9 +119,17 @@ static void generic(struct sink *out, const struct dm_vrf *vrf,
 	     LL(ad->bytes_since_flush));
 }
 
-static void mapregs(struct sink *out, const struct dm_vrf *vrf,
-		    const struct dm_vadapter *ad)
+/* A kernel's device (its DMA ops known): the !dma layout holds it, with
+ * the Linux word where the Windows one names nothing there. */
+static bool linux_dev(const struct dm_vadapter *ad)
 {
+	return DM_DESC_OPS(ad->desc) != 0;
+}
+
+static void mapregs(struct sink *out, const struct dm_vrf *vrf,
+		    const struct dm_strtab *st, const struct dm_vadapter *ad)
+{
+	char buf[256];
 	uint32_t f, r;
 
 	for (f = ad->files.head; f != DM_VRF_NONE;) {
@@ -134,7 +142,15 @@ static void mapregs(struct sink *out, const struct dm_vrf *vrf,
 		block(out, file->base);
 		emit(out, "  Map register file %08llx (%u/%u mapped)",
 		     LL(file->base), file->mapped, file->nregs);
-		emit(out, "     Double buffer mdl: %08llx", LL(file->dbl_mdl));
+		/* a streaming mapping has no double buffer: in its place,
+		 * what the mapping is */
+		if (linux_dev(ad))
+			emit(out, "     Streaming mapping: %s, by %s",
+			     dm_dir_name(file->dir),
+			     owner(st, file->caller, buf, sizeof(buf)));
+		else
+			emit(out, "     Double buffer mdl: %08llx",
+			     LL(file->dbl_mdl));
 		emit(out, "     Map registers:");
 		for (r = 0; r < file->nregs; r++) {
 			const struct dm_vreg *reg = &DM_VFILE_REG(file)[r];
@@ -170,7 +186,10 @@ static void common(struct sink *out, const struct dm_vrf *vrf,
 		     owner(st, cb->caller, buf, sizeof(buf)));
 		emit(out, "      Length:           %llx", LL(cb->len));
 		emit(out, "      Virtual address:  %08llx", LL(cb->va));
-		emit(out, "      Physical address: %llx", LL(cb->dma));
+		/* what the device is given: an IOVA behind an IOMMU */
+		emit(out, "      %s %llx",
+		     linux_dev(ad) ? "DMA address:     " : "Physical address:",
+		     LL(cb->dma));
 		c = cb->next;
 	}
 }
@@ -184,16 +203,24 @@ static void sglists(struct sink *out, const struct dm_vrf *vrf,
 	for (s = ad->sgs.head; s != DM_VRF_NONE;) {
 		const struct dm_vsg *sg = dm_vrf_sg(vrf, s);
 
-		if (skip(out, 6)) {
+		if (skip(out, linux_dev(ad) ? 4 : 6)) {
 			s = sg->next;
 			continue;
 		}
 		block(out, sg->handle);
 		emit(out, "   Scatter/gather list %08llx allocated by %s:",
 		     LL(sg->handle), owner(st, sg->caller, buf, sizeof(buf)));
-		emit(out, "      Mdl:              %08llx", LL(sg->mdl));
-		emit(out, "      Virtual address:  %08llx", LL(sg->va));
-		emit(out, "      Length:           %llx", LL(sg->len));
+		/* a kernel's scatterlist has no MDL: its entries instead */
+		if (linux_dev(ad)) {
+			emit(out,
+			     "      Entries:          %llu asked, %llu mapped",
+			     LL(sg->len), LL(sg->dma));
+		} else {
+			emit(out, "      Mdl:              %08llx",
+			     LL(sg->mdl));
+			emit(out, "      Virtual address:  %08llx", LL(sg->va));
+			emit(out, "      Length:           %llx", LL(sg->len));
+		}
 		emit(out, "      Direction:        %s", dm_dir_name(sg->dir));
 		s = sg->next;
 	}
@@ -300,7 +327,7 @@ static int adapter(struct sink *out, const struct dm_vrf *vrf,
 	if (flags & DM_DUMP_GENERIC)
 		generic(out, vrf, ad);
 	if (flags & DM_DUMP_MAPREGS)
-		mapregs(out, vrf, ad);
+		mapregs(out, vrf, st, ad);
 	if (flags & DM_DUMP_COMMON)
 		common(out, vrf, st, ad);
 	if (flags & DM_DUMP_SG)

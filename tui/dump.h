@@ -2,7 +2,10 @@
  * dump.h - the verifier's state in the text layout of WinDbg's !dma.
  *
  * `dmatop --batch --dump` prints exactly what !dma prints for the same
- * state; the TUI's adapter detail tabs show the same blocks. Flags are
+ * state; the TUI's adapter detail tabs show the same blocks. A kernel's
+ * device keeps the layout, with Linux words where the Windows ones name
+ * nothing there (a streaming mapping's direction and caller, a DMA
+ * address, a scatterlist's entries). Flags are
  * !dma's: 0x1 generic, 0x2 map register files, 0x4 common buffers,
  * 0x8 scatter/gather lists, 0x10 device description, 0x20 wait context
  * block.
