@@ -719,15 +719,20 @@ bool dm_replay_closed(struct dm_src *src)
 	return closed;
 }
 
-/* Does the recording hold an event of one of these kinds? */
-static bool has_kind(struct replay *rp, const char *kinds)
+/* Does the recording hold an event of one of these n kinds? */
+static bool has_kind(struct replay *rp, const int *kinds, int n)
 {
 	char sql[160];
 	sqlite3_stmt *st;
 	bool found = false;
+	int i, len;
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT 1 FROM event WHERE kind IN (%s) LIMIT 1", kinds);
+	len = snprintf(sql, sizeof(sql),
+		       "SELECT 1 FROM event WHERE kind IN (%d", kinds[0]);
+	for (i = 1; i < n; i++)
+		len += snprintf(sql + len, sizeof(sql) - (size_t)len, ", %d",
+				kinds[i]);
+	snprintf(sql + len, sizeof(sql) - (size_t)len, ") LIMIT 1");
 	if (!sqlite3_prepare_v2(rp->db, sql, -1, &st, NULL)) {
 		found = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
@@ -737,15 +742,25 @@ static bool has_kind(struct replay *rp, const char *kinds)
 
 unsigned dm_replay_rulesets(struct dm_src *src)
 {
+	/* the kinds only one API has */
+	static const int hal_kinds[] = {
+		DM_EV_CHANNEL_ALLOC, DM_EV_CHANNEL_GRANT, DM_EV_CHANNEL_FREE,
+		DM_EV_MAPREG_FREE,   DM_EV_GUARD,	  DM_EV_MAPREG_GUARD,
+		DM_EV_PERF_COUNTER,  DM_EV_SYSDMA_START,
+	};
+	static const int linux_kinds[] = { DM_EV_SYNC_CPU, DM_EV_SYNC_DEVICE,
+					   DM_EV_DRIVER_BIND,
+					   DM_EV_DRIVER_UNBIND };
 	struct replay *rp = R(src);
 	bool hal, lx;
 
 	if (rp->rules_named)
 		return rp->rulesets;
-	/* unnamed (the session table lost its row): as its events look,
-	 * by the kinds only one API has; both or neither, its source's */
-	hal = has_kind(rp, "6, 7, 8, 10, 18, 19, 29, 30");
-	lx = has_kind(rp, "20, 21, 27, 28");
+	/* unnamed (the session table lost its row): as its events look;
+	 * both or neither, its source's */
+	hal = has_kind(rp, hal_kinds, sizeof(hal_kinds) / sizeof(*hal_kinds));
+	lx = has_kind(rp, linux_kinds,
+		      sizeof(linux_kinds) / sizeof(*linux_kinds));
 	if (hal != lx)
 		rp->rulesets = hal ? DM_RULES_HAL : DM_RULES_LINUX;
 	return rp->rulesets;
