@@ -52,7 +52,7 @@ _dmatop()
 		return
 		;;
 	--screen)
-		COMPREPLY=($(compgen -W "adapters violations help detail:" -- "$cur"))
+		COMPREPLY=($(compgen -W "adapters violations help detail: history:" -- "$cur"))
 		return
 		;;
 	--size)

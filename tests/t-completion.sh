@@ -23,6 +23,8 @@ is "$missing" "" "every option --help lists is offered"
 is "$(complete_line dmatop --sim=fault-0x1F | wc -l)" 5 "--sim=fault-0x1F offers its five sub-codes"
 complete_line dmatop --sim=se | grep -q '^seed-example$'; ok $? "--sim=se offers seed-example"
 complete_line dmatop --at= | grep -q '^end$'; ok $? "--at= offers end"
+is "$(complete_line dmatop --screen= | sort | tr '\n' ' ')" "adapters detail: help history: violations " \
+	"--screen= offers every screen --help names"
 # as readline hands them over, split at '=' (without bash-completion's
 # helpers, which join them again)
 is "$(complete_line dmatop --sim = fault-0x1F | wc -l)" 5 "--sim = fault-0x1F, split at '=': the five sub-codes"
