@@ -274,4 +274,33 @@ grep -q "removed the segment a dead backend (pid $be) left" "$TMP/err"
 ok $? "the next backend of that name removes the stale segment"
 [ ! -e "$seg" ]; ok $? "... and its own at exit"
 
+# --- a follower outlives the backend it follows ---
+# one that ran to its --duration and exited: its last state is the
+# end of the run, summed up, not a backend lost
+"$DMATOP" --backend --sim=mixed --duration=1 --name=$N 2>/dev/null &
+be=$!
+wait_for "$seg"
+"$DMATOP" --attach=$N --batch --duration=8 --json >"$TMP/f" 2>"$TMP/f.err"
+rc=$?
+wait $be 2>/dev/null
+s=$(tail -n 1 "$TMP/f")
+[ "$rc" = 0 ] || [ "$rc" = 3 ]; ok $? "a follower of a backend that ran to its end: exit $rc, as its violations say"
+is "$(jget "$s" '$.type') $(jget "$s" '$.gone')" "summary " "... its last line the summary, nothing gone" ||
+	sed 's/^/# /' "$TMP/f.err"
+# one killed: the summary of its last state says it is gone
+"$DMATOP" --backend --sim=mixed --name=$N 2>/dev/null &
+be=$!
+wait_for "$seg"
+"$DMATOP" --attach=$N --batch --duration=8 --json >"$TMP/f" 2>"$TMP/f.err" &
+fo=$!
+sleep 1
+kill -9 $be
+wait $be 2>/dev/null
+wait $fo
+is "$?" 1 "a follower of a backend killed with SIGKILL: exit 1"
+s=$(tail -n 1 "$TMP/f")
+is "$(jget "$s" '$.type'):$(jget "$s" '$.gone')" "summary:its process has exited" \
+	"... its last line still the summary, of the last state, saying why there is no more"
+rm -f "$seg"
+
 done_testing

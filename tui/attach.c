@@ -51,7 +51,8 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 	uint64_t last = 0, until = now_ns() + follow_ns;
 	const char *why;
 	char err[512], src[160];
-	int rc, status;
+	bool lost_it = false; /* the backend is gone, its end unpublished */
+	int rc, status = 0;
 
 	rc = dm_shm_attach(&r, name, err, sizeof(err));
 	if (rc) {
@@ -59,12 +60,20 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 		return 1;
 	}
 	for (;;) {
-		if (!dm_shm_alive(r, &why)) {
+		bool alive = dm_shm_alive(r, &why);
+		struct dm_shm_snapshot next = { 0 };
+
+		/* the mapping outlives the backend: a backend that exited
+		 * after publishing its end left its last state, the end of
+		 * the run rather than a loss */
+		rc = dm_shm_snapshot(r, &next);
+		if (!alive && (rc || !(next.hdr.flags &
+				       (DM_SHM_ENDED | DM_SHM_STOPPED)))) {
+			dm_shm_snapshot_free(&next);
 			status = gone(name, why, errf);
-			goto out;
+			lost_it = true;
+			break;
 		}
-		dm_shm_snapshot_free(&s);
-		rc = dm_shm_snapshot(r, &s);
 		if (rc) {
 			fprintf(errf, "dmatop: the backend '%s': %s\n", name,
 				rc == -EBUSY ? "its state changes faster than "
@@ -74,16 +83,31 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 			status = 1;
 			goto out;
 		}
+		dm_shm_snapshot_free(&s);
+		s = next;
 		new_violations(&s, o, &last, out);
-		if (!follow_ns || now_ns() >= until ||
+		if (!alive)
+			fprintf(errf,
+				"dmatop: note: the backend '%s' %s and exited: "
+				"this is its last state\n",
+				name,
+				s.hdr.flags & DM_SHM_STOPPED ?
+					"was stopped" :
+					"ran to its end");
+		if (!alive || !follow_ns || now_ns() >= until ||
 		    (s.hdr.flags & DM_SHM_ENDED))
 			break;
 		struct timespec nap = { 0, DM_SHM_PERIOD_NS };
 
 		nanosleep(&nap, NULL);
 	}
-	status = s.hdr.violations_total ? 3 : 0;
-	if (o->dump && dm_batch_dump(out, errf, o, s.vrf, s.strings))
+	/* gone before a first state: nothing to sum up */
+	if (lost_it && !s.vrf)
+		goto out;
+	if (!lost_it)
+		status = s.hdr.violations_total ? 3 : 0;
+	if (!lost_it && o->dump &&
+	    dm_batch_dump(out, errf, o, s.vrf, s.strings))
 		status = 2;
 	dm_text_escape(src, sizeof(src), s.hdr.source);
 	if (o->json) {
@@ -102,9 +126,16 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 		/* as a run's own summary has them, but for the bytes its
 		 * simulated drivers checked: the backend's to tell */
 		dm_losses_json(out, dm_vrf_stats(s.vrf));
-		fprintf(out, ",\"dropped\":%llu,\"recorded\":%llu}\n",
+		fprintf(out, ",\"dropped\":%llu,\"recorded\":%llu",
 			(unsigned long long)s.hdr.events_dropped,
 			(unsigned long long)s.hdr.events_recorded);
+		/* the last line is a summary, even of a backend lost: the
+		 * last state it published, and why there is no more */
+		if (lost_it) {
+			fprintf(out, ",\"gone\":");
+			dm_text_json(out, why);
+		}
+		fprintf(out, "}\n");
 	} else {
 		fprintf(errf,
 			"dmatop: backend '%s' (pid %llu, %s): %llu event%s, "
