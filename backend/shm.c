@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -457,13 +458,23 @@ int dm_shm_attach(struct dm_shm_reader **out, const char *name, char *errbuf,
 	r->fd = shm_open(r->path, O_RDONLY | O_NOFOLLOW, 0);
 	if (r->fd < 0 && errno == EACCES && !stat(dev, &sb)) {
 		struct passwd *pw = getpwuid(sb.st_uid);
+		struct group *gr = getgrgid(sb.st_gid);
 
 		err = -EACCES;
-		snprintf(errbuf, len,
-			 "the backend '%s' is %s's, and lets no one else "
-			 "attach: its owner can start it with --group=GROUP "
-			 "for GROUP's members to",
-			 name, pw ? pw->pw_name : "another user");
+		if (sb.st_mode & S_IRGRP)
+			snprintf(errbuf, len,
+				 "the backend '%s' is %s's, shared with the "
+				 "group %s, which this user is not in (add it: "
+				 "usermod -aG %s USER, then log in again)",
+				 name, pw ? pw->pw_name : "another user",
+				 gr ? gr->gr_name : "of its segment",
+				 gr ? gr->gr_name : "GROUP");
+		else
+			snprintf(errbuf, len,
+				 "the backend '%s' is %s's, and lets no one "
+				 "else attach: its owner can start it with "
+				 "--group=GROUP for GROUP's members to attach",
+				 name, pw ? pw->pw_name : "another user");
 		goto err_free;
 	}
 	if (r->fd < 0) {

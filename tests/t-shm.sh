@@ -105,6 +105,15 @@ rm -f "$seg"
 be=$!
 wait_for "$seg"
 is "$(stat -c %a "$seg")" 640 "--group=root: mode 0640"
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$DMATOP" --attach=$N --batch >/dev/null 2>"$TMP/err"
+	grep -q "the backend '$N' is root's, shared with the group root, which this user is not in (add it: usermod -aG root USER, then log in again)" "$TMP/err"
+	ok $? "... a user outside the group is told which group it is shared with" ||
+		sed 's/^/# /' "$TMP/err"
+else
+	ok 0 "# SKIP needs root and setpriv"
+fi
 stop_backend $be
 
 # --- without one, another user is told whose it is and what opens it ---
