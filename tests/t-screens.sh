@@ -64,6 +64,13 @@ ok $? "a tab with nothing in it says so" || sed 's/^/# /' "$TMP/out"
 is "$?" 2 "the detail of no adapter: a usage error, as --dump's"
 grep -q "no adapter deadbeef at this point" "$TMP/err" && [ ! -s "$TMP/out" ]
 ok $? "... saying so, with no screen"
+for v in detail:82fc0000:3x detail:82fc0000: history:82fc0000:1:2 history:82fc0000; do
+	"$DMATOP" --replay=r.db --batch --screen=$v >"$TMP/out" 2>"$TMP/err"
+	is "$?:$(wc -c <"$TMP/out")" 2:0 "--screen=$v: more or less than a screen's name is a usage error"
+done
+"$DMATOP" --replay=r.db --batch --screen=history:deadbeef:1 >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "the history of an object on no adapter: a usage error, as the detail's" ||
+	sed 's/^/# /' "$TMP/out" | head -n 5
 "$DMATOP" --replay=r.db --batch --screen=detail:0 >"$TMP/out" 2>"$TMP/err"
 is "$?" 2 "--screen=detail:0: no such adapter either, exit 2"
 "$DMATOP" --replay=r.db --batch --screen=adapters --size=40x12 >"$TMP/small" 2>"$TMP/err"

@@ -769,7 +769,7 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 	struct dm_screen s = { .cols = cols, .rows = rows };
 	struct dm_ui ui = { 0 };
 	unsigned long long a = 0, obj = 0;
-	int i, tab = 1;
+	int i, tab = 1, end = 0;
 
 	p->ops->update(p, 1);
 	if (!strcmp(view, "adapters"))
@@ -778,11 +778,14 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 		ui.view = DM_VIEW_VIOLATIONS;
 	else if (!strcmp(view, "help"))
 		ui.view = DM_VIEW_HELP;
-	/* tabs numbered as the keys that open them: 1 to 6 */
-	else if (sscanf(view, "detail:%llx:%d", &a, &tab) >= 1 && tab >= 1 &&
-		 tab <= 6)
+	/* tabs numbered as the keys that open them: 1 to 6; nothing
+	 * after what is asked */
+	else if ((sscanf(view, "detail:%llx%n:%d%n", &a, &end, &tab, &end) >=
+			  1 &&
+		  !view[end] && tab >= 1 && tab <= 6))
 		open_detail(&ui, a, tab - 1);
-	else if (sscanf(view, "history:%llx:%llx", &a, &obj) == 2) {
+	else if (sscanf(view, "history:%llx:%llx%n", &a, &obj, &end) == 2 &&
+		 !view[end]) {
 		ui.view = DM_VIEW_HISTORY;
 		ui.adapter = a;
 		ui.object = obj;
@@ -794,8 +797,8 @@ int dm_app_screen(struct dm_provider *p, const char *view, int cols, int rows,
 			view);
 		return 2;
 	}
-	if (ui.view == DM_VIEW_DETAIL && p->vrf &&
-	    dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE) {
+	if ((ui.view == DM_VIEW_DETAIL || ui.view == DM_VIEW_HISTORY) &&
+	    p->vrf && dm_vrf_adapter_find(p->vrf, a) == DM_VRF_NONE) {
 		fprintf(errf,
 			"dmatop: --screen=%s: no adapter %llx%s (the list: "
 			"--screen=adapters)\n",
