@@ -49,7 +49,7 @@ ok $? "... naming the release and the --at before it ($(cat "$TMP/err"))"
 "$DMATOP" --replay="$TMP/nic.db" --batch --dump="$h" --at="#$((put - 1))" >"$TMP/out" 2>/dev/null
 grep -q "^Adapter: $h " "$TMP/out"; ok $? "... and that --at shows it"
 "$DMATOP" --replay="$TMP/nic.db" --batch --screen=detail:$h --at="#$put" >"$TMP/out" 2>/dev/null
-grep -q "adapter $h is released: its detail went with it (b goes back to a moment it lived)" "$TMP/out"
+grep -q "adapter $h is released: its detail went with it (b, or --at, goes back to a moment it lived)" "$TMP/out"
 ok $? "... its detail there says it is released, and how to see it" || sed 's/^/# /' "$TMP/out"
 
 # an object's history marks the event after a gap with x: a gap cut

@@ -503,7 +503,9 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 		add(s, DM_A_ERROR, 0,
 		    "adapter %08llx is released: its detail went with it%s",
 		    LL(ui->adapter),
-		    p->ops->seek ? " (b goes back to a moment it lived)" : "");
+		    p->ops->seek ?
+			    " (b, or --at, goes back to a moment it lived)" :
+			    "");
 		return;
 	}
 	scroll(ui, (int)total, visible);
