@@ -177,7 +177,7 @@ grep -q "libbpf" "$TMP/err"; ok $((! $?)) "... without a libbpf dump"
 self=$(readlink -f "$DMATOP")
 case $(file -b "$self" 2>/dev/null) in *script*) self= ;; esac
 if [ -n "$self" ]; then
-	grep -q "setcap cap_bpf,cap_perfmon+ep $self " "$TMP/err"
+	grep -q "setcap cap_bpf,cap_perfmon,cap_syslog+ep $self (CAP_SYSLOG names the callers" "$TMP/err"
 	ok $? "... naming this very file to grant them to"
 else
 	ok 0 "# SKIP dmatop runs through a wrapper script here"

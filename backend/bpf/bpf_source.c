@@ -1359,8 +1359,11 @@ int dm_bpf_open(struct dm_src **out, const struct dm_bpf_opts *o, char *errbuf,
 		else
 			snprintf(errbuf, len,
 				 "tracing DMA needs %s: run as root, or grant "
-				 "them with: setcap cap_bpf,cap_perfmon+ep %s "
-				 "(--sim and --replay need neither)",
+				 "them with: setcap "
+				 "cap_bpf,cap_perfmon,cap_syslog+ep %s "
+				 "(CAP_SYSLOG names the callers and reads the "
+				 "kernel's log; --sim and --replay need "
+				 "neither)",
 				 need, self);
 		return -EPERM;
 	}
