@@ -160,7 +160,10 @@ setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon \
 is "$?" 0 "another user with CAP_BPF and CAP_PERFMON traces"
 grep -q "callers unnamed: /proc/kallsyms shows this user no addresses (CAP_SYSLOG or root sees them)" "$TMP/err"
 ok $? "... and is told its callers go unnamed, and why"
-if [ "$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null)" = 1 ]; then
+if ! ls -d /sys/class/iommu/dmar* >/dev/null 2>&1; then
+	grep -q "VT-d" "$TMP/err"
+	ok $((! $?)) "... and, with no VT-d here, not that VT-d faults go unseen"
+elif [ "$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null)" = 1 ]; then
 	grep -q "Intel VT-d faults unseen (/dev/kmsg): .*(kernel.dmesg_restrict is set: CAP_SYSLOG or root reads it)" "$TMP/err"
 	ok $? "... and that the kernel log is closed to it, and what opens it"
 else
@@ -338,5 +341,10 @@ if grep -q ": 0 events, " "$TMP/err"; then
 else
 	ok 0 "--batch saw DMA API calls here: no hint needed # $(grep -o '[0-9]* events' "$TMP/err")"
 fi
+# with a filter, what saw none is that device or driver
+"$DMATOP" --batch --duration=1 --driver=no-such-driver >/dev/null 2>"$TMP/err"
+grep -q "no call of the DMA API for the driver no-such-driver while this traced (the calls of other devices are left out, not counted)" "$TMP/err" &&
+	! grep -q "no driver called" "$TMP/err"
+ok $? "--driver that saw no call says so of that driver, not of every one" || sed 's/^/# /' "$TMP/err"
 
 done_testing

@@ -1122,7 +1122,14 @@ int main(int argc, char **argv)
 				(unsigned long long)(ns / runs));
 		/* (the kernel counts runs only with
 		 * kernel.bpf_stats_enabled: no count says nothing) */
-		if (!dm_bpf_calls(src))
+		if (!dm_bpf_calls(src) && (only_device || only_driver))
+			fprintf(stderr,
+				"dmatop: no call of the DMA API for %s %s "
+				"while this traced (the calls of other devices "
+				"are left out, not counted)\n",
+				only_device ? "the device" : "the driver",
+				only_device ? only_device : only_driver);
+		else if (!dm_bpf_calls(src))
 			fprintf(stderr,
 				"dmatop: no driver called the DMA API while "
 				"this traced (virtio devices call it only where "

@@ -1111,7 +1111,8 @@ static void note_caveats(struct bpf_src *b)
 		       "an event (this kernel's BPF has no atomic "
 		       "fetch-and-add, Linux 5.12)",
 		       0, NULL);
-	if (b->kmsg < 0)
+	/* only where there is a VT-d to fault */
+	if (b->kmsg < 0 && dm_iommu_vtd("/sys/class/iommu"))
 		caveat(b, "Intel VT-d faults unseen (/dev/kmsg)", b->kmsg,
 		       "kernel.dmesg_restrict is set: CAP_SYSLOG or root "
 		       "reads it");
