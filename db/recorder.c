@@ -953,7 +953,8 @@ static int write_session(struct dm_rec *rec, const struct dm_rec_opts *o)
 			o->rulesets & DM_RULES_LINUX ? "linux" :
 						       "hal",
 			0);
-	if (!err)
+	/* a kernel has no seed: a simulation's alone */
+	if (!err && o->source && !strcmp(o->source, "sim"))
 		err = session_put(rec, "seed", NULL, (sqlite3_int64)o->seed);
 	if (!err)
 		err = session_put(rec, "host", host, 0);
