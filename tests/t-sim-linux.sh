@@ -64,9 +64,9 @@ ok $? "... the time since the unmap and the directions read in words too"
 # event's direction
 set -- $(q "SELECT printf('%x %x', adapter, object) FROM violations WHERE rule = 'linux-unmap-direction-mismatch' ORDER BY seq LIMIT 1")
 "$DMATOP" --replay="$TMP/lx.db" --batch --screen=history:$1:$2 --size=100x20 >"$TMP/h" 2>/dev/null
-grep -Eq "^  #[0-9]+ +[0-9.]+ map +len 0x1000 +to-device +sim_edu!edu_bug_unmap_direction" "$TMP/h" &&
-	grep -Eq "^  #[0-9]+ +[0-9.]+ unmap +len 0x1000 +from-device +sim_edu!edu_bug_unmap_direction" "$TMP/h"
-ok $? "its mapping's history shows the direction of each event" || sed 's/^/# /' "$TMP/h"
+grep -Eq "^  #[0-9]+ +[0-9.]+ map +len 0x1000 +to-device +sim_edu!edu_bug_unmap_direction\+0x[0-9a-f]+$" "$TMP/h" &&
+	grep -Eq "^  #[0-9]+ +[0-9.]+ unmap +len 0x1000 +from-device +sim_edu!edu_bug_unmap_direction\+0x[0-9a-f]+$" "$TMP/h"
+ok $? "its mapping's history shows the direction of each event, and its caller whole" || sed 's/^/# /' "$TMP/h"
 
 # the !dma layout of a kernel's device, in its Linux words: a mapping's
 # direction and caller, a coherent buffer's DMA address, a scatterlist's

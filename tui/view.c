@@ -799,7 +799,7 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	const struct dm_event *ev = history_of(ui, p, &n, &all);
 	char caller[256], said[160] = "";
 	size_t k, nv = 0;
-	int len = 0;
+	int len = 0, sw = 1, tw = 8, kw = 4, lw = 1, dw = 0;
 	bool gaps = false;
 
 	/* what the verifier found on it, newest first, in the title */
@@ -828,14 +828,34 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	scroll(ui, (int)n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
+	/* the columns as wide as the rows shown need: what is left is the
+	 * caller's, the widest field */
+	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible);
+	     i++) {
+		char num[48];
+		int w;
+
+		w = snprintf(num, sizeof(num), "%llu", LL(ev[i].seq));
+		sw = w > sw ? w : sw;
+		w = snprintf(num, sizeof(num), "%.6f", ev[i].ts / 1e9);
+		tw = w > tw ? w : tw;
+		w = (int)strlen(dm_event_kind_name(ev[i].kind));
+		kw = w > kw ? w : kw;
+		w = snprintf(num, sizeof(num), "%llx", LL(ev[i].len));
+		lw = w > lw ? w : lw;
+		w = dm_event_has_dir(ev[i].kind) ?
+			    (int)strlen(dm_dir_name(ev[i].dir)) + 1 :
+			    0;
+		dw = w > dw ? w : dw;
+	}
 	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible); i++)
 		add(s, (int)i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL, 0,
-		    "%s#%-9llu %13.6f %-14s len 0x%-6llx %-13s %s",
+		    "%s#%-*llu %*.6f %-*s len 0x%-*llx %-*s%s",
 		    gaps && i && gap_between(p, ev[i - 1].seq, ev[i].seq) ?
 			    "x " :
 			    "  ",
-		    LL(ev[i].seq), ev[i].ts / 1e9,
-		    dm_event_kind_name(ev[i].kind), LL(ev[i].len),
+		    sw, LL(ev[i].seq), tw, ev[i].ts / 1e9, kw,
+		    dm_event_kind_name(ev[i].kind), lw, LL(ev[i].len), dw,
 		    dm_event_has_dir(ev[i].kind) ? dm_dir_name(ev[i].dir) : "",
 		    dm_text_escape(caller, sizeof(caller),
 				   dm_strtab_get(p->strings, ev[i].caller)));
