@@ -37,7 +37,7 @@ ok $? "violations in 60 columns: the time gives way, the adapter stays whole" ||
 	awk '{ $1 = $2 = $3 = $4 = $5 = ""; print }' >"$TMP/wide"
 for w in 60 64 66 72; do
 	"$DMATOP" --replay=r.db --batch --screen=violations --size=${w}x24 >"$TMP/v"
-	grep -Eq "^  (TIME +)?CODE +RULE +ADAPTER  (PARAMETERS 2, 3, 4|PARAMETERS|P2 P3 P4)\$" "$TMP/v"
+	grep -Eq "^  (TIME +)?CODE +RULE +ADAPTER  (PARAMETERS 2, 3, 4 \\(hex\\)|PARAMETERS 2, 3, 4|PARAMETERS|P2 P3 P4)\$" "$TMP/v"
 	ok $? "violations in $w columns: the heading is whole ($(sed -n 4p "$TMP/v" | sed 's/  */ /g'))"
 	grep '^! ' "$TMP/v" | awk -v t=$((w >= 80)) '{ for (i = 1; i <= 4 + t; i++) $i = ""; print }' |
 		paste -d '|' - "$TMP/wide" | awk -F '|' '{

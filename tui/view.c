@@ -630,10 +630,12 @@ static int params_width(const struct dm_rule *r, const struct dm_violation *v)
 static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		       struct dm_screen *s, int visible)
 {
-	static const char *const pheads[] = { "PARAMETERS 2, 3, 4",
+	/* in hex, as the adapter: say so where there is room */
+	static const char *const pheads[] = { "PARAMETERS 2, 3, 4 (hex)",
+					      "PARAMETERS 2, 3, 4",
 					      "PARAMETERS", "P2 P3 P4" };
 	int n = violation_count(ui, p), i = 0, hw = 8, rw = 4, pw = 10, left;
-	const char *phead = pheads[2];
+	const char *phead = pheads[3];
 	bool timed;
 	const struct dm_violation *v;
 	size_t k;
@@ -659,7 +661,7 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 	 * below the list) */
 	timed = s->cols >= 2 + 14 + 8 + rw + 1 + hw + 1 + pw;
 	left = s->cols - (timed ? 14 : 0) - (2 + 8 + rw + 1 + hw + 1);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		if ((int)strlen(pheads[k]) <= left) {
 			phead = pheads[k];
 			break;
