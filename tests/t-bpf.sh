@@ -182,7 +182,18 @@ case $(file -b "$self" 2>/dev/null) in *script*) self= ;; esac
 if [ -n "$self" ]; then
 	grep -q "setcap cap_bpf,cap_perfmon,cap_syslog+ep $self (CAP_SYSLOG names the callers" "$TMP/err"
 	ok $? "... naming this very file to grant them to"
+	# installed deep down, the message is whole all the same (it was
+	# cut at 256 bytes, before what needs no privileges)
+	deep=$(mktemp -d /tmp/dmatop-deep.XXXXXX)
+	d="$deep/$(printf '%0200d' 0 | tr 0 d)"
+	mkdir -p "$d" && cp "$self" "$d/dmatop" && chmod -R a+rx "$deep"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$d/dmatop" --batch --duration=1 >/dev/null 2>"$TMP/err"
+	grep -q "setcap cap_bpf,cap_perfmon,cap_syslog+ep $d/dmatop .*--sim and --replay need neither)$" "$TMP/err"
+	ok $? "... whole from a file 200 characters deep" || sed 's/^/# /' "$TMP/err"
+	rm -rf "$deep"
 else
+	ok 0 "# SKIP dmatop runs through a wrapper script here"
 	ok 0 "# SKIP dmatop runs through a wrapper script here"
 fi
 # root without them (a container's, say): the same words, not libbpf's

@@ -359,7 +359,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct dm_backend_result res;
 	struct dm_src *src;
-	char errbuf[512], dir[4096];
+	char errbuf[PATH_MAX + 512], dir[4096];
 	int err;
 
 	if (group) {
@@ -512,7 +512,7 @@ static int interactive(const char *attach, const char *replay, bool sim,
 		       uint64_t duration, const char *at, const char *screen,
 		       const char *size)
 {
-	char errbuf[512], name[64], warned[320];
+	char errbuf[PATH_MAX + 512], name[64], warned[320];
 	struct dm_provider *p = NULL;
 	pid_t child = 0;
 	int cols = 100, rows = 30, err, status, log = -1;
@@ -716,7 +716,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 1, duration = 0, have, want;
 	bool sim = false, batch = false, traced = false, closed;
 	struct dm_src *src;
-	char errbuf[256], record_buf[4096], record_dir_buf[4096];
+	char errbuf[PATH_MAX + 512], record_buf[4096], record_dir_buf[4096];
 	double secs;
 	char *end;
 	struct dm_at moment;
