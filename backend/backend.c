@@ -6,6 +6,7 @@
  * staleness and the writer pays one memcpy per event for the ring.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "backend.h"
 #include "recorder.h"
+#include "schema.h"
 #include "shm.h"
 #include "sim.h"
 #include "verifier.h"
@@ -125,7 +127,7 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 	struct dm_rec_stats rs = { 0 };
 	uint64_t start, last_pub = 0;
 	bool ended = false, published_end = false, paced;
-	char msg[512];
+	char msg[512], wal[PATH_MAX + 64];
 	int n, err = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -238,15 +240,12 @@ out:
 	    !err) {
 		snprintf(errbuf, len,
 			 "the recording %s stopped: %s; %llu of %llu events "
-			 "are in it%s%s%s",
+			 "are in it%s",
 			 o->record, msg, (unsigned long long)rs.written,
 			 (unsigned long long)(l.vrf ? dm_vrf_stats(l.vrf)
 							      ->events :
 						      0),
-			 rs.wal_kept ? ", with " : "",
-			 rs.wal_kept ? o->record : "",
-			 rs.wal_kept ? "-wal beside it: keep the two together" :
-				       "");
+			 dm_db_wal_note(wal, sizeof(wal), o->record, ", with"));
 		err = -EIO;
 	} else if (l.rec && rs.wal_kept) {
 		snprintf(msg, sizeof(msg),

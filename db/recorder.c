@@ -1150,8 +1150,6 @@ int dm_rec_close(struct dm_rec *rec, struct dm_vrf *vrf, uint64_t seq,
 		 size_t len)
 {
 	struct dm_rec_stats st;
-	char wal[sizeof(rec->path) + 4];
-	struct stat ws;
 	uint32_t i;
 	int err, rc;
 
@@ -1215,15 +1213,10 @@ int dm_rec_close(struct dm_rec *rec, struct dm_vrf *vrf, uint64_t seq,
 				err = sql_err(rec, rc, "closing the session");
 		}
 	}
-	if (err)
-		snprintf(errbuf, len, "%s", rec->errmsg);
-	snprintf(wal, sizeof(wal), "%s-wal", rec->path);
-	rec_free(rec);
-	/* a recording that stopped on a full disk could not fold its
-	 * -wal into the file: what it committed is in the two */
-	if (err && !stat(wal, &ws) && ws.st_size > 0)
-		st.wal_kept = true;
 	if (out)
 		*out = st;
+	if (err)
+		snprintf(errbuf, len, "%s", rec->errmsg);
+	rec_free(rec);
 	return err;
 }

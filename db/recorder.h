@@ -49,9 +49,8 @@ struct dm_rec_stats {
 	uint64_t backlog; /* events queued, not yet committed */
 	uint64_t queue;	  /* the queue's capacity in events */
 	int error;	  /* 0, or -errno: the recording stopped */
-	bool wal_kept;	  /* its -wal file is left beside it, holding its
-			     last events: a reader had it open (see
-			     dm_rec_close), or the recording stopped */
+	bool wal_kept;	  /* closed whole, but in WAL mode: a reader had
+			     it open (see dm_rec_close) */
 };
 
 struct dm_rec;

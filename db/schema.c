@@ -271,6 +271,16 @@ bool dm_db_wal_left(const char *path)
 	return !stat(wal, &st) && st.st_size > 32;
 }
 
+const char *dm_db_wal_note(char *buf, size_t len, const char *path,
+			   const char *lead)
+{
+	if (!dm_db_wal_left(path))
+		return "";
+	snprintf(buf, len, "%s %s-wal beside it: keep the two together", lead,
+		 path);
+	return buf;
+}
+
 bool dm_db_cut_short(const char *path, uint64_t *have, uint64_t *want)
 {
 	unsigned char h[100];

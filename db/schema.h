@@ -35,6 +35,10 @@ bool dm_db_held(const char *path);
 bool dm_db_cut_short(const char *path, uint64_t *have, uint64_t *want);
 /* Does a -wal file beside path hold pages (more than its header)? */
 bool dm_db_wal_left(const char *path);
+/* Where it does, "LEAD PATH-wal beside it: keep the two together" into
+ * buf (what a message about an unfinished recording adds), else "". */
+const char *dm_db_wal_note(char *buf, size_t len, const char *path,
+			   const char *lead);
 /*
  * Open a recording read-only and defensively: an untrusted file. Checks
  * it is SQLite, a dmatop recording, and a schema this build reads.

@@ -2,11 +2,13 @@
  * batch.c - see batch.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "batch.h"
 #include "dump.h"
 #include "recorder.h"
+#include "schema.h"
 #include "replay.h"
 #include "simhal/sim.h"
 #include "losses.h"
@@ -414,7 +416,7 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 	struct run r = { .o = o, .src = src, .out = out, .at_seq = -1 };
 	struct dm_rec_stats rs = { 0 };
 	bool rec_failed = false;
-	char msg[300];
+	char msg[300], wal[PATH_MAX + 64];
 	int status;
 
 	r.vrf = dm_vrf_new(o->rulesets, print_violation, &r);
@@ -461,14 +463,11 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 			rec_failed = true;
 			fprintf(errf,
 				"dmatop: the recording %s stopped: %s; "
-				"%llu of %llu events are in it%s%s%s\n",
+				"%llu of %llu events are in it%s\n",
 				o->record, msg, (unsigned long long)rs.written,
 				(unsigned long long)dm_vrf_stats(r.vrf)->events,
-				rs.wal_kept ? ", with " : "",
-				rs.wal_kept ? o->record : "",
-				rs.wal_kept ? "-wal beside it: keep the two "
-					      "together" :
-					      "");
+				dm_db_wal_note(wal, sizeof(wal), o->record,
+					       ", with"));
 			status = status ? status : 1;
 		} else if (rs.wal_kept) {
 			fprintf(errf,

@@ -1049,16 +1049,10 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"dmatop: note: %s was not closed cleanly (its "
 				"recorder was killed, or its disk filled): it "
-				"holds what was committed%s%s%s\n",
+				"holds what was committed%s\n",
 				replay,
-				dm_db_wal_left(replay) ? ", the last of "
-							 "it in " :
-							 "",
-				dm_db_wal_left(replay) ? replay : "",
-				dm_db_wal_left(replay) ? "-wal beside it: "
-							 "keep the two "
-							 "together" :
-							 "");
+				dm_db_wal_note(errbuf, sizeof(errbuf), replay,
+					       ", the last of it in"));
 		}
 	} else if (sim) {
 		bo.detail = scenario;
