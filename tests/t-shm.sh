@@ -11,6 +11,18 @@ wait_for() {	# wait_for FILE: until it exists, 10 s at most
 	while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
 
+screen_until() {	# screen_until PATTERN FILE: the backend's adapters
+	# screen into FILE until it holds PATTERN, 10 s at most
+	i=0
+	while [ $i -lt 50 ]; do
+		"$DMATOP" --attach=$N --batch --screen=adapters --size=300x30 \
+			>"$2" 2>&1
+		grep -q "$1" "$2" && return
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
 stop_backend() {	# stop_backend PID: SIGTERM and reap
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
@@ -173,13 +185,7 @@ is "$(sqlite3 "$TMP/live.db" 'PRAGMA integrity_check')" ok "... and sound"
 	2>/dev/null &
 be=$!
 wait_for "$seg"
-i=0
-while [ $i -lt 50 ]; do
-	"$DMATOP" --attach=$N --batch --screen=adapters --size=200x30 >"$TMP/behind" 2>&1
-	grep -q "recording is behind" "$TMP/behind" && break
-	sleep 0.2
-	i=$((i + 1))
-done
+screen_until "recording is behind" "$TMP/behind"
 grep -q "recording is behind: [0-9]* of the 262144 events its queue holds; past that they are dropped" \
 	"$TMP/behind"
 ok $? "a recorder falling behind: the viewer's status says so, and what follows" ||
@@ -194,14 +200,7 @@ if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
 		2>"$TMP/full.err" &
 	be=$!
 	wait_for "$seg"
-	i=0
-	while [ $i -lt 50 ]; do
-		"$DMATOP" --attach=$N --batch --screen=adapters --size=300x30 \
-			>"$TMP/full" 2>&1
-		grep -q "recording stopped" "$TMP/full" && break
-		sleep 0.2
-		i=$((i + 1))
-	done
+	screen_until "recording stopped" "$TMP/full"
 	grep -q "recording stopped: .*the disk is full; [0-9]* of [0-9]* events are in it" \
 		"$TMP/full"
 	ok $? "a full disk: the viewer says the recording stopped, why, and how much it holds" ||
