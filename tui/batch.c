@@ -434,11 +434,9 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 			.seed = o->seed,
 			.idle = src->ops->live,
 			/* a simulation has no clock to keep here: it waits
-			 * for the disk, and its recording is whole (but the
-			 * storm, which shows what a source faster than the
-			 * disk loses) */
-			.block = dm_src_is_sim(src) && o->detail &&
-				 strcmp(o->detail, "storm"),
+			 * for the disk, and its recording is whole */
+			.block = dm_src_is_sim(src) &&
+				 !dm_sim_flat_out(o->detail),
 		};
 		int err = dm_rec_open(&r.rec, &ro, src->strings, msg,
 				      sizeof(msg));

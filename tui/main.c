@@ -397,7 +397,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 			strerror(errno));
 #endif
 	if (speed < 0)
-		speed = sim && strcmp(o.detail, "storm") ? 1 : 0;
+		speed = sim && !dm_sim_flat_out(o.detail) ? 1 : 0;
 	o.speed = speed;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -66,7 +66,7 @@ static const struct dm_scenario scenarios[] = {
 	{ "storm",
 	  "one adapter mapping and flushing as fast as it can "
 	  "(benchmarks)",
-	  1000000000ull, dm_drv_storm },
+	  1000000000ull, dm_drv_storm, .flat_out = true },
 	{ "seed-example",
 	  "the state of the !dma example: two SCSIPORT "
 	  "adapters and an NDIS adapter",
@@ -93,6 +93,13 @@ const struct dm_scenario *dm_sim_scenario_find(const char *name)
 		if (!strcmp(s->name, name))
 			return s;
 	return NULL;
+}
+
+bool dm_sim_flat_out(const char *name)
+{
+	const struct dm_scenario *sc = name ? dm_sim_scenario_find(name) : NULL;
+
+	return sc && sc->flat_out;
 }
 
 const struct dm_scenario *dm_sim_scenarios(void)

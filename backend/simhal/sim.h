@@ -45,11 +45,17 @@ struct dm_scenario {
 	int (*load)(struct dm_sim *sim, const struct dm_scenario *sc);
 	unsigned code, sub; /* fault scenarios: what they commit */
 	bool linux_api;	    /* a Linux driver: the Linux rules apply */
+	/* as fast as the host runs, to show what a source faster than
+	 * the disk loses: a backend runs it flat out (--speed 0), and a
+	 * recording in --batch drops what does not fit rather than wait */
+	bool flat_out;
 };
 
 /* Scenarios: NULL-terminated, in the order --list-scenarios prints. */
 const struct dm_scenario *dm_sim_scenarios(void);
 const struct dm_scenario *dm_sim_scenario_find(const char *name);
+/* Is the scenario of that name (NULL: none) one that runs flat out? */
+bool dm_sim_flat_out(const char *name);
 
 /* Open a scenario as an event source. duration_ns 0 = the scenario's
  * default. 0 or -errno; on -EINVAL *out is NULL and errbuf says why. */
