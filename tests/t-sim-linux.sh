@@ -67,6 +67,21 @@ set -- $(q "SELECT printf('%x %x', adapter, object) FROM violations WHERE rule =
 grep -Eq "^  #[0-9]+ +[0-9.]+ map +len 0x1000 +to-device +sim_edu!edu_bug_unmap_direction\+0x[0-9a-f]+$" "$TMP/h" &&
 	grep -Eq "^  #[0-9]+ +[0-9.]+ unmap +len 0x1000 +from-device +sim_edu!edu_bug_unmap_direction\+0x[0-9a-f]+$" "$TMP/h"
 ok $? "its mapping's history shows the direction of each event, and its caller whole" || sed 's/^/# /' "$TMP/h"
+# narrower, the history gives way (directions shortened, then the time,
+# "len", the caller's module) before any field is cut, and the title
+# takes more lines
+for w in 60 80; do
+	"$DMATOP" --replay="$TMP/lx.db" --batch --screen=history:$1:$2 --size=${w}x20 >"$TMP/h" 2>/dev/null
+	grep -Eq "^  #[0-9]+ .*map .*0x1000 +to-dev +(sim_edu!)?edu_bug_unmap_direction\+0x[0-9a-f]+$" "$TMP/h" &&
+		grep -q "^ *! linux-unmap-direction-mismatch at #[0-9]*$" "$TMP/h" &&
+		[ "$(awk -v w=$w 'length > w' "$TMP/h" | wc -l)" = 0 ]
+	ok $? "... in $w columns too: every row's caller whole, nothing cut" || sed 's/^/# /' "$TMP/h"
+done
+# and a violation's parameter lines, the time since the unmap in words
+"$DMATOP" --replay="$TMP/lx.db" --batch --screen=violations --size=60x20 >"$TMP/v" 2>/dev/null
+grep -q "^  P4 (ns since it was unmapped): 0x5f5e1c8 (100.000 ms)$" "$TMP/v" &&
+	[ "$(awk 'length > 60' "$TMP/v" | wc -l)" = 0 ]
+ok $? "a violation's parameters in 60 columns: whole, under shorter names" || sed 's/^/# /' "$TMP/v"
 
 # the !dma layout of a kernel's device, in its Linux words: a mapping's
 # direction and caller, a coherent buffer's DMA address, a scatterlist's

@@ -59,23 +59,26 @@ add(struct dm_screen *s, enum dm_attr attr, uint64_t obj, const char *fmt, ...)
 }
 
 /* Text at most cols wide a line, broken between words where it can be,
- * in at most max lines (the last cut short). Returns how many; with no
- * screen, only counts them. */
+ * in at most max lines (the last cut short), the lines after the first
+ * indent spaces in. Returns how many; with no screen, only counts
+ * them. */
 static int wrap(struct dm_screen *s, int cols, enum dm_attr attr,
-		const char *text, int max)
+		const char *text, int max, int indent)
 {
-	int n, lines = 0;
+	int n, lines = 0, room = cols;
 
 	while (*text && lines < max) {
 		n = (int)strlen(text);
-		if (n > cols && lines < max - 1) {
-			for (n = cols; n > 0 && text[n] != ' '; n--)
+		if (n > room && lines < max - 1) {
+			for (n = room; n > 0 && text[n] != ' '; n--)
 				;
 			if (!n) /* one word wider than the terminal */
-				n = cols;
+				n = room;
 		}
 		if (s)
-			add(s, attr, 0, "%.*s", n, text);
+			add(s, attr, 0, "%*s%.*s", lines ? indent : 0, "", n,
+			    text);
+		room = cols - indent;
 		lines++;
 		text += n;
 		while (*text == ' ')
@@ -729,18 +732,35 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 			 r->text);
 		/* the rows kept below the list: the rest of the text goes
 		 * on those the parameters leave */
-		wrap(s, s->cols, DM_A_STATUS, text, 5 - params);
+		wrap(s, s->cols, DM_A_STATUS, text, 5 - params, 0);
 		for (i = 0; i < 3; i++) {
 			char buf[32];
 			const char *read = dm_rule_param_text(r, i, v->p[i],
 							      buf, sizeof(buf));
 
+			char value[64];
+
 			if (!r->param[i])
 				continue;
-			add(s, DM_A_NORMAL, 0,
-			    "  parameter %d (%s): 0x%llx%s%s%s", i + 2,
-			    r->param[i], LL(v->p[i]), read ? " (" : "",
-			    read ? read : "", read ? ")" : "");
+			snprintf(value, sizeof(value), "0x%llx%s%s%s",
+				 LL(v->p[i]), read ? " (" : "",
+				 read ? read : "", read ? ")" : "");
+			/* narrow: the heading's short names, then the value
+			 * before its label, which is what a cut takes */
+			if (17 + (int)strlen(r->param[i]) +
+				    (int)strlen(value) <=
+			    s->cols)
+				add(s, DM_A_NORMAL, 0,
+				    "  parameter %d (%s): %s", i + 2,
+				    r->param[i], value);
+			else if (8 + (int)strlen(r->param[i]) +
+					 (int)strlen(value) <=
+				 s->cols)
+				add(s, DM_A_NORMAL, 0, "  P%d (%s): %s", i + 2,
+				    r->param[i], value);
+			else
+				add(s, DM_A_NORMAL, 0, "  P%d: %s (%s)", i + 2,
+				    value, r->param[i]);
 		}
 	}
 }
@@ -793,15 +813,51 @@ static bool gap_between(const struct dm_provider *p, uint64_t a, uint64_t b)
 	return lo < p->ngaps && p->gaps[lo][0] <= b;
 }
 
+/* A direction in a narrow terminal */
+static const char *dir_short(unsigned dir)
+{
+	static const char *const names[] = { "bidi", "to-dev", "from-dev",
+					     "none" };
+
+	return dir < 4 ? names[dir] : "?";
+}
+
+/* How a history row is laid out: each field as wide as the rows shown
+ * need it, and what a narrow terminal leaves out */
+struct hist_cols {
+	int seq, ts, kind, len, dir, caller;
+	bool short_dir, no_ts, no_len_word, no_module;
+};
+
+static int hist_width(const struct hist_cols *c)
+{
+	int dir = c->dir;
+
+	if (c->short_dir && dir) /* "from-device" was the widest */
+		dir = dir > 9 ? 9 : dir;
+	return 3 + c->seq + (c->no_ts ? 0 : 1 + c->ts) + 1 + c->kind +
+	       (c->no_len_word ? 3 : 7) + c->len + 1 + dir + c->caller;
+}
+
+/* The caller as a row shows it: without its module where the terminal
+ * is too narrow for both (the symbol and offset say more) */
+static const char *hist_caller(const struct hist_cols *c, const char *caller)
+{
+	const char *bang = strchr(caller, '!');
+
+	return c->no_module && bang ? bang + 1 : caller;
+}
+
 static void history(struct dm_ui *ui, const struct dm_provider *p,
 		    struct dm_screen *s, int visible)
 {
 	size_t n, i;
 	bool all;
 	const struct dm_event *ev = history_of(ui, p, &n, &all);
-	char caller[256], said[160] = "";
+	char caller[256], said[160] = "", title[DM_LINE_MAX];
 	size_t k, nv = 0;
-	int len = 0, sw = 1, tw = 8, kw = 4, lw = 1, dw = 0;
+	int len = 0, module = 0, rows;
+	struct hist_cols c = { .seq = 1, .ts = 8, .kind = 4, .len = 1 };
 	bool gaps = false;
 
 	/* what the verifier found on it, newest first, in the title */
@@ -819,48 +875,100 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 	 * fall between two of the object's events, x marks the later */
 	for (i = 1; all && i < n && !gaps; i++)
 		gaps = gap_between(p, ev[i - 1].seq, ev[i].seq);
-	add(s, nv ? DM_A_VIOLATION : DM_A_TITLE, 0,
-	    "  history of %08llx on adapter %08llx (%s)%s%s%s", LL(ui->object),
-	    LL(ui->adapter),
-	    !all	  ? "recent events" :
-	    gaps	  ? "every event recorded; x: after a gap" :
-	    p->st.dropped ? "every event recorded; not those lost in its gaps" :
-			    "every event",
-	    nv ? "  ! " : "", said, nv > 2 ? ", ..." : "");
+	/* narrow: the adapter's address says what it is */
+	for (k = 0; k < 2 && (!k || len > s->cols); k++)
+		len = snprintf(
+			title, sizeof(title),
+			"  history of %08llx on %s%08llx (%s)", LL(ui->object),
+			k ? "" : "adapter ", LL(ui->adapter),
+			!all	      ? "recent events" :
+			gaps	      ? "every event recorded; x: after a gap" :
+			p->st.dropped ? "every event recorded; not those lost "
+					"in its gaps" :
+					"every event");
+	if (nv)
+		snprintf(title + len, sizeof(title) - (size_t)len, "  ! %s%s",
+			 said, nv > 2 ? ", ..." : "");
+	/* a narrow terminal takes the title on more lines, not cut; what
+	 * the verifier found on a line of its own rather than split */
+	if (!nv || (int)strlen(title) <= s->cols) {
+		rows = wrap(s, s->cols, nv ? DM_A_VIOLATION : DM_A_TITLE, title,
+			    3, 4);
+	} else {
+		title[len] = 0;
+		rows = wrap(s, s->cols, DM_A_VIOLATION, title, 2, 4);
+		snprintf(title, sizeof(title), "    ! %s%s", said,
+			 nv > 2 ? ", ..." : "");
+		rows += wrap(s, s->cols, DM_A_VIOLATION, title, 2, 6);
+	}
+	visible -= rows - 1;
 	scroll(ui, (int)n, visible);
 	s->list_first = s->nlines;
 	s->list_rows = visible;
-	/* the columns as wide as the rows shown need: what is left is the
-	 * caller's, the widest field */
+	/* the columns as wide as the rows shown need */
 	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible);
 	     i++) {
+		const char *who =
+			dm_text_escape(caller, sizeof(caller),
+				       dm_strtab_get(p->strings, ev[i].caller));
+		const char *bang = strchr(who, '!');
 		char num[48];
 		int w;
 
 		w = snprintf(num, sizeof(num), "%llu", LL(ev[i].seq));
-		sw = w > sw ? w : sw;
+		c.seq = w > c.seq ? w : c.seq;
 		w = snprintf(num, sizeof(num), "%.6f", ev[i].ts / 1e9);
-		tw = w > tw ? w : tw;
+		c.ts = w > c.ts ? w : c.ts;
 		w = (int)strlen(dm_event_kind_name(ev[i].kind));
-		kw = w > kw ? w : kw;
+		c.kind = w > c.kind ? w : c.kind;
 		w = snprintf(num, sizeof(num), "%llx", LL(ev[i].len));
-		lw = w > lw ? w : lw;
+		c.len = w > c.len ? w : c.len;
 		w = dm_event_has_dir(ev[i].kind) ?
 			    (int)strlen(dm_dir_name(ev[i].dir)) + 1 :
 			    0;
-		dw = w > dw ? w : dw;
+		c.dir = w > c.dir ? w : c.dir;
+		w = (int)strlen(who);
+		c.caller = w > c.caller ? w : c.caller;
+		w = bang ? (int)(bang - who) + 1 : 0;
+		module = w > module ? w : module;
 	}
-	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible); i++)
+	/* too narrow for the whole row: the least missed goes first */
+	if (hist_width(&c) > s->cols)
+		c.short_dir = true;
+	if (hist_width(&c) > s->cols)
+		c.no_ts = true;
+	if (hist_width(&c) > s->cols)
+		c.no_len_word = true;
+	if (hist_width(&c) > s->cols && module) {
+		c.no_module = true;
+		c.caller -= module;
+	}
+	if (c.short_dir && c.dir > 9)
+		c.dir = 9;
+	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible);
+	     i++) {
+		char ts[48] = "";
+		bool dir = dm_event_has_dir(ev[i].kind);
+
+		if (!c.no_ts)
+			snprintf(ts, sizeof(ts), " %*.6f", c.ts,
+				 ev[i].ts / 1e9);
 		add(s, (int)i == ui->cursor ? DM_A_SELECTED : DM_A_NORMAL, 0,
-		    "%s#%-*llu %*.6f %-*s len 0x%-*llx %-*s%s",
+		    "%s#%-*llu%s %-*s %s0x%-*llx %-*s%s",
 		    gaps && i && gap_between(p, ev[i - 1].seq, ev[i].seq) ?
 			    "x " :
 			    "  ",
-		    sw, LL(ev[i].seq), tw, ev[i].ts / 1e9, kw,
-		    dm_event_kind_name(ev[i].kind), lw, LL(ev[i].len), dw,
-		    dm_event_has_dir(ev[i].kind) ? dm_dir_name(ev[i].dir) : "",
-		    dm_text_escape(caller, sizeof(caller),
-				   dm_strtab_get(p->strings, ev[i].caller)));
+		    c.seq, LL(ev[i].seq), ts, c.kind,
+		    dm_event_kind_name(ev[i].kind), c.no_len_word ? "" : "len ",
+		    c.len, LL(ev[i].len), c.dir,
+		    !dir	? "" :
+		    c.short_dir ? dir_short(ev[i].dir) :
+				  dm_dir_name(ev[i].dir),
+		    hist_caller(&c,
+				dm_text_escape(caller, sizeof(caller),
+					       dm_strtab_get(p->strings,
+							     ev[i].caller))));
+	}
 	if (!n)
 		add(s, DM_A_NORMAL, 0, "  %s",
 		    all ? "no event touched it" :
@@ -1059,11 +1167,11 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		/* what it needs first: on a tiny screen the rest is cut */
 		snprintf(msg, sizeof(msg), "dmatop needs %dx%d;", DM_MIN_COLS,
 			 DM_MIN_ROWS);
-		wrap(s, s->cols, DM_A_ERROR, msg, s->rows);
+		wrap(s, s->cols, DM_A_ERROR, msg, s->rows, 0);
 		snprintf(msg, sizeof(msg), "this terminal is %dx%d", s->cols,
 			 s->rows);
-		wrap(s, s->cols, DM_A_ERROR, msg, s->rows);
-		wrap(s, s->cols, DM_A_NORMAL, "q quits", s->rows);
+		wrap(s, s->cols, DM_A_ERROR, msg, s->rows, 0);
+		wrap(s, s->cols, DM_A_NORMAL, "q quits", s->rows, 0);
 		return;
 	}
 	status(ui, p, s);
@@ -1081,9 +1189,9 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	}
 	/* a message too long for its row takes up to two more, from the
 	 * list, rather than end mid-word at the edge */
-	mrows = ui->message[0] ?
-			wrap(NULL, s->cols, DM_A_ERROR, ui->message, MSG_ROWS) :
-			1;
+	mrows = ui->message[0] ? wrap(NULL, s->cols, DM_A_ERROR, ui->message,
+				      MSG_ROWS, 0) :
+				 1;
 	/* rows left for the list: minus title, message and key bar */
 	visible = s->rows - s->nlines - 2 - mrows;
 	switch (ui->view) {
@@ -1119,7 +1227,7 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 	while (s->nlines < s->rows - 1 - mrows)
 		add(s, DM_A_NORMAL, 0, "%s", "");
 	if (ui->message[0])
-		wrap(s, s->cols, DM_A_ERROR, ui->message, mrows);
+		wrap(s, s->cols, DM_A_ERROR, ui->message, mrows, 0);
 	else
 		add(s, DM_A_NORMAL, 0, "%s", "");
 	/* the keys that fit whole: "v Viol" would name no key; live,
