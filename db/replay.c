@@ -36,6 +36,8 @@ struct replay {
 	uint64_t next;	      /* the seq the next row should have */
 	uint64_t prev_ts;     /* the time of the row before, read in order */
 	uint64_t first, last; /* span of the recording */
+	uint64_t last_row;    /* the last event with a row */
+	uint64_t counted;     /* events the session counts, if it closed */
 	int64_t end_ts; /* the time of its end: of the last event, or of the
 			 * closing checkpoint past the events lost last */
 	uint64_t *ad;	/* adapter id - 1 -> handle */
@@ -226,7 +228,9 @@ static int load_span(struct replay *rp)
 		    "'rules'), "
 		    "(SELECT ts FROM event ORDER BY seq DESC LIMIT 1), "
 		    "(SELECT ts FROM checkpoint ORDER BY seq DESC "
-		    "LIMIT 1)",
+		    "LIMIT 1), "
+		    "(SELECT value FROM session WHERE key = 'events' AND "
+		    "EXISTS (SELECT 1 FROM session WHERE key = 'ended'))",
 		    -1, &st, NULL))
 		return db_error(rp, "reading events");
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -237,6 +241,8 @@ static int load_span(struct replay *rp)
 		rp->rules_named = sqlite3_column_type(st, 4) == SQLITE_TEXT;
 		rp->first = (uint64_t)sqlite3_column_int64(st, 0);
 		rp->last = (uint64_t)sqlite3_column_int64(st, 1);
+		rp->last_row = rp->last;
+		rp->counted = (uint64_t)sqlite3_column_int64(st, 7);
 		rp->end_ts = rp->last ? sqlite3_column_int64(st, 5) : -1;
 		/* events lost at the very end live on in the last
 		 * checkpoint, and their time with it (never before the
@@ -254,6 +260,36 @@ static int load_span(struct replay *rp)
 	if (!err && rp->first > rp->last)
 		err = damaged(rp, "event sequence numbers run backwards");
 	return err;
+}
+
+/*
+ * The recorder writes each gap before the events after it, from the
+ * first on, and closing, the gap of the events it lost last: a hole at
+ * either end that no gap accounts for is rows gone from the file, not
+ * events the recorder lost. (A recording that did not close, its
+ * recorder killed or its disk full, ends where its writer stopped.)
+ */
+static int check_ends(struct replay *rp)
+{
+	uint64_t end = rp->counted > rp->last ? rp->counted : rp->last;
+
+	if (rp->first > 1 && !gap_recorded(rp, 1, rp->first - 1))
+		return rp->first == 2 ?
+			       damaged(rp, "event 1 is missing, and no gap "
+					   "records its loss") :
+			       damaged(rp,
+				       "events 1 to %llu are missing, and no "
+				       "gap records their loss",
+				       (unsigned long long)rp->first - 1);
+	if (rp->counted && end > rp->last_row &&
+	    !gap_recorded(rp, rp->last_row + 1, end))
+		return damaged(rp,
+			       "the session counts %llu events, the last "
+			       "one recorded is %llu, and no gap records the "
+			       "loss of the rest",
+			       (unsigned long long)end,
+			       (unsigned long long)rp->last_row);
+	return 0;
 }
 
 /* ---- events ---- */
@@ -835,6 +871,8 @@ int dm_replay_open(struct dm_src **out, const char *path, char *errbuf,
 				"last_seq >= ?2",
 				-1, &rp->gap_of, NULL)))
 		err = db_error(rp, "reading the schema");
+	if (!err && rp->last)
+		err = check_ends(rp);
 	if (err) {
 		if (!*errbuf || err != -ENOMEM)
 			snprintf(errbuf, len, "%s: %s", path,

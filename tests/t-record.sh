@@ -99,10 +99,14 @@ done
 # events missing from a recording, in the middle and at the very end
 # (the final checkpoint lies past the last event): replayed and counted
 cp "$TMP/mixed.db" "$TMP/gap.db"
-# (each with the gap row the recorder writes before the events after it)
+# (each with the gap row the recorder writes: before the events after
+# it, and for the last ones as it closes)
 sqlite3 "$TMP/gap.db" "DELETE FROM event WHERE seq BETWEEN 3000 AND 3099;
 	INSERT INTO gap (first_seq, last_seq, events, reason)
 		VALUES (3000, 3099, 100, 'recorder queue full');
+	INSERT INTO gap (first_seq, last_seq, events, reason)
+		SELECT max(seq) - 49, max(seq), 50, 'recorder queue full'
+		FROM event;
 	DELETE FROM event WHERE seq > (SELECT max(seq) - 50 FROM event)"
 "$DMATOP" --replay="$TMP/gap.db" --batch --json >"$TMP/out" 2>"$TMP/err"
 is "$?" "$live_rc" "events missing at the end: the replay ends as the live run did ($live_rc)"

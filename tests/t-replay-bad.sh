@@ -69,6 +69,24 @@ cp "$TMP/good.db" "$TMP/hole.db"
 sqlite3 "$TMP/hole.db" 'DELETE FROM event WHERE seq BETWEEN 50 AND 52'
 bad "$TMP/hole.db" "damaged recording: events 50 to 52 are missing, and no gap records their loss" \
 	"rows deleted, where the recorder lost nothing"
+# at either end, too: the first events' rows (the replay would start
+# later, its state short of what they made), and the last ones of a
+# session that closed (the recorder writes a gap for what it lost last)
+cp "$TMP/good.db" "$TMP/head-gone.db"
+sqlite3 "$TMP/head-gone.db" 'DELETE FROM event WHERE seq <= 1000'
+bad "$TMP/head-gone.db" "damaged recording: events 1 to 1000 are missing, and no gap records their loss" \
+	"the first rows deleted"
+"$DMATOP" --replay="$TMP/head-gone.db" --batch --at=end >/dev/null 2>&1
+is "$?" 1 "... at the end too, whose state a checkpoint holds"
+cp "$TMP/good.db" "$TMP/one-gone.db"
+sqlite3 "$TMP/one-gone.db" 'DELETE FROM event WHERE seq = 1'
+bad "$TMP/one-gone.db" "damaged recording: event 1 is missing, and no gap records its loss" \
+	"the first row deleted"
+n=$(sqlite3 "$TMP/good.db" "SELECT value FROM session WHERE key = 'events'")
+cp "$TMP/good.db" "$TMP/tail-gone.db"
+sqlite3 "$TMP/tail-gone.db" "DELETE FROM event WHERE seq > $n - 300; DELETE FROM checkpoint WHERE seq > $n - 300"
+bad "$TMP/tail-gone.db" "damaged recording: the session counts $n events, the last one recorded is $((n - 300)), and no gap records the loss of the rest" \
+	"the last rows deleted from a session that closed"
 cp "$TMP/good.db" "$TMP/lost.db"
 sqlite3 "$TMP/lost.db" 'UPDATE event SET kind = 32 WHERE seq = 60'
 bad "$TMP/lost.db" "damaged recording: event 60 is a loss of a kind a simulation never records" \
