@@ -283,6 +283,10 @@ wait_for "^--at=$t: the recording lacks #$((c1 + 1)) to #$((c2 - 1)), around the
 ok $? "--at inside a gap: the note is the inspector's first message, not printed under its screen"
 keys q
 is "$(exited)" 0 "q quits, exit 0"
+start "$DMATOP" --replay="$TMP/r.db" --at=9999
+wait_for "^--at=9999: the recording ends at [0-9.]* s; this is the state at its end"
+ok $? "--at past the end: that note is the first message too"
+keys q
 
 # --- live: a backend of its own for the session ---
 start "$DMATOP" --sim=mixed
@@ -306,6 +310,24 @@ is "$(exited)" 0 "F10 quits"
 sleep 0.3
 [ -n "$viewer" ] && [ ! -e "/dev/shm/dmatop-session-$viewer" ]
 ok $? "... and the session's backend is stopped"
+
+# an inspector killed without a word takes its backend with it, which
+# ps and top call dmatop
+start "$DMATOP" --sim=mixed --record="$TMP/killed.db"
+wait_for "dmatop LIVE"; ok $? "a session to kill"
+pane=$(tmux display -p -t $S '#{pane_pid}')
+viewer=$(grep -l "^PPid:[[:space:]]*$pane\$" /proc/[0-9]*/status | head -n 1 | cut -d/ -f3)
+backend=$(grep -l "^PPid:[[:space:]]*$viewer\$" /proc/[0-9]*/status | head -n 1 | cut -d/ -f3)
+is "$(cat /proc/$backend/comm 2>/dev/null)" dmatop "its backend is called dmatop in ps and top"
+kill -9 "$viewer"
+# (gone, or a zombie whoever inherited it has not reaped)
+alive() { grep -qs "^State:[[:space:]]*[^Z]" /proc/$1/status; }
+i=0
+while alive "$backend" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$backend" ] && ! alive "$backend" && [ ! -e "/dev/shm/dmatop-session-$viewer" ]
+ok $? "the inspector killed (SIGKILL): its backend stops and its segment goes"
+is "$(sqlite3 "$TMP/killed.db" "SELECT value FROM session WHERE key = 'ended'")" clean \
+	"... closing its recording cleanly"
 
 # --record and --duration reach the session's backend
 rm -f "$TMP/live.db"
@@ -550,5 +572,25 @@ if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
 else
 	for i in 1 2 3; do ok 0 "# SKIP no tmpfs to fill here"; done
 fi
+
+# the inspector's own recording, a reader holding it open as it closes:
+# quitting says where its last events are, as --batch does
+rm -f "$TMP/held.db"*
+session "cd '$TMP'; env TERM=xterm-256color '$DMATOP' --sim=mixed --record=held.db 2>'$TMP/err'; echo \$? >'$TMP/exit'; sleep 30"
+wait_for "dmatop LIVE"
+i=0
+until sqlite3 -readonly "$TMP/held.db" 'SELECT 1 FROM event' >/dev/null 2>&1 || [ $i -gt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+{ echo "BEGIN; SELECT count(*) FROM event;"; sleep 4; echo "COMMIT;"; } |
+	sqlite3 -readonly "$TMP/held.db" >/dev/null 2>&1 &
+reader=$!
+sleep 1
+keys q
+is "$(exited)" 0 "the inspector's recording held open by a reader: quitting exits 0"
+grep -q "note: held.db is whole, but a reader had it open: its last events are in held.db-wal beside it" "$TMP/err"
+ok $? "... and says the last events are in the -wal beside it" || sed 's/^/# /' "$TMP/err"
+wait $reader
 
 done_testing

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -303,6 +304,13 @@ static int record_path_ok(const char *path)
 			path);
 		return -EISDIR;
 	}
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		fprintf(stderr,
+			"dmatop: %s is not a regular file (a device, a pipe or "
+			"a socket): record to a file\n",
+			path);
+		return -EEXIST;
+	}
 	if (!access(path, F_OK)) {
 		fprintf(stderr,
 			"dmatop: %s already exists: remove it or record to "
@@ -346,6 +354,25 @@ static unsigned rulesets_of(bool sim, const char *scenario)
 	return sim && !(sc && sc->linux_api) ? DM_RULES_HAL : DM_RULES_LINUX;
 }
 
+/*
+ * A session's backend, named for the inspector that started it (its
+ * parent), stops with it, even one killed without a word. Set after
+ * the exec, which clears it where the program has file capabilities;
+ * SIGTERM's handler must be in place.
+ */
+static void end_with_parent(const char *name)
+{
+	int parent;
+	char more;
+
+	if (sscanf(name, "session-%d%c", &parent, &more) != 1 ||
+	    parent != (int)getppid())
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if ((int)getppid() != parent) /* it died before the call */
+		raise(SIGTERM);
+}
+
 static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 		       const char *name, const char *group, double speed,
 		       const char *record, bool sim)
@@ -362,6 +389,8 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	char errbuf[PATH_MAX + 512], dir[4096];
 	int err;
 
+	/* started through /proc/self/exe, ps and top would call it exe */
+	prctl(PR_SET_NAME, "dmatop");
 	if (group) {
 		struct group *g = getgrnam(group);
 
@@ -403,6 +432,7 @@ static int run_backend(const char *scenario, uint64_t seed, uint64_t duration,
 	sigaction(SIGTERM, &sa, NULL);
 	/* a closed terminal: stop as cleanly as asked to */
 	sigaction(SIGHUP, &sa, NULL);
+	end_with_parent(name);
 	err = dm_backend_run(src, &o, &stop, backend_log, (void *)name, &res,
 			     errbuf, sizeof(errbuf));
 	dm_src_close(src);
@@ -482,6 +512,27 @@ static void backend_said(int log)
 		return;
 	while ((n = read(log, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, (size_t)n, stderr);
+}
+
+/* The notes of the session's backend that ended well (its recording
+ * left in WAL mode, say): the screen was over them while it ran. */
+static void backend_notes(int log)
+{
+	char line[PATH_MAX + 512];
+	FILE *f;
+	int fd;
+
+	if (log < 0 || lseek(log, 0, SEEK_SET) || (fd = dup(log)) < 0)
+		return;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "): note: "))
+			fputs(line, stderr);
+	fclose(f);
 }
 
 /* The session's backend's first warning, for the screen's message row
@@ -591,10 +642,17 @@ static int interactive(const char *attach, const char *replay, bool sim,
 	if (replay && at) {
 		p->paused = true;
 		err = dm_app_go_to(p, at);
-		if (err == 1) {
+		if (err == 1 && screen) {
 			dm_batch_note_end(stderr, at, p->st.last_ts);
-			err = 0;
+		} else if (err == 1) {
+			/* the inspector's first message, below */
+			snprintf(p->note, sizeof(p->note),
+				 "the recording ends at %.6f s; this is the "
+				 "state at its end",
+				 (double)p->st.last_ts / 1e9);
 		}
+		if (err == 1)
+			err = 0;
 		if (err == -ERANGE) {
 			dm_batch_note_outside(stderr, at, p->st.first_seq,
 					      p->st.last_seq);
@@ -647,6 +705,8 @@ out:
 			    WEXITSTATUS(ws) == 1) {
 				backend_said(log);
 				status = status ? status : 1;
+			} else {
+				backend_notes(log);
 			}
 		}
 	}
