@@ -322,11 +322,25 @@ int dm_db_create(sqlite3 **out, const char *path, char *errbuf, size_t len)
 	/* the file is ours from the start: never clobber, never a symlink */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
-	if (fd < 0 && errno == EEXIST)
+	if (fd < 0 && errno == EEXIST) {
+		struct stat st;
+
+		/* not one to remove: say what it is */
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			return fail(errbuf, len, -EISDIR,
+				    "%s is a directory: give a file in it to "
+				    "record to",
+				    path);
+		if (!stat(path, &st) && !S_ISREG(st.st_mode))
+			return fail(errbuf, len, -EEXIST,
+				    "%s is not a regular file (a device, a "
+				    "pipe or a socket): record to a file",
+				    path);
 		return fail(errbuf, len, -EEXIST,
 			    "%s already exists: remove "
 			    "it or record to another file",
 			    path);
+	}
 	if (fd < 0)
 		return fail(errbuf, len, -errno, "cannot create %s: %s", path,
 			    strerror(errno));

@@ -265,6 +265,16 @@ is "$?" 2 "--at past the last event is refused"
 "$DMATOP" --sim=ndis --batch --record="$TMP/mixed.db" >/dev/null 2>"$TMP/err"
 is "$?" 1 "recording over an existing file is refused"
 grep -q "already exists" "$TMP/err"; ok $? "... saying so"
+# not a file to remove: what it is
+for m in --batch --backend; do
+	"$DMATOP" $m --sim=ndis --record=/dev/full >/dev/null 2>"$TMP/err"
+	is "$?" 1 "$m: recording to a device is refused"
+	grep -q "/dev/full is not a regular file (a device, a pipe or a socket): record to a file" "$TMP/err"
+	ok $? "... saying what it is, not to remove it" || sed 's/^/# /' "$TMP/err"
+	"$DMATOP" $m --sim=ndis --record="$TMP" >/dev/null 2>"$TMP/err"
+	grep -q "is a directory: give a file in it to record to" "$TMP/err"
+	ok $? "... a directory too" || sed 's/^/# /' "$TMP/err"
+done
 ln -s "$TMP/nowhere.db" "$TMP/link.db"
 "$DMATOP" --sim=ndis --batch --record="$TMP/link.db" >/dev/null 2>&1
 is "$?" 1 "recording through a symlink is refused"
