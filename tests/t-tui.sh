@@ -243,7 +243,9 @@ tmux resize-window -t $S -x 100 -y 30
 wait_for "Adapters.*Violations"; ok $? "back to 100x30: the screens return"
 tmux resize-window -t $S -x 64 -y 30
 wait_for " MR MAPPED  CB BYTES  VIOL *$"; ok $? "64 columns: the lesser columns give way to VIOL"
-keys '>' '>' '>' '>' '>'
+keys '>' '>' '>'
+wait_for "sorted by CB *$"; ok $? "... the count of common buffers is a sort key too"
+keys '>' '>' '>'
 wait_for "sorted by CH *$"; ok $? "... sorted by a column that gave way, named as it is headed"
 wait_for "  CB BYTES  CH  VIOL *$"; ok $? "... it comes back"
 tmux resize-window -t $S -x 100 -y 30

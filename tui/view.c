@@ -19,9 +19,9 @@ static const char *const tab_names[] = { "Generic",	   "Map registers",
 					 "Common buffers", "S/G lists",
 					 "Description",	   "Wait block" };
 /* as the columns are headed */
-static const char *const sort_names[] = { "ADAPTER", "OWNER",	 "MR",
-					  "MAPPED",  "CB BYTES", "SG",
-					  "CH",	     "UNFLUSH",	 "VIOL" };
+static const char *const sort_names[] = { "ADAPTER", "OWNER",	 "MR", "MAPPED",
+					  "CB",	     "CB BYTES", "SG", "CH",
+					  "UNFLUSH", "VIOL" };
 
 const char *dm_view_tab_name(int tab)
 {
@@ -261,6 +261,8 @@ static uint64_t key(const struct dm_vadapter *ad, enum dm_sort s)
 		return ad->mr_alloc - ad->mr_freed;
 	case DM_SORT_MAPPED:
 		return ad->mr_mapped;
+	case DM_SORT_CB_COUNT:
+		return ad->cbs.count;
 	case DM_SORT_CB:
 		return ad->cb_bytes;
 	case DM_SORT_SG:
@@ -361,7 +363,7 @@ static const struct {
 } columns[C_N] = {
 	[C_MR] = { "MR", 7, DM_SORT_MR },
 	[C_MAPPED] = { "MAPPED", 6, DM_SORT_MAPPED },
-	[C_CB] = { "CB", 5, DM_SORT_COUNT }, /* not a sort key */
+	[C_CB] = { "CB", 5, DM_SORT_CB_COUNT },
 	[C_CB_BYTES] = { "CB BYTES", 9, DM_SORT_CB },
 	[C_SG] = { "SG", 4, DM_SORT_SG },
 	[C_CH] = { "CH", 3, DM_SORT_CHANNELS },
