@@ -76,6 +76,11 @@ is "$rc" 2 "unknown !dma flags are a usage error"
 run --sim=seed-example --batch --dump=1
 is "$rc" 2 "!dma 1: an address that is no adapter"
 printf "%s\n" "$err" | grep -q "Usage: !dma"; ok $? "... prints the brief help, as !dma does, on stderr with the other usage errors"
+run --sim=fault-0x03 --batch --dump=82fc0000,7
+is "$rc" 3 "--dump of an adapter released by the end of a run with violations: the verdict, 3, stands"
+printf "%s\n" "$err" | grep -q "no adapter 82fc0000 (it was released)" &&
+	printf "%s\n" "$err" | grep -q "^dmatop: sim:fault-0x03 seed=1: 6 events, 1 violation"
+ok $? "... saying so, then the run's figures"
 
 run --list-scenarios
 is "$rc" 0 "--list-scenarios exits 0"

@@ -106,8 +106,9 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 		goto out;
 	if (!lost_it)
 		status = s.hdr.violations_total ? 3 : 0;
+	/* no such adapter: the violations' verdict stands over it */
 	if (!lost_it && o->dump &&
-	    dm_batch_dump(out, errf, o, s.vrf, s.strings))
+	    dm_batch_dump(out, errf, o, s.vrf, s.strings) && !status)
 		status = 2;
 	dm_text_escape(src, sizeof(src), s.hdr.source);
 	if (o->json) {

@@ -415,7 +415,7 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 {
 	struct run r = { .o = o, .src = src, .out = out, .at_seq = -1 };
 	struct dm_rec_stats rs = { 0 };
-	bool rec_failed = false;
+	bool rec_failed = false, no_dump = false;
 	char msg[300], wal[PATH_MAX + 64];
 	int status;
 
@@ -486,15 +486,19 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 	}
 	if (!status && o->dump)
 		status = replay_dump_check(&r, errf, false);
+	/* an adapter gone by the end of a run that went through: the
+	 * run's verdict stands, and its figures */
 	if (!status && o->dump &&
 	    dm_batch_dump(out, errf, o, r.vrf, src->strings))
-		status = 2;
+		no_dump = true;
 	if (!status && dm_vrf_stats(r.vrf)->violations)
 		status = 3;
 	/* a usage or source error is one line; the rest ends in figures
 	 * (a recording that failed leaves what was verified to report) */
 	if (status == 0 || status == 3 || r.interrupted || rec_failed)
 		summary(&r, out, errf);
+	if (!status && no_dump)
+		status = 2;
 	src->vrf = NULL;
 	dm_vrf_free(r.vrf);
 	return status;
