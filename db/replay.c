@@ -91,8 +91,15 @@ static int load_strings(struct replay *rp)
 		const char *text = (const char *)sqlite3_column_text(st, 1);
 		sqlite3_int64 sid = sqlite3_column_int64(st, 0);
 
-		if (sid != (sqlite3_int64)want || !text ||
-		    dm_strtab_intern(rp->src.strings, text, &id) || id != want)
+		if (text && strlen(text) > DM_STRTAB_MAXLEN)
+			err = damaged(rp,
+				      "string %llu is %zu bytes long, longer "
+				      "than any name dmatop records (%d)",
+				      (unsigned long long)sid, strlen(text),
+				      DM_STRTAB_MAXLEN);
+		else if (sid != (sqlite3_int64)want || !text ||
+			 dm_strtab_intern(rp->src.strings, text, &id) ||
+			 id != want)
 			err = damaged(rp,
 				      "string %llu is out of order, "
 				      "repeated or not text",
@@ -282,6 +289,15 @@ static int check_ends(struct replay *rp)
 				       "gap records their loss",
 				       (unsigned long long)rp->first - 1);
 	if (rp->counted && end > rp->last_row &&
+	    !gap_recorded(rp, rp->last_row + 1, end) && end > rp->counted)
+		return damaged(rp,
+			       "a checkpoint is of event %llu, past the "
+			       "last one recorded (%llu) and the %llu the "
+			       "session counts",
+			       (unsigned long long)end,
+			       (unsigned long long)rp->last_row,
+			       (unsigned long long)rp->counted);
+	if (rp->counted && end > rp->last_row &&
 	    !gap_recorded(rp, rp->last_row + 1, end))
 		return damaged(rp,
 			       "the session counts %llu events, the last "
@@ -296,11 +312,31 @@ static int check_ends(struct replay *rp)
 
 static int row_event(struct replay *rp, sqlite3_stmt *st, struct dm_event *e)
 {
+	/* as the statement selects them */
+	static const char *const column[] = {
+		"seq",	  "ts",	 "kind", "adapter", "obj",  "va",
+		"dma",	  "len", "mdl",	 "arg0",    "arg1", "arg2",
+		"caller", "dir", "irql", "flags",   "tid",
+	};
 	sqlite3_int64 ad = sqlite3_column_int64(st, 3);
 	sqlite3_int64 kind = sqlite3_column_int64(st, 2);
-	int i;
+	int i, type;
 
 	memset(e, 0, sizeof(*e));
+	/* SQLite reads text or a real as a number without a word: 'abc'
+	 * would pass for a length of 0 */
+	for (i = 0; i < (int)(sizeof(column) / sizeof(column[0])); i++) {
+		type = sqlite3_column_type(st, i);
+		if (type != SQLITE_INTEGER && type != SQLITE_NULL)
+			return damaged(rp,
+				       "event %lld holds %s in its %s column, "
+				       "where an integer belongs",
+				       (long long)sqlite3_column_int64(st, 0),
+				       type == SQLITE_TEXT  ? "text" :
+				       type == SQLITE_FLOAT ? "a real number" :
+							      "a blob",
+				       column[i]);
+	}
 	e->seq = (uint64_t)sqlite3_column_int64(st, 0);
 	e->ts = (uint64_t)sqlite3_column_int64(st, 1);
 	/* no event is numbered 0: a row read from a page of zeros */

@@ -87,6 +87,22 @@ cp "$TMP/good.db" "$TMP/tail-gone.db"
 sqlite3 "$TMP/tail-gone.db" "DELETE FROM event WHERE seq > $n - 300; DELETE FROM checkpoint WHERE seq > $n - 300"
 bad "$TMP/tail-gone.db" "damaged recording: the session counts $n events, the last one recorded is $((n - 300)), and no gap records the loss of the rest" \
 	"the last rows deleted from a session that closed"
+cp "$TMP/good.db" "$TMP/cp-past.db"
+sqlite3 "$TMP/cp-past.db" "UPDATE checkpoint SET seq = seq + 1"
+bad "$TMP/cp-past.db" "damaged recording: a checkpoint is of event $((n + 1)), past the last one recorded ($n) and the $n the session counts" \
+	"a checkpoint past the end"
+cp "$TMP/good.db" "$TMP/text-len.db"
+sqlite3 "$TMP/text-len.db" "UPDATE event SET len = 'abc' WHERE seq = 1000"
+bad "$TMP/text-len.db" "damaged recording: event 1000 holds text in its len column, where an integer belongs" \
+	"text where a length belongs (SQLite would read it as 0)"
+cp "$TMP/good.db" "$TMP/real-ts.db"
+sqlite3 "$TMP/real-ts.db" "UPDATE event SET ts = ts + 0.5 WHERE seq = 1000"
+bad "$TMP/real-ts.db" "damaged recording: event 1000 holds a real number in its ts column" \
+	"a real number for a time"
+cp "$TMP/good.db" "$TMP/long-string.db"
+sqlite3 "$TMP/long-string.db" "UPDATE string SET text = printf('%.*c', 100000, 'A') WHERE id = 1"
+bad "$TMP/long-string.db" "damaged recording: string 1 is 100000 bytes long, longer than any name dmatop records (4096)" \
+	"a string longer than any dmatop writes"
 cp "$TMP/good.db" "$TMP/lost.db"
 sqlite3 "$TMP/lost.db" 'UPDATE event SET kind = 32 WHERE seq = 60'
 bad "$TMP/lost.db" "damaged recording: event 60 is a loss of a kind a simulation never records" \
