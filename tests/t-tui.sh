@@ -417,7 +417,7 @@ is "$(exited)" 1 "... and quitting exits 1, as --batch does"
 cp "$TMP/r.db" "$TMP/ev.db"
 sqlite3 "$TMP/ev.db" "UPDATE event SET kind = 99 WHERE seq = 5000"
 start "$DMATOP" --replay="$TMP/ev.db"
-wait_for "damaged recording: event 5000"; ok $? "a damaged event while playing: said"
+wait_for "^stopped after event 4999: damaged recording: event 5000"; ok $? "a damaged event while playing: said, after which event, as --batch says it"
 wait_for "^dmatop PAUSED .* events 4999  "; ok $? "... the header paused at the event before it, with no rate"
 wait_for "#4999/"; ok $? "... and so is the timeline"
 keys q

@@ -63,7 +63,7 @@ struct dm_provider {
 	size_t nevents;
 	struct dm_status st;
 	bool paused;
-	char err[256];
+	char err[320]; /* the source's, and where it stopped */
 	/* replay: what the last move could not do, "" if nothing (the
 	 * recorder lost events there: see dm_losses_gap()); lacked: the
 	 * event moved to is itself one of them */

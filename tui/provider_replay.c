@@ -172,12 +172,20 @@ static void publish(struct rp *r)
 	r->p.st.events_per_s = r->p.paused ? 0 : rate(r);
 }
 
-static int failed(struct rp *r, int err)
+/* The replay met damage: playing, after the event shown (as --batch
+ * says it); else going to a state. */
+static int failed(struct rp *r, int err, bool playing)
 {
+	const char *why = r->src->err[0] ? r->src->err : strerror(-err);
+
+	if (playing)
+		snprintf(r->p.err, sizeof(r->p.err),
+			 "stopped after event %llu: %s",
+			 (unsigned long long)r->p.st.seq, why);
+	else
+		snprintf(r->p.err, sizeof(r->p.err), "%s", why);
 	/* playing on would only meet the same damage again */
 	r->p.paused = true;
-	snprintf(r->p.err, sizeof(r->p.err), "%s",
-		 r->src->err[0] ? r->src->err : strerror(-err));
 	/* the header as it stopped: where, and no rate */
 	publish(r);
 	return err;
@@ -204,7 +212,7 @@ static int feed_until(struct rp *r, uint64_t ts, size_t max)
 			break;
 		}
 		if (n < 0)
-			return failed(r, n);
+			return failed(r, n, true);
 		if (!n)
 			break;
 		total += n;
@@ -290,7 +298,7 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 	if (err) {
 		unseek(r, blob, len);
 		free(blob);
-		return failed(r, err);
+		return failed(r, err, false);
 	}
 	free(blob);
 	r->nring = 0;
@@ -332,7 +340,7 @@ static int rp_seek(struct dm_provider *p, uint64_t seq)
 		p->gap_to = to;
 	}
 	publish(r);
-	return err < 0 && err != -ENODATA ? failed(r, err) : 0;
+	return err < 0 && err != -ENODATA ? failed(r, err, false) : 0;
 }
 
 /*
@@ -387,7 +395,7 @@ static int rp_step(struct dm_provider *p, int64_t n)
 			r->ended = true;
 		} else if (err < 0) {
 			publish(r);
-			return failed(r, err);
+			return failed(r, err, true);
 		}
 	}
 	held = dm_replay_held(r->src, &from, &to);
