@@ -532,11 +532,15 @@ keys Escape
 # fault, a driver's unbind): that event is in the object's history
 fault=$(sqlite3 "$TMP/lx.db" "SELECT seq FROM violation WHERE rule = 'linux-dma-after-unmap'")
 wait_for "  detail of adapter" # Esc taken alone, not as Alt with the next key
+keys 6
+wait_for "\[Wait block\]"
 keys Z v
 wait_for "^! .*linux-dma-after-unmap"
 keys o # the newest, first in the list
 wait_for "^  #$fault "; ok $? "the DMA after unmap's history holds the IOMMU fault that found it (#$fault)"
-keys Escape Escape
+keys Escape
+wait_for "\[Map registers\]"; ok $? "... Esc: the adapter's detail at the tab of mappings, not the tab open before"
+keys Escape
 
 # played slowly, a sparse recording (bursts 400 ms apart) keeps to
 # the clock: at x1/4 the recording's time moves a quarter of the wall

@@ -267,6 +267,9 @@ static void search_violation(struct dm_ui *ui, const struct dm_provider *p)
 
 static int tab_for_rule(unsigned rule)
 {
+	/* a mapping the device reached after its unmap */
+	if (rule == DM_R_LX_DMA_AFTER_UNMAP)
+		return 1;
 	switch (dm_rules[rule].code) {
 	case 0x03:
 	case 0x07:
@@ -283,8 +286,10 @@ static int tab_for_rule(unsigned rule)
 	case 0x10:
 	case 0x15:
 	case 0x16:
+	case 0x1b:
 	case 0x1d:
 	case 0x20:
+	case 0x21:
 		return 1;
 	case 0x25:
 		return 4;
@@ -580,8 +585,9 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 			} else {
 				snprintf(ui->message, sizeof(ui->message),
 					 "Enter opens an object's history: put "
-					 "the cursor on one (tabs 2 to 6 list "
-					 "them)");
+					 "the cursor on one (tabs 2, 3 and 4 "
+					 "list map register files, common "
+					 "buffers and S/G lists)");
 			}
 		}
 		return true;
@@ -621,6 +627,9 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 
 			ui->back = ui->view;
 			ui->adapter = v->adapter;
+			/* Esc from the history: the adapter's detail, at
+			 * the tab that lists such objects */
+			ui->tab = tab_for_rule(v->rule);
 			ui->object = v->obj;
 			ui->view = DM_VIEW_HISTORY;
 			ui->cursor = ui->top = 0;
