@@ -57,6 +57,15 @@ ok $? "help in 60 columns: a pair of keys a line each, no word cut" ||
 sed -n 3p "$TMP/out" | grep -q " adapter 82fc04e0$"
 ok $? "the detail in 60 columns: the adapter's address whole, its words giving way" ||
 	sed -n 3p "$TMP/out" | sed 's/^/# /'
+# the least room: the tabs by short names, the open one marked, and
+# every screen's keys end in q Quit
+"$DMATOP" --replay=r.db --batch --screen=detail:82fc0000:6 --size=60x15 >"$TMP/out" 2>&1
+sed -n 4p "$TMP/out" | grep -q "^ Generic   Map regs   Common buf   S/G   Desc  \[Wait\] *$"
+ok $? "the detail in 60 columns: every tab named, the open one marked" || sed -n 4p "$TMP/out" | sed 's/^/# /'
+for v in adapters violations detail:82fc0000 help; do
+	"$DMATOP" --replay=r.db --batch --screen=$v --size=60x15 2>/dev/null | tail -n 1 | grep -q " q Quit$"
+	ok $? "--screen=$v in 60 columns: its keys end in q Quit"
+done
 "$DMATOP" --replay=r.db --batch --screen=detail:82fc0000:4 >"$TMP/out" 2>&1
 grep -q "^  none: the adapter holds no scatter/gather lists now$" "$TMP/out"
 ok $? "a tab with nothing in it says so" || sed 's/^/# /' "$TMP/out"

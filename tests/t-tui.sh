@@ -152,7 +152,7 @@ keys -l double-free
 keys Enter
 # from the newest (itself one) on: the older double free
 s=$(sqlite3 "$TMP/r.db" 'SELECT min(seq) FROM violation WHERE code = 3')
-wait_for "^event #$s, "; ok $? "... the cursor on the next that matches (#$s)"
+wait_for "^event #$s at [0-9.]* s, "; ok $? "... the cursor on the next that matches (#$s)"
 keys Up Up Up Up Up Up
 keys Enter
 wait_for "detail of adapter 82fc04e0"; ok $? "Enter jumps from the violation to its adapter"

@@ -663,11 +663,10 @@ static void mouse(struct dm_ui *ui, const struct dm_screen *s, MEVENT *m)
 		return;
 	}
 	if (m->y == s->tab_row && ui->view == DM_VIEW_DETAIL) {
-		int x = 0, t;
+		int t;
 
 		for (t = 0; t < 6; t++) {
-			x += (int)strlen(dm_view_tab_name(t)) + 3;
-			if (m->x < x) {
+			if (m->x < s->tabs_x[t]) {
 				ui->tab = t;
 				ui->cursor = ui->top = 0;
 				return;

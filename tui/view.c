@@ -18,6 +18,9 @@
 static const char *const tab_names[] = { "Generic",	   "Map registers",
 					 "Common buffers", "S/G lists",
 					 "Description",	   "Wait block" };
+/* where the whole names do not fit */
+static const char *const tab_short[] = { "Generic", "Map regs", "Common buf",
+					 "S/G",	    "Desc",	"Wait" };
 /* as the columns are headed */
 static const char *const sort_names[] = { "ADAPTER", "OWNER",	 "MR", "MAPPED",
 					  "CB",	     "CB BYTES", "SG", "CH",
@@ -487,12 +490,19 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	int64_t total;
 	int i, t;
 	char tabs[256] = "";
+	const char *const *names = tab_names;
+	size_t o;
 
+	for (t = 0, o = 0; t < 6; t++)
+		o += strlen(names[t]) + 3;
+	if ((int)o > s->cols)
+		names = tab_short;
 	for (t = 0; t < 6; t++) {
-		size_t o = strlen(tabs);
-
+		o = strlen(tabs);
 		snprintf(tabs + o, sizeof(tabs) - o,
-			 t == ui->tab ? "[%s] " : " %s  ", tab_names[t]);
+			 t == ui->tab ? "[%s] " : " %s  ", names[t]);
+		/* where each ends, for a click */
+		s->tabs_x[t] = (int)strlen(tabs);
 	}
 	s->tab_row = s->nlines;
 	add(s, DM_A_TAB, 0, "%s", tabs);
@@ -728,7 +738,9 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		int params = !!r->param[0] + !!r->param[1] + !!r->param[2];
 
 		add(s, DM_A_NORMAL, 0, "%s", "");
-		snprintf(text, sizeof(text), "event #%llu, %s: %s", LL(v->seq),
+		/* its time too: the list's time column gives way first */
+		snprintf(text, sizeof(text), "event #%llu at %.6f s, %s: %s",
+			 LL(v->seq), v->ts / 1e9,
 			 dm_text_escape(caller, sizeof(caller),
 					dm_strtab_get(p->strings, v->caller)),
 			 r->text);
@@ -1151,7 +1163,7 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 				    "q Quit",
 		[DM_VIEW_HELP] = "Esc Back  q Quit",
 	};
-	const char *filter, *k;
+	const char *filter, *k, *q;
 	int visible, mrows, i;
 
 	free(s->lines);
@@ -1232,14 +1244,20 @@ void dm_view_render(struct dm_ui *ui, const struct dm_provider *p,
 		wrap(s, s->cols, DM_A_ERROR, ui->message, mrows, 0);
 	else
 		add(s, DM_A_NORMAL, 0, "%s", "");
-	/* the keys that fit whole: "v Viol" would name no key; live,
-	 * there is no going back to a moment */
+	/* the keys that fit whole ("v Viol" would name no key), and the
+	 * last, q Quit, always; live, there is no going back to a moment */
 	k = ui->view == DM_VIEW_HISTORY && !p->ops->seek ? "Esc Back  q Quit" :
 							   keys[ui->view];
-	for (i = (int)strlen(k); i > s->cols;)
-		for (i--; i > 0 && strncmp(k + i, "  ", 2); i--)
-			;
-	add(s, DM_A_KEYS, 0, "%.*s", i, k);
+	q = strstr(k, "  q Quit"); /* every set ends with it */
+	if ((int)strlen(k) <= s->cols || !q) {
+		add(s, DM_A_KEYS, 0, "%s", k);
+	} else {
+		/* the keys before it that fit with it */
+		for (i = (int)(q - k); i > 0 && i + (int)strlen(q) > s->cols;)
+			for (i--; i > 0 && strncmp(k + i, "  ", 2); i--)
+				;
+		add(s, DM_A_KEYS, 0, "%.*s%s", i, k, i ? q : q + 2);
+	}
 }
 
 void dm_screen_free(struct dm_screen *s)

@@ -81,6 +81,7 @@ struct dm_screen {
 	int tab_row;		   /* row of the tab bar, -1 if none */
 	int views_row;		   /* row of the views bar, -1 if none */
 	int views_x[3];		   /* where adapters, violations, help end */
+	int tabs_x[6];		   /* where each detail tab ends */
 	struct dm_line *lines;	   /* rows of them */
 };
 
