@@ -68,9 +68,16 @@ is "$(sqlite3 "$TMP/k.db" 'PRAGMA integrity_check')" ok "... sound"
 traced() {	# traced WHAT [PREFIX...] [-- ARGS]: CapEff or thread policies
 	what=$1
 	shift
-	"$@" "$DMATOP" --batch --duration=4 $args >/dev/null 2>&1 &
+	"$@" "$DMATOP" --batch --duration=4 $args >/dev/null 2>"$TMP/traced.err" &
 	pid=$!
-	sleep 1.5
+	# attached (a loaded machine takes seconds to load the programs),
+	# then the moment the capabilities are dropped in
+	i=0
+	until grep -q "^dmatop: tracing" "$TMP/traced.err" 2>/dev/null || [ $i -gt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.3
 	# a loaded machine (or an unprivileged start) may not have started
 	# the recorder's writer yet: wait for its thread, 2 s more at most
 	i=0
