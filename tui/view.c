@@ -748,11 +748,10 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 		 * on those the parameters leave */
 		wrap(s, s->cols, DM_A_STATUS, text, 5 - params, 0);
 		for (i = 0; i < 3; i++) {
-			char buf[32];
+			char buf[32], value[64], line[DM_LINE_MAX];
 			const char *read = dm_rule_param_text(r, i, v->p[i],
 							      buf, sizeof(buf));
-
-			char value[64];
+			int w;
 
 			if (!r->param[i])
 				continue;
@@ -761,20 +760,17 @@ static void violations(struct dm_ui *ui, const struct dm_provider *p,
 				 read ? read : "", read ? ")" : "");
 			/* narrow: the heading's short names, then the value
 			 * before its label, which is what a cut takes */
-			if (17 + (int)strlen(r->param[i]) +
-				    (int)strlen(value) <=
-			    s->cols)
-				add(s, DM_A_NORMAL, 0,
-				    "  parameter %d (%s): %s", i + 2,
-				    r->param[i], value);
-			else if (8 + (int)strlen(r->param[i]) +
-					 (int)strlen(value) <=
-				 s->cols)
-				add(s, DM_A_NORMAL, 0, "  P%d (%s): %s", i + 2,
-				    r->param[i], value);
-			else
-				add(s, DM_A_NORMAL, 0, "  P%d: %s (%s)", i + 2,
-				    value, r->param[i]);
+			w = snprintf(line, sizeof(line),
+				     "  parameter %d (%s): %s", i + 2,
+				     r->param[i], value);
+			if (w > s->cols)
+				w = snprintf(line, sizeof(line),
+					     "  P%d (%s): %s", i + 2,
+					     r->param[i], value);
+			if (w > s->cols)
+				snprintf(line, sizeof(line), "  P%d: %s (%s)",
+					 i + 2, value, r->param[i]);
+			add(s, DM_A_NORMAL, 0, "%s", line);
 		}
 	}
 }
@@ -845,12 +841,8 @@ struct hist_cols {
 
 static int hist_width(const struct hist_cols *c)
 {
-	int dir = c->dir;
-
-	if (c->short_dir && dir) /* "from-device" was the widest */
-		dir = dir > 9 ? 9 : dir;
 	return 3 + c->seq + (c->no_ts ? 0 : 1 + c->ts) + 1 + c->kind +
-	       (c->no_len_word ? 3 : 7) + c->len + 1 + dir + c->caller;
+	       (c->no_len_word ? 3 : 7) + c->len + 1 + c->dir + c->caller;
 }
 
 /* The caller as a row shows it: without its module where the terminal
@@ -947,8 +939,10 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 		module = w > module ? w : module;
 	}
 	/* too narrow for the whole row: the least missed goes first */
-	if (hist_width(&c) > s->cols)
+	if (hist_width(&c) > s->cols) {
 		c.short_dir = true;
+		c.dir = c.dir > 9 ? 9 : c.dir; /* "from-dev " */
+	}
 	if (hist_width(&c) > s->cols)
 		c.no_ts = true;
 	if (hist_width(&c) > s->cols)
@@ -957,8 +951,6 @@ static void history(struct dm_ui *ui, const struct dm_provider *p,
 		c.no_module = true;
 		c.caller -= module;
 	}
-	if (c.short_dir && c.dir > 9)
-		c.dir = 9;
 	for (i = (size_t)ui->top; i < n && i < (size_t)(ui->top + visible);
 	     i++) {
 		char ts[48] = "";
