@@ -288,24 +288,23 @@ static int check_ends(struct replay *rp)
 				       "events 1 to %llu are missing, and no "
 				       "gap records their loss",
 				       (unsigned long long)rp->first - 1);
-	if (rp->counted && end > rp->last_row &&
-	    !gap_recorded(rp, rp->last_row + 1, end) && end > rp->counted)
-		return damaged(rp,
-			       "a checkpoint is of event %llu, past the "
-			       "last one recorded (%llu) and the %llu the "
-			       "session counts",
+	if (!rp->counted || end <= rp->last_row ||
+	    gap_recorded(rp, rp->last_row + 1, end))
+		return 0;
+	return end > rp->counted ?
+		       damaged(rp,
+			       "a checkpoint is of event %llu, past the last "
+			       "one recorded (%llu) and the %llu the session "
+			       "counts",
 			       (unsigned long long)end,
 			       (unsigned long long)rp->last_row,
-			       (unsigned long long)rp->counted);
-	if (rp->counted && end > rp->last_row &&
-	    !gap_recorded(rp, rp->last_row + 1, end))
-		return damaged(rp,
-			       "the session counts %llu events, the last "
-			       "one recorded is %llu, and no gap records the "
-			       "loss of the rest",
+			       (unsigned long long)rp->counted) :
+		       damaged(rp,
+			       "the session counts %llu events, the last one "
+			       "recorded is %llu, and no gap records the loss "
+			       "of the rest",
 			       (unsigned long long)end,
 			       (unsigned long long)rp->last_row);
-	return 0;
 }
 
 /* ---- events ---- */

@@ -642,17 +642,16 @@ static int interactive(const char *attach, const char *replay, bool sim,
 	if (replay && at) {
 		p->paused = true;
 		err = dm_app_go_to(p, at);
-		if (err == 1 && screen) {
-			dm_batch_note_end(stderr, at, p->st.last_ts);
-		} else if (err == 1) {
-			/* the inspector's first message, below */
-			snprintf(p->note, sizeof(p->note),
-				 "the recording ends at %.6f s; this is the "
-				 "state at its end",
-				 (double)p->st.last_ts / 1e9);
-		}
-		if (err == 1)
+		if (err == 1) {
+			if (screen)
+				dm_batch_note_end(stderr, at, p->st.last_ts);
+			else /* the inspector's first message, below */
+				snprintf(p->note, sizeof(p->note),
+					 "the recording ends at %.6f s; this "
+					 "is the state at its end",
+					 (double)p->st.last_ts / 1e9);
 			err = 0;
+		}
 		if (err == -ERANGE) {
 			dm_batch_note_outside(stderr, at, p->st.first_seq,
 					      p->st.last_seq);
