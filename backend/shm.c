@@ -577,6 +577,11 @@ bool dm_shm_alive(struct dm_shm_reader *r, const char **why)
 	return true;
 }
 
+bool dm_shm_exited(struct dm_shm_reader *r)
+{
+	return !writer_alive(r->hdr);
+}
+
 static bool part_ok(const struct dm_shm_part *p, size_t mapped)
 {
 	return p->off >= DM_SHM_PAYLOAD && p->off <= mapped &&

@@ -183,6 +183,9 @@ void dm_shm_snapshot_free(struct dm_shm_snapshot *s);
 /* Is the backend alive? false when its process is gone or its
  * heartbeat is older than DM_SHM_GONE_NS; *why says which. */
 bool dm_shm_alive(struct dm_shm_reader *r, const char **why);
+/* Has the backend's process exited (rather than hung or been stopped,
+ * from which it may come back)? */
+bool dm_shm_exited(struct dm_shm_reader *r);
 const struct dm_shm_header *dm_shm_header(struct dm_shm_reader *r);
 
 /* The segment name for NAME ("/dmatop-NAME"); -EINVAL for a name with

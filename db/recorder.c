@@ -126,6 +126,9 @@ struct dm_rec {
 	uint32_t nad, capad;
 	struct mdlkey *mdls;
 	uint32_t nmdl, capmdl;
+	/* a batch being tried at a size that may be halved: its errors
+	 * are not the recording's until the smallest batch fails */
+	bool trying;
 };
 
 /*
@@ -173,7 +176,8 @@ static int sql_err(struct dm_rec *rec, int rc, const char *what)
 		  rc == SQLITE_NOMEM ? -ENOMEM :
 				       -EIO;
 
-	set_error(rec, err, what);
+	if (!rec->trying)
+		set_error(rec, err, what);
 	return err;
 }
 
@@ -229,12 +233,16 @@ static int adapter_id(struct dm_rec *rec, uint64_t handle, uint64_t seq,
 	return 0;
 }
 
+static uint64_t mdl_hash(const struct mdlkey *k)
+{
+	return (k->handle * 0x9e3779b97f4a7c15ull) ^ k->va ^ (k->count << 40);
+}
+
 static int mdl_id(struct dm_rec *rec, const struct dm_event *ev,
 		  sqlite3_int64 *id)
 {
 	struct mdlkey k = { ev->arg[0], ev->arg[1], ev->arg[2] };
-	uint64_t h =
-		(k.handle * 0x9e3779b97f4a7c15ull) ^ k.va ^ (k.count << 40);
+	uint64_t h = mdl_hash(&k);
 	uint32_t i = rec->last_mdl;
 
 	if (i < rec->nmdl && !memcmp(&rec->mdls[i], &k, sizeof(k))) {
@@ -268,6 +276,32 @@ static int mdl_id(struct dm_rec *rec, const struct dm_event *ev,
 	sqlite3_bind_int64(rec->ins_mdl, 4, (sqlite3_int64)k.count);
 	*id = i + 1;
 	return step(rec, rec->ins_mdl, "writing an MDL");
+}
+
+/* The adapters' and MDLs' ids from nad and nmdl on lost their rows to
+ * a rollback: they are forgotten, to be given again. */
+static void forget_ids(struct dm_rec *rec, uint32_t nad, uint32_t nmdl)
+{
+	uint32_t i;
+
+	for (i = 0; i <= rec->ad_ids.mask;) {
+		struct dm_hmap_slot *s = &rec->ad_ids.slot[i];
+
+		/* a deletion shifts a later entry into this slot */
+		if (s->val != DM_HMAP_NONE && s->val >= nad)
+			dm_hmap_del_at(&rec->ad_ids, s);
+		else
+			i++;
+	}
+	for (i = nmdl; i < rec->nmdl; i++) {
+		uint64_t h = mdl_hash(&rec->mdls[i]);
+
+		if (dm_hmap_get(&rec->mdl_ids, h) == i)
+			dm_hmap_del(&rec->mdl_ids, h);
+	}
+	rec->nad = nad;
+	rec->nmdl = nmdl;
+	rec->last_handle = 0;
 }
 
 /* ---- writer: rows ---- */
@@ -456,6 +490,23 @@ static struct meta *take_meta(struct dm_rec *rec, uint64_t upto, bool all)
 	return first;
 }
 
+/* Taken items back at the head, in order: their batch was rolled back. */
+static void put_back_meta(struct dm_rec *rec, struct meta *first)
+{
+	struct meta *last = first;
+
+	if (!first)
+		return;
+	while (last->next)
+		last = last->next;
+	pthread_mutex_lock(&rec->lock);
+	last->next = rec->mhead;
+	if (!rec->mhead)
+		rec->mtail = &last->next;
+	rec->mhead = first;
+	pthread_mutex_unlock(&rec->lock);
+}
+
 static bool meta_pending(struct dm_rec *rec)
 {
 	bool any;
@@ -619,6 +670,69 @@ static uint64_t mono_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
+/* One transaction: n events from tail, and the items due with them. */
+static int write_events(struct dm_rec *rec, uint64_t tail, uint64_t n, bool all,
+			struct meta **taken)
+{
+	struct meta *m;
+	uint64_t i;
+	int err = 0;
+
+	if (sqlite3_exec(rec->db, "BEGIN", NULL, NULL, NULL))
+		err = sql_err(rec, sqlite3_errcode(rec->db),
+			      "starting a transaction");
+	for (i = 0; i < n && !err; i++)
+		err = write_event(rec, &rec->ring[(tail + i) & rec->mask]);
+	if (!err)
+		err = flush_events(rec);
+	rec->npend = 0;
+	*taken = take_meta(rec, tail + n, all);
+	for (m = *taken; m && !err; m = m->next)
+		err = write_meta(rec, m);
+	if (!err && sqlite3_exec(rec->db, "COMMIT", NULL, NULL, NULL))
+		err = sql_err(rec, sqlite3_errcode(rec->db), "committing");
+	if (err)
+		sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+/*
+ * Writes *n events from tail, or as many of them as a transaction can
+ * hold: one that fails (a disk about full) is tried again with half as
+ * many, down to a statement's ROWS, so that what room is left is used
+ * rather than a whole batch lost to it. Returns the error of the last
+ * try, with *n the events it covered.
+ */
+static int write_batch(struct dm_rec *rec, uint64_t tail, uint64_t *n, bool all)
+{
+	struct meta *taken, *m, *next;
+	int err = atomic_load(&rec->error);
+
+	if (err) /* the recording has stopped: the items are only freed */
+		taken = take_meta(rec, tail + *n, all);
+	while (!err) {
+		uint32_t nad = rec->nad, nmdl = rec->nmdl;
+
+		rec->trying = *n > ROWS;
+		err = write_events(rec, tail, *n, all, &taken);
+		if (!err || !rec->trying)
+			break;
+		forget_ids(rec, nad, nmdl);
+		put_back_meta(rec, taken);
+		*n /= 2;
+		all = false;
+		err = 0;
+	}
+	rec->trying = false;
+	if (err)
+		set_error(rec, err, "writing");
+	for (m = taken; m; m = next) {
+		next = m->next;
+		meta_free(m);
+	}
+	return err;
+}
+
 static void *writer(void *arg)
 {
 	struct dm_rec *rec = arg;
@@ -629,8 +743,7 @@ static void *writer(void *arg)
 		uint64_t tail =
 			atomic_load_explicit(&rec->tail, memory_order_relaxed);
 		bool stopping = atomic_load(&rec->stop);
-		uint64_t n = head - tail, i;
-		struct meta *m, *next;
+		uint64_t n = head - tail;
 		int err = atomic_load(&rec->error);
 
 		if (!n && !meta_pending(rec)) {
@@ -650,28 +763,8 @@ static void *writer(void *arg)
 		}
 		if (n > BATCH)
 			n = BATCH;
-		if (!err && sqlite3_exec(rec->db, "BEGIN", NULL, NULL, NULL))
-			err = sql_err(rec, sqlite3_errcode(rec->db),
-				      "starting a transaction");
-		for (i = 0; i < n && !err; i++)
-			err = write_event(rec,
-					  &rec->ring[(tail + i) & rec->mask]);
-		if (!err)
-			err = flush_events(rec);
-		rec->npend = 0;
-		m = take_meta(rec, tail + n, stopping && n == head - tail);
-		for (; m; m = next) {
-			next = m->next;
-			if (!err)
-				err = write_meta(rec, m);
-			meta_free(m);
-		}
-		if (!err && sqlite3_exec(rec->db, "COMMIT", NULL, NULL, NULL))
-			err = sql_err(rec, sqlite3_errcode(rec->db),
-				      "committing");
+		err = write_batch(rec, tail, &n, stopping && n == head - tail);
 		if (err) {
-			/* the recording stops here; the verifier goes on */
-			sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
 			atomic_fetch_add(&rec->dropped, n);
 			atomic_fetch_add(&rec->failed, n);
 		} else {

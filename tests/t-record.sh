@@ -372,7 +372,7 @@ is "$(sqlite3 "$TMP/held.db" "SELECT (SELECT count(*) FROM event) = value FROM s
 # a full disk: the recording stops, saying so; the run is still verified
 # and reported (exit 1: the recording failed)
 mkdir -p "$TMP/small"
-if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
+if mount -t tmpfs -o size=4m tmpfs "$TMP/small" 2>/dev/null; then
 	"$DMATOP" --sim=mixed --batch --duration=3 --record="$TMP/small/x.db" >"$TMP/out" 2>&1
 	is "$?" 1 "a full disk: exit 1"
 	grep -q "stopped: .*the disk is full; [0-9]* of 532188 events are in it" "$TMP/out"
@@ -380,6 +380,10 @@ if mount -t tmpfs -o size=256k tmpfs "$TMP/small" 2>/dev/null; then
 	grep -q "^dmatop: sim:mixed seed=1: 532188 events, 2 violations" "$TMP/out"
 	ok $? "... and still reporting what was verified"
 	kept=$(sed -n 's/.*the disk is full; \([0-9]*\) of 532188 .*/\1/p' "$TMP/out")
+	# about 53 bytes an event fit 76000 in the 4 MiB; a batch that
+	# fails whole instead of halving keeps as few as 20000
+	[ "${kept:-0}" -ge 60000 ]
+	ok $? "... having filled the room left: $kept events in 4 MiB"
 	gone=$((532188 - ${kept:-0}))
 	grep -q "532188 events, 2 violations, $gone lost" "$TMP/out" &&
 		grep -q "^dmatop: lost: not in the recording $gone$" "$TMP/out"

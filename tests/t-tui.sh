@@ -387,6 +387,28 @@ wait_for "^dmatop STOPPED "; ok $? "... STOPPED, not ENDED"
 keys q
 exited >/dev/null
 
+# one whose heartbeat stops while its process stays (SIGSTOP; or slow
+# to publish its end) is GONE for as long, and back when it runs again
+attached "t-tui-hang-$$"
+wait_for "^dmatop LIVE"
+kill -STOP $pid
+wait_for "backend gone: its heartbeat stopped .* it hangs or was stopped"
+ok $? "--attach: a backend stopped with SIGSTOP is said to hang"
+kill -CONT $pid
+wait_for "^dmatop LIVE .*/s)"; ok $? "... and LIVE again after SIGCONT"
+screen | grep -q "backend gone"; ok $((! $?)) "... the hang no longer said"
+# SIGINT held while it is stopped: it publishes its end late, which
+# the viewer, having called it gone, still shows
+kill -STOP $pid
+wait_for "it hangs or was stopped"
+kill -INT $pid
+kill -CONT $pid
+wait $pid
+wait_for "its backend was stopped (a signal): this is the state it stopped at"
+ok $? "... and a late end, published past the heartbeat, is shown"
+keys q
+exited >/dev/null
+
 # one killed outright: GONE, its last figures, and no rate of events
 # that no longer come
 attached "t-tui-kill-$$"

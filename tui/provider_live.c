@@ -23,7 +23,8 @@ struct live {
 	struct dm_shm_reader *r;
 	struct dm_shm_snapshot s;
 	uint64_t gen, last, prev_events, prev_pub;
-	bool gone;
+	bool gone;  /* its process exited: nothing more will come */
+	bool stale; /* its heartbeat stopped, its process still there */
 };
 
 /* The recorder's queue close to full: a live source's recorder leaves
@@ -109,7 +110,10 @@ static int live_poll(struct live *l)
 		}
 	}
 	if (!alive) {
-		l->gone = true;
+		/* one stopped (SIGSTOP) may go on, one slow to exit may
+		 * yet publish its end: only an exited one is given up */
+		l->gone = dm_shm_exited(l->r);
+		l->stale = true;
 		p->st.no_rate = true; /* nothing moves any more */
 		if (l->gen && (l->s.hdr.flags & DM_SHM_STOPPED)) {
 			snprintf(p->st.health, sizeof(p->st.health),
@@ -125,6 +129,12 @@ static int live_poll(struct live *l)
 				 "backend gone: %s", why);
 		}
 		return 1;
+	}
+	if (l->stale) { /* back: what it published says what it is */
+		l->stale = false;
+		if (l->gen)
+			status(l);
+		changed = 1;
 	}
 	return changed;
 }
