@@ -30,12 +30,9 @@ T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
 if [ -d $T/events/dma ]; then
 	missing=
+	# named as tracefs has them, CATEGORY:NAME
 	for tp in $(echo "$attached" | tr ',' ' '); do
-		[ -d $T/events/dma/$tp ] || [ -d $T/events/swiotlb/$tp ] ||
-			[ -d $T/events/iommu/$tp ] ||
-			[ -d $T/events/iommu/${tp#iommu:} ] ||
-			[ -d $T/events/module/$tp ] ||
-			missing="$missing $tp"
+		[ -d "$T/events/${tp%%:*}/${tp#*:}" ] || missing="$missing $tp"
 	done
 	is "$missing" "" "every tracepoint it attached is in tracefs"
 	unused=
@@ -43,11 +40,11 @@ if [ -d $T/events/dma ]; then
 	# dmatop must learn
 	for tp in $(ls $T/events/dma); do
 		[ -d $T/events/dma/$tp ] || continue
-		echo ",$attached," | grep -q ",$tp," || unused="$unused $tp"
+		echo ",$attached," | grep -q ",dma:$tp," || unused="$unused dma:$tp"
 	done
 	for tp in map unmap io_page_fault; do
 		[ -d $T/events/iommu/$tp ] || continue
-		echo ",$attached," | grep -q -e ",$tp," -e ",iommu:$tp," ||
+		echo ",$attached," | grep -q ",iommu:$tp," ||
 			unused="$unused iommu:$tp"
 	done
 	is "$unused" "" "every dma:* tracepoint of this kernel is attached, and the IOMMU's"
@@ -148,7 +145,7 @@ rc=$?
 fn=$(sed -n 's/^dmatop: tracing //p' "$TMP/err")
 if [ $rc = 0 ]; then
 	echo ",$fn," | grep -q ",fexit:dma_map_page_attrs," &&
-		! echo ",$fn," | grep -q ",dma_map_p"
+		! echo ",$fn," | grep -q ",dma:dma_map_p"
 	ok $? "--hooks=functions attaches the functions, not the dma:* tracepoints ($fn)"
 else
 	[ $rc = 1 ] && grep -q "refuses fentry/fexit.*leave --hooks out" "$TMP/err" &&

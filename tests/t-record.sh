@@ -43,7 +43,9 @@ grep -q 'the recording has no adapter deadbeef' "$TMP/err"; ok $? "... and it sa
 put=$(sqlite3 "$TMP/nic.db" 'SELECT min(seq) FROM event WHERE kind = 3')
 h=$(sqlite3 "$TMP/nic.db" "SELECT printf('%x', a.handle) FROM event e JOIN adapter a ON a.id = e.adapter WHERE e.seq = $put")
 "$DMATOP" --replay="$TMP/nic.db" --batch --dump="$h" --at="#$put" >/dev/null 2>"$TMP/err"
-is "$?" 2 "--dump of adapter $h at its release (#$put): exit 2"
+is "$?" 3 "--dump of adapter $h at its release (#$put), violations found by then: exit 3, as a live run"
+grep -q "^dmatop: replay:.*nic.db: $put events, [1-9][0-9]* violations" "$TMP/err"
+ok $? "... after the summary"
 grep -q "adapter $h was released at [0-9.]* s (#$put); --at=#$((put - 1)) shows it before" "$TMP/err"
 ok $? "... naming the release and the --at before it ($(cat "$TMP/err"))"
 "$DMATOP" --replay="$TMP/nic.db" --batch --dump="$h" --at="#$((put - 1))" >"$TMP/out" 2>/dev/null

@@ -18,28 +18,49 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* reads of a state being written, 10 ms apart: 0.5 s, past a heartbeat
+ * that stopped with the writer */
+#define BUSY_TRIES  50u
+#define BUSY_NAP_NS 10000000L
+
 static int gone(const char *name, const char *why, FILE *errf)
 {
 	fprintf(errf, "dmatop: the backend '%s' is gone: %s\n", name, why);
 	return 1;
 }
 
-/* Print the violations of s newer than *last. */
+/*
+ * Print the violations of s past the first *done of the run. The
+ * segment holds the most recent ones, the last of violations_total: one
+ * event may raise two, so a violation is known by its place in the run,
+ * not by its event. Those that scrolled out between two reads are told
+ * as a count.
+ */
 static void new_violations(const struct dm_shm_snapshot *s,
-			   const struct dm_batch_opts *o, uint64_t *last,
-			   FILE *out)
+			   const struct dm_batch_opts *o, uint64_t *done,
+			   FILE *out, FILE *errf)
 {
+	uint64_t total = s->hdr.violations_total, first;
 	size_t i;
 
-	for (i = 0; i < s->nviolations; i++) {
-		if (s->violations[i].seq <= *last && *last)
-			continue;
-		if (s->violations[i].rule >= DM_R_COUNT)
-			continue; /* not from a dmatop we know */
-		dm_batch_violation(out, o, s->vrf, s->strings,
-				   &s->violations[i]);
-		*last = s->violations[i].seq;
+	if (total < s->nviolations)
+		total = s->nviolations;
+	first = total - s->nviolations;
+	if (first > *done) {
+		fflush(out);
+		fprintf(errf,
+			"dmatop: %llu violations came and went between two "
+			"reads of the backend's state; its recording, if it "
+			"has one, holds them\n",
+			(unsigned long long)(first - *done));
+		*done = first;
 	}
+	for (i = *done - first; i < s->nviolations; i++)
+		if (s->violations[i].rule < DM_R_COUNT) /* else not ours */
+			dm_batch_violation(out, o, s->vrf, s->strings,
+					   &s->violations[i]);
+	if (total > *done)
+		*done = total;
 	fflush(out);
 }
 
@@ -48,10 +69,11 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 {
 	struct dm_shm_snapshot s = { 0 };
 	struct dm_shm_reader *r;
-	uint64_t last = 0, until = now_ns() + follow_ns;
+	uint64_t done = 0, until = now_ns() + follow_ns;
 	const char *why;
 	char err[512], src[160];
 	bool lost_it = false; /* the backend is gone, its end unpublished */
+	unsigned busy = 0;
 	int rc, status = 0;
 
 	rc = dm_shm_attach(&r, name, err, sizeof(err));
@@ -74,6 +96,13 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 			lost_it = true;
 			break;
 		}
+		/* a backend stopped (SIGSTOP) in the middle of a publish
+		 * is busy until its heartbeat says it is gone */
+		if (rc == -EBUSY && ++busy < BUSY_TRIES) {
+			nanosleep(&(struct timespec){ 0, BUSY_NAP_NS }, NULL);
+			continue;
+		}
+		busy = 0;
 		if (rc) {
 			fprintf(errf, "dmatop: the backend '%s': %s\n", name,
 				rc == -EBUSY ? "its state changes faster than "
@@ -85,7 +114,7 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 		}
 		dm_shm_snapshot_free(&s);
 		s = next;
-		new_violations(&s, o, &last, out);
+		new_violations(&s, o, &done, out, errf);
 		if (!alive)
 			fprintf(errf,
 				"dmatop: note: the backend '%s' %s and exited: "

@@ -484,12 +484,11 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 				(unsigned long long)rs.gaps);
 		}
 	}
-	if (!status && o->dump)
-		status = replay_dump_check(&r, errf, false);
 	/* an adapter gone by the end of a run that went through: the
 	 * run's verdict stands, and its figures */
 	if (!status && o->dump &&
-	    dm_batch_dump(out, errf, o, r.vrf, src->strings))
+	    (replay_dump_check(&r, errf, false) ||
+	     dm_batch_dump(out, errf, o, r.vrf, src->strings)))
 		no_dump = true;
 	if (!status && dm_vrf_stats(r.vrf)->violations)
 		status = 3;

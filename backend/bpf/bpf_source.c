@@ -88,7 +88,7 @@ struct bpf_src {
 	struct dm_hmap callers; /* return address -> strtab id or API_FRAME */
 	struct dm_modsyms *modsyms; /* modules' functions as they loaded */
 	uint64_t modsyms_gen;	    /* of modsyms when callers was cleared */
-	char attached[640];
+	char attached[1024];
 	char caveats[1024]; /* what this user or kernel leaves out */
 	bool functions;	    /* fentry/fexit: the kernel has no dma:* events */
 	bool ringbuf;	    /* records through `events`: before Linux 5.12 */
@@ -1152,21 +1152,27 @@ const char *dm_bpf_caveats(struct dm_src *src)
 
 /* "tp_btf/dma_map_page" -> "dma_map_page"; fentry/fexit keep theirs:
  * "fexit:dma_map_page_attrs" */
+/* "category:name" as tracefs has it (dma:dma_map_phys, iommu:map), or
+ * "fexit:dma_map_page_attrs" for a function */
 static const char *attach_name(const struct bpf_program *prog)
 {
 	static char buf[96];
 	const char *sec = bpf_program__section_name(prog);
-	const char *slash = strchr(sec, '/');
+	const char *slash = strchr(sec, '/'), *name, *cat;
 
-	/* the IOMMU's events have names that say nothing alone */
-	if (!strcmp(sec, "tp_btf/map") || !strcmp(sec, "tp_btf/unmap")) {
-		snprintf(buf, sizeof(buf), "iommu:%s", slash + 1);
-		return buf;
+	if (!slash)
+		return sec;
+	name = slash + 1;
+	if (strncmp(sec, "tp_btf/", 7)) {
+		snprintf(buf, sizeof(buf), "%.*s:%s", (int)(slash - sec), sec,
+			 name);
+	} else {
+		cat = !strncmp(name, "dma_", 4)	    ? "dma" :
+		      !strncmp(name, "swiotlb_", 8) ? "swiotlb" :
+		      !strncmp(name, "module_", 7)  ? "module" :
+						      "iommu";
+		snprintf(buf, sizeof(buf), "%s:%s", cat, name);
 	}
-	if (!slash || !strncmp(sec, "tp_btf/", 7))
-		return slash ? slash + 1 : sec;
-	snprintf(buf, sizeof(buf), "%.*s:%s", (int)(slash - sec), sec,
-		 slash + 1);
 	return buf;
 }
 

@@ -33,13 +33,13 @@ if [ "$v" = 6.1 ] || [ "$v" = 5.10 ]; then
 	ok $? "$v: no dma:* tracepoints, so it attached to the DMA API's functions"
 elif [ "$hooks" = functions ]; then
 	case ",$(sed -n 's/^dmatop: tracing //p' "$out/dmatop.err")," in
-	*,dma_map_page,* | *,dma_map_phys,*) false ;;
+	*,dma:dma_map_page,* | *,dma:dma_map_phys,*) false ;;
 	*,fexit:dma_map_page_attrs,*) true ;;
 	*) false ;;
 	esac
 	ok $? "$v --hooks=functions: it attached to the functions, not the dma:* tracepoints too"
 else
-	grep -q "tracing dma_map_page" "$out/dmatop.err"
+	grep -Eq "^dmatop: tracing (.*,)?dma:dma_map_page(,|\$)" "$out/dmatop.err"
 	ok $? "6.12: it attached the dma_map_page layout"
 fi
 
