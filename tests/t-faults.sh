@@ -19,7 +19,7 @@ expect() {	# expect SCENARIO CODE SUB P2 P3 P4
 	object=$(($(jget "$v" '$.object')))
 	i=2
 	for want in "$4" "$5" "$6"; do
-		got=$(jget "$v" "\$.p$i")
+		got=$(($(jget "$v" "\$.p$i")))
 		case $want in
 		A) want=$adapter ;;
 		O) want=$object ;;

@@ -174,4 +174,11 @@ ok $? "what was lost, per CPU: the query runs, and says nothing was ($got)"
 grep -q "bytes checked through DMA" "$TMP/merr"
 ok $? "the HAL's scenarios still report their data checks"
 
+# a kernel address in a parameter comes through JSON whole (as an
+# integer it would pass 2^53, which JSON readers round)
+v=$("$DMATOP" --sim=linux --batch --json 2>/dev/null | grep -m1 linux-free-of-unallocated)
+t=$("$DMATOP" --sim=linux --batch 2>/dev/null | grep -m1 linux-free-of-unallocated)
+is "p2=$(jget "$v" '$.p2')" "$(printf '%s\n' "$t" | grep -o 'p2=0x[0-9a-f]*')" \
+	"--json: p2, a kernel address, is the text's, to the last digit"
+
 done_testing

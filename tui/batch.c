@@ -47,7 +47,7 @@ void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 		fprintf(out,
 			"{\"type\":\"violation\",\"seq\":%llu,"
 			"\"ts_ns\":%llu,\"code\":%u,\"sub\":%u,"
-			"\"p2\":%llu,\"p3\":%llu,\"p4\":%llu,"
+			"\"p2\":\"0x%llx\",\"p3\":\"0x%llx\",\"p4\":\"0x%llx\","
 			"\"rule\":\"%s\",\"adapter\":\"0x%llx\","
 			"\"adapter_name\":",
 			(unsigned long long)v->seq, (unsigned long long)v->ts,
