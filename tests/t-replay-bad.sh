@@ -110,6 +110,18 @@ bad "$TMP/lost.db" "damaged recording: event 60 is a loss of a kind a simulation
 cp "$TMP/good.db" "$TMP/ts2.db"
 sqlite3 "$TMP/ts2.db" 'UPDATE event SET ts = -5 WHERE seq = 3'
 bad "$TMP/ts2.db" "damaged recording: event 3 has a negative time (-5 ns)" "an event at a negative time"
+# a value altered that is still a value: the replay's violations are not
+# the ones the run recorded
+s=$(sqlite3 "$TMP/good.db" 'SELECT min(seq) FROM event WHERE kind = 17')
+n=$(sqlite3 "$TMP/good.db" 'SELECT count(*) FROM violation')
+cp "$TMP/good.db" "$TMP/obj.db"
+sqlite3 "$TMP/obj.db" "UPDATE event SET obj = obj + 8 WHERE seq = $s"
+bad "$TMP/obj.db" "damaged recording: its events raise $((n + 1)) violations where the run that wrote them raised $n, apart from event $s:" \
+	"a common buffer's free altered to one never allocated (#$s)"
+cp "$TMP/good.db" "$TMP/noviol.db"
+sqlite3 "$TMP/noviol.db" 'DELETE FROM violation WHERE id = (SELECT max(id) FROM violation)'
+bad "$TMP/noviol.db" "its events raise $n violations where the run that wrote them raised $((n - 1))" \
+	"a violation deleted from the recording"
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	cp "$TMP/good.db" "$TMP/noread.db"
 	chmod 000 "$TMP/noread.db"

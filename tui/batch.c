@@ -13,6 +13,7 @@
 #include "simhal/sim.h"
 #include "losses.h"
 #include "text.h"
+#include "vcheck.h"
 #include "verifier.h"
 
 struct run {
@@ -25,6 +26,7 @@ struct run {
 	bool interrupted;
 	uint64_t last_seq, last_ts;
 	int64_t at_seq; /* --at: the event whose state is shown; -1 none */
+	struct dm_vcheck *found; /* a replay's, for check_recorded() */
 };
 
 void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
@@ -92,6 +94,8 @@ static void print_violation(void *ctx, const struct dm_violation *v)
 
 	if (r->rec)
 		dm_rec_violation(r->rec, v);
+	if (r->found)
+		dm_vcheck_found(r->found, v);
 	dm_batch_violation(r->out, r->o, r->vrf, r->src->strings, v);
 	/* each as it is found, even into a pipe */
 	fflush(r->out);
@@ -322,6 +326,45 @@ static int run_source(struct run *r, FILE *errf)
 	return 0;
 }
 
+/*
+ * A whole replay raised the violations its recording holds, or an event
+ * was altered after it was written. Events the recording lacks (gaps)
+ * raise others by right: those are not compared.
+ */
+static int check_recorded(struct run *r, FILE *errf)
+{
+	const struct dm_vrf_stats *st = dm_vrf_stats(r->vrf);
+	struct dm_vcheck_result res;
+	int rc;
+
+	if (!r->found || st->lost || st->nlosses)
+		return 0;
+	rc = dm_vcheck_against(r->found, r->src, &res);
+	if (rc == -ENOMEM) {
+		fprintf(errf, "dmatop: note: too many violations to set "
+			      "against the recording's\n");
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(errf, "dmatop: %s: %s\n", r->src->ops->describe(r->src),
+			r->src->err);
+		return 1;
+	}
+	if (rc)
+		fprintf(errf,
+			"dmatop: %s: damaged recording: its events raise %llu "
+			"violation%s where the run that wrote them raised "
+			"%llu, apart from event %llu: an event there or before "
+			"it was altered after it was written (the run's own "
+			"are in its violation table)\n",
+			r->src->ops->describe(r->src),
+			(unsigned long long)res.found,
+			res.found == 1 ? "" : "s",
+			(unsigned long long)res.recorded,
+			(unsigned long long)res.apart);
+	return rc;
+}
+
 static void summary(struct run *r, FILE *out, FILE *errf)
 {
 	const struct dm_vrf_stats *st = dm_vrf_stats(r->vrf);
@@ -424,6 +467,8 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		fprintf(errf, "dmatop: out of memory starting the verifier\n");
 		return 1;
 	}
+	if (dm_src_is_replay(src) && !o->at)
+		r.found = dm_vcheck_new();
 	src->vrf = r.vrf;
 	if (o->record) {
 		struct dm_rec_opts ro = {
@@ -444,6 +489,7 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		if (err) {
 			fprintf(errf, "dmatop: cannot record: %s\n", msg);
 			dm_vrf_free(r.vrf);
+			dm_vcheck_free(r.found);
 			return 1;
 		}
 	}
@@ -452,8 +498,8 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		; /* nothing read */
 	else if (o->at)
 		status = replay_at(&r, errf);
-	else
-		status = run_source(&r, errf);
+	else if (!(status = run_source(&r, errf)) && !r.interrupted)
+		status = check_recorded(&r, errf);
 	if (r.rec) {
 		fflush(out);
 		if (dm_rec_close(r.rec, r.vrf, r.last_seq, r.last_ts, &rs, msg,
@@ -500,5 +546,6 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		status = 2;
 	src->vrf = NULL;
 	dm_vrf_free(r.vrf);
+	dm_vcheck_free(r.found);
 	return status;
 }
