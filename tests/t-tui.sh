@@ -166,6 +166,16 @@ wait_for "history of $o on adapter 82fc04e0"
 ok $? "o: from a violation straight to its object's history ($o), gone from the detail or not"
 keys Escape
 wait_for "detail of adapter 82fc04e0"; ok $? "... Esc: to its adapter's detail"
+# the violations list keeps its place while the history and detail are
+# open: the third newest, there and back
+keys Escape Down Down
+s3=$(sqlite3 "$TMP/r.db" 'SELECT seq FROM violation ORDER BY id DESC LIMIT 1 OFFSET 2')
+wait_for "^event #$s3 at "
+keys o
+wait_for "^history of "
+keys Escape Escape
+wait_for "^ Adapters  \[Violations"
+wait_for "^event #$s3 at "; ok $? "... and Esc, Esc back to the violations: the cursor where it was (#$s3)"
 
 keys r
 wait_for "#1/$last"; ok $? "r: rewinds to the first event"
@@ -181,6 +191,15 @@ keys +
 wait_for " x2$"; ok $? "+: twice as fast"
 keys - -
 wait_for " x1/2$"; ok $? "- -: half as fast, shown as a fraction"
+# faster than the events can be checked: the speed reached is said
+keys r + + + + + + + + + + + Space
+wait_for " x1024 (x[0-9.e+]* reached)$"; ok $? "x1024, beyond what it checks: the speed it reached, said" ||
+	screen | sed -n 2p | sed 's/^/# /'
+keys Space
+wait_for "^dmatop PAUSED"
+wait_for " x1024$"; ok $? "... and paused, no longer"
+keys - - - - - - - - - - -
+wait_for " x1/2$"
 keys b '#' 9 9 9 9 9 9 9 9 9 Enter
 wait_for "'#999999999': the recording has events #1 to #$last"; ok $? "b #SEQ past the end: says which events there are"
 keys b 9 9 9 9 Enter

@@ -379,6 +379,28 @@ static void go_to(struct dm_ui *ui, struct dm_provider *p, const char *buf)
 		moved(ui, p, rc);
 }
 
+/*
+ * The adapters and violations lists keep their place while a detail or
+ * a history is open: back from it (Esc), the cursor is where it was
+ * left. Shown afresh (a key naming the list, a click on its tab) a list
+ * starts at its top, its newest violation first.
+ */
+static void keep_place(struct dm_ui *ui, enum dm_view was, int cursor, int top,
+		       bool back)
+{
+	if (ui->view == was)
+		return;
+	if (was == DM_VIEW_ADAPTERS || was == DM_VIEW_VIOLATIONS) {
+		ui->kept[was].cursor = cursor;
+		ui->kept[was].top = top;
+	}
+	if (back &&
+	    (ui->view == DM_VIEW_ADAPTERS || ui->view == DM_VIEW_VIOLATIONS)) {
+		ui->cursor = ui->kept[ui->view].cursor;
+		ui->top = ui->kept[ui->view].top;
+	}
+}
+
 /* One key; returns false to quit. */
 static bool key(struct dm_ui *ui, struct dm_provider *p,
 		const struct dm_screen *s, int c)
@@ -494,11 +516,13 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		case '+':
 			p->st.speed = p->st.speed < 1024 ? p->st.speed * 2 :
 							   p->st.speed;
+			p->st.reached = 0; /* to be measured again */
 			return true;
 		case '-':
 			p->st.speed = p->st.speed > 1.0 / 1024 ?
 					      p->st.speed / 2 :
 					      p->st.speed;
+			p->st.reached = 0;
 			return true;
 		case 'b':
 			if (prompt("go to (seconds, #seq, end): ", buf,
@@ -684,6 +708,8 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 	struct dm_screen s = { 0 };
 	struct dm_ui ui = { 0 };
 	bool dirty = true, run = true;
+	enum dm_view was;
+	int cursor, top; /* before a key: see keep_place() */
 	char why[256];
 	int c, rc;
 
@@ -743,6 +769,9 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 		if (c == ERR)
 			continue;
 		dirty = true;
+		was = ui.view;
+		cursor = ui.cursor;
+		top = ui.top;
 		if (c == KEY_RESIZE)
 			continue;
 		if (c == KEY_MOUSE) {
@@ -750,8 +779,16 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 
 			if (getmouse(&m) == OK) {
 				mouse(&ui, &s, &m);
-				if (m.bstate & BUTTON1_DOUBLE_CLICKED)
+				keep_place(&ui, was, cursor, top, false);
+				/* the row clicked, then opened */
+				if (m.bstate & BUTTON1_DOUBLE_CLICKED) {
+					was = ui.view;
+					cursor = ui.cursor;
+					top = ui.top;
 					run = key(&ui, p, &s, '\n');
+					keep_place(&ui, was, cursor, top,
+						   false);
+				}
 			}
 			continue;
 		}
@@ -760,6 +797,8 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 			continue;
 		}
 		run = key(&ui, p, &s, c);
+		keep_place(&ui, was, cursor, top,
+			   c == 27 || c == KEY_BACKSPACE || c == 127);
 	}
 	endwin();
 	dm_screen_free(&s);

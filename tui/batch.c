@@ -540,6 +540,8 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 		status = 3;
 	/* a usage or source error is one line; the rest ends in figures
 	 * (a recording that failed leaves what was verified to report) */
+	if (o->notes)
+		o->notes(o->notes_ctx, errf);
 	if (status == 0 || status == 3 || r.interrupted || rec_failed)
 		summary(&r, out, errf);
 	if (!status && no_dump)

@@ -25,6 +25,10 @@ struct dm_batch_opts {
 	const char *detail; /* scenario, for the recording's session */
 	uint64_t seed;
 	volatile sig_atomic_t *stop; /* set by a signal: finish now */
+	/* the source's own figures, said before the summary (which ends
+	 * the output, for tail -n 1) */
+	void (*notes)(void *ctx, FILE *err);
+	void *notes_ctx;
 };
 
 /* Returns the exit status: 0 clean, 3 violations, 1 runtime error

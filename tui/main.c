@@ -42,8 +42,10 @@
 #include "schema.h"
 #include "simhal/sim.h"
 #include "verifier.h"
+#include "virtio.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE     2
+#define VIRTIO_DEVICES "/sys/bus/virtio/devices"
 
 static void usage(FILE *out)
 {
@@ -206,6 +208,7 @@ static bool on_a_bus(const char *where, const char *name)
 static void virtio_note(void)
 {
 	char path[300], real[PATH_MAX], *parent;
+	int dma;
 
 	if (only_driver && !strpbrk(only_driver, "/") &&
 	    snprintf(path, sizeof(path), "/sys/bus/virtio/drivers/%s",
@@ -218,20 +221,128 @@ static void virtio_note(void)
 			"offers VIRTIO_F_ACCESS_PLATFORM)\n",
 			only_driver);
 	if (!only_device || strpbrk(only_device, "/") ||
-	    snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s",
-		     only_device) >= (int)sizeof(path) ||
+	    snprintf(path, sizeof(path), VIRTIO_DEVICES "/%s", only_device) >=
+		    (int)sizeof(path) ||
 	    !realpath(path, real))
 		return;
 	parent = strrchr(real, '/');
 	if (parent)
 		*parent = 0;
 	parent = strrchr(real, '/');
+	dma = dm_virtio_dma(VIRTIO_DEVICES, only_device);
 	fprintf(stderr,
 		"dmatop: warning: --device=%s: a virtio device maps through "
-		"its transport: give --device=%s (and virtio uses the DMA "
-		"API only where the host offers VIRTIO_F_ACCESS_PLATFORM)\n",
-		only_device, parent ? parent + 1 : "its parent");
+		"its transport: give --device=%s (%s)\n",
+		only_device, parent ? parent + 1 : "its parent",
+		dma == 1 ? "the host offered it VIRTIO_F_ACCESS_PLATFORM: it "
+			   "uses the DMA API" :
+		dma == 0 ? "but the host did not offer it "
+			   "VIRTIO_F_ACCESS_PLATFORM, bit 33 of its features: "
+			   "it never calls the DMA API" :
+			   "and virtio uses the DMA API only where the host "
+			   "offers VIRTIO_F_ACCESS_PLATFORM");
 }
+
+/* The end of a trace that saw no call: why, as far as this machine
+ * says. */
+static void no_calls_note(FILE *errf)
+{
+	unsigned n, dma;
+
+	dm_virtio_census(VIRTIO_DEVICES, &n, &dma);
+	if (n && !dma)
+		fprintf(errf,
+			"dmatop: no driver called the DMA API while this "
+			"traced; none of the %u virtio devices here was offered "
+			"VIRTIO_F_ACCESS_PLATFORM (bit 33 of %s/*/features), "
+			"so they never call it; lspci -k shows which other "
+			"devices and drivers are there\n",
+			n, VIRTIO_DEVICES);
+	else
+		fprintf(errf,
+			"dmatop: no driver called the DMA API while this "
+			"traced (%u of the %u virtio devices here use it; "
+			"/sys/kernel/iommu_groups and lspci -k show which "
+			"devices and drivers are there)\n",
+			dma, n);
+}
+
+#ifdef HAVE_BPF
+/* What tracing cost the kernel and dmatop, and what it could not name:
+ * said at the end of a trace, before its summary. */
+static void bpf_notes(void *ctx, FILE *errf)
+{
+	struct dm_src *src = ctx;
+	uint64_t runs, ns, read, walked, wrong, unnamed, whole, partial;
+	struct dm_bpf_cpu cpu;
+	struct rusage ru;
+
+	/* what tracing cost the kernel, where it keeps count */
+	dm_bpf_runtime(src, &runs, &ns);
+
+	if (runs)
+		fprintf(errf,
+			"dmatop: BPF programs ran %llu times, %llu ns "
+			"each\n",
+			(unsigned long long)runs,
+			(unsigned long long)(ns / runs));
+	/* (the kernel counts runs only with
+	 * kernel.bpf_stats_enabled: no count says nothing) */
+	if (!dm_bpf_calls(src) && (only_device || only_driver))
+		fprintf(errf,
+			"dmatop: no call of the DMA API for %s %s "
+			"while this traced (the calls of other devices "
+			"are left out, not counted)\n",
+			only_device ? "the device" : "the driver",
+			only_device ? only_device : only_driver);
+	else if (!dm_bpf_calls(src))
+		no_calls_note(errf);
+	dm_bpf_callers(src, &read, &walked, &wrong, &unnamed);
+	fprintf(errf,
+		"dmatop: callers: %llu read from the calibrated stack "
+		"word, %llu by walking the stack, %llu calibration "
+		"corrections\n",
+		(unsigned long long)read, (unsigned long long)walked,
+		(unsigned long long)wrong);
+	dm_bpf_modules(src, &whole, &partial);
+	if (whole || partial)
+		fprintf(errf,
+			"dmatop: modules loaded while tracing: %llu "
+			"told their functions as they loaded, %llu "
+			"in part (named from /proc/kallsyms)\n",
+			(unsigned long long)whole, (unsigned long long)partial);
+	/* what dmatop itself took, to weigh against the programs'
+	 * time and against the traced workload */
+	if (!getrusage(RUSAGE_SELF, &ru))
+		fprintf(errf,
+			"dmatop: its own CPU time: %ld.%03ld s user, "
+			"%ld.%03ld s system\n",
+			(long)ru.ru_utime.tv_sec,
+			(long)ru.ru_utime.tv_usec / 1000,
+			(long)ru.ru_stime.tv_sec,
+			(long)ru.ru_stime.tv_usec / 1000);
+	dm_bpf_cpu(src, &cpu);
+	fprintf(errf,
+		"dmatop: of it, %.3f s reading what the kernel sent, "
+		"%.3f s checking the events and passing them on, "
+		"%.3f s reading /proc/kallsyms (%u time%s)\n",
+		cpu.reading_ns / 1e9, cpu.handing_ns / 1e9,
+		cpu.symbols_ns / 1e9, cpu.symbol_reads,
+		cpu.symbol_reads == 1 ? "" : "s");
+	fprintf(errf,
+		"dmatop: %llu waits for the kernel, %llu ended early "
+		"by a wakeup from the program; it sent %llu wakeups "
+		"over %llu drains\n",
+		(unsigned long long)cpu.waits, (unsigned long long)cpu.woken,
+		(unsigned long long)cpu.nudges, (unsigned long long)cpu.drains);
+	if (unnamed)
+		fprintf(errf,
+			"dmatop: %llu events without a caller: more "
+			"DMA API wrappers than the program's table "
+			"holds\n",
+			(unsigned long long)unnamed);
+}
+#endif
 
 /* A filter that matches nothing today is likely a typo: say so, and go
  * on (the device or driver may come with a module loaded later). */
@@ -1163,88 +1274,13 @@ int main(int argc, char **argv)
 		sigaction(SIGHUP, &sa, NULL);
 		bo.stop = &stop;
 	}
-	status = dm_batch_run(src, &bo, stdout, stderr);
 #ifdef HAVE_BPF
 	if (traced) {
-		uint64_t runs, ns;
-
-		/* what tracing cost the kernel, where it keeps count */
-		dm_bpf_runtime(src, &runs, &ns);
-		uint64_t read, walked, wrong, unnamed, whole, partial;
-		struct dm_bpf_cpu cpu;
-		struct rusage ru;
-
-		if (runs)
-			fprintf(stderr,
-				"dmatop: BPF programs ran %llu times, %llu ns "
-				"each\n",
-				(unsigned long long)runs,
-				(unsigned long long)(ns / runs));
-		/* (the kernel counts runs only with
-		 * kernel.bpf_stats_enabled: no count says nothing) */
-		if (!dm_bpf_calls(src) && (only_device || only_driver))
-			fprintf(stderr,
-				"dmatop: no call of the DMA API for %s %s "
-				"while this traced (the calls of other devices "
-				"are left out, not counted)\n",
-				only_device ? "the device" : "the driver",
-				only_device ? only_device : only_driver);
-		else if (!dm_bpf_calls(src))
-			fprintf(stderr,
-				"dmatop: no driver called the DMA API while "
-				"this traced (virtio devices call it only where "
-				"the host offers VIRTIO_F_ACCESS_PLATFORM; "
-				"/sys/kernel/iommu_groups and lspci -k show "
-				"which devices and drivers are there)\n");
-		dm_bpf_callers(src, &read, &walked, &wrong, &unnamed);
-		fprintf(stderr,
-			"dmatop: callers: %llu read from the calibrated stack "
-			"word, %llu by walking the stack, %llu calibration "
-			"corrections\n",
-			(unsigned long long)read, (unsigned long long)walked,
-			(unsigned long long)wrong);
-		dm_bpf_modules(src, &whole, &partial);
-		if (whole || partial)
-			fprintf(stderr,
-				"dmatop: modules loaded while tracing: %llu "
-				"told their functions as they loaded, %llu "
-				"in part (named from /proc/kallsyms)\n",
-				(unsigned long long)whole,
-				(unsigned long long)partial);
-		/* what dmatop itself took, to weigh against the programs'
-		 * time and against the traced workload */
-		if (!getrusage(RUSAGE_SELF, &ru))
-			fprintf(stderr,
-				"dmatop: its own CPU time: %ld.%03ld s user, "
-				"%ld.%03ld s system\n",
-				(long)ru.ru_utime.tv_sec,
-				(long)ru.ru_utime.tv_usec / 1000,
-				(long)ru.ru_stime.tv_sec,
-				(long)ru.ru_stime.tv_usec / 1000);
-		dm_bpf_cpu(src, &cpu);
-		fprintf(stderr,
-			"dmatop: of it, %.3f s reading what the kernel sent, "
-			"%.3f s checking the events and passing them on, "
-			"%.3f s reading /proc/kallsyms (%u time%s)\n",
-			cpu.reading_ns / 1e9, cpu.handing_ns / 1e9,
-			cpu.symbols_ns / 1e9, cpu.symbol_reads,
-			cpu.symbol_reads == 1 ? "" : "s");
-		fprintf(stderr,
-			"dmatop: %llu waits for the kernel, %llu ended early "
-			"by a wakeup from the program; it sent %llu wakeups "
-			"over %llu drains\n",
-			(unsigned long long)cpu.waits,
-			(unsigned long long)cpu.woken,
-			(unsigned long long)cpu.nudges,
-			(unsigned long long)cpu.drains);
-		if (unnamed)
-			fprintf(stderr,
-				"dmatop: %llu events without a caller: more "
-				"DMA API wrappers than the program's table "
-				"holds\n",
-				(unsigned long long)unnamed);
+		bo.notes = bpf_notes;
+		bo.notes_ctx = src;
 	}
 #endif
+	status = dm_batch_run(src, &bo, stdout, stderr);
 	dm_src_close(src);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "dmatop: writing the output failed: %s\n",

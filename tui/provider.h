@@ -31,6 +31,7 @@ struct dm_status {
 	uint64_t first_seq, last_seq; /* replay: the recording's span */
 	uint64_t last_ts;	      /* replay: the time of last_seq, ns */
 	double speed;		      /* replay: recorded s per wall s */
+	double reached; /* replay: what it kept up, short of speed; or 0 */
 };
 
 struct dm_provider;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "losses.h"
 #include "provider.h"
@@ -18,6 +19,8 @@
 
 #define RECENT	     1024u
 #define MAX_PER_TICK 500000u
+/* of a 100 ms tick, what feeding events may take */
+#define TICK_WORK_NS 60000000ull
 
 #define HISTORY 100000u
 
@@ -43,6 +46,9 @@ struct rp {
 	bool crossed;
 	uint64_t resumed;
 	bool ended, nomem;
+	/* the recording's time played in the last half second, to
+	 * say so when it is short of the speed asked for */
+	uint64_t span_start, span_ts;
 };
 
 static void add_violation(void *ctx, const struct dm_violation *v)
@@ -191,10 +197,23 @@ static int failed(struct rp *r, int err, bool playing)
 	return err;
 }
 
-/* Every event up to time ts, max at most. */
-static int feed_until(struct rp *r, uint64_t ts, size_t max)
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* Every event up to time ts, max at most, until the wall clock reads
+ * deadline: a tick's work is bounded, so that keys and the screen keep
+ * their pace whatever the speed asked. *cut: stopped short of ts. */
+static int feed_until(struct rp *r, uint64_t ts, size_t max, uint64_t deadline,
+		      bool *cut)
 {
 	int n, total = 0;
+
+	*cut = false;
 
 	r->target_ts = ts;
 	if (r->has_pending) {
@@ -204,7 +223,11 @@ static int feed_until(struct rp *r, uint64_t ts, size_t max)
 		r->has_pending = false;
 		total++;
 	}
-	while ((size_t)total < max && !r->has_pending) {
+	while (!r->has_pending) {
+		if ((size_t)total >= max || mono_ns() >= deadline) {
+			*cut = true;
+			break;
+		}
 		n = poll_src(r, 4096);
 		if (n == -ENODATA) {
 			r->ended = true;
@@ -220,27 +243,53 @@ static int feed_until(struct rp *r, uint64_t ts, size_t max)
 	return total;
 }
 
+/*
+ * Half a second of playing: the speed it reached, where the events
+ * came faster than they could be checked (a tick's worth left unread).
+ */
+static void keep_up(struct rp *r, uint64_t now, bool short_of)
+{
+	struct dm_status *st = &r->p.st;
+
+	if (now - r->span_start < 500000000ull)
+		return;
+	st->reached = short_of && st->ts > r->span_ts ?
+			      (double)(st->ts - r->span_ts) /
+				      (double)(now - r->span_start) :
+			      0;
+	if (st->reached >= st->speed)
+		st->reached = 0;
+	r->span_start = now;
+	r->span_ts = st->ts;
+}
+
 static int rp_refresh(struct dm_provider *p, uint64_t now)
 {
 	struct rp *r = (struct rp *)p;
 	uint64_t dt = r->last_tick ? now - r->last_tick : 0;
 	uint64_t was = p->st.seq, from, to;
+	bool cut;
 	int n;
 
 	r->last_tick = now;
 	if (p->paused || r->ended) {
 		r->head_set = false; /* playing resumes where it stands */
+		p->st.reached = 0;
 		publish(r);
 		return 0;
 	}
 	if (!r->head_set) {
 		r->head = r->p.st.ts;
 		r->head_set = true;
+		r->span_start = now;
+		r->span_ts = p->st.ts;
 	}
 	r->head += (uint64_t)((double)dt * p->st.speed);
-	n = feed_until(r, r->head, MAX_PER_TICK);
+	n = feed_until(r, r->head, MAX_PER_TICK, mono_ns() + TICK_WORK_NS,
+		       &cut);
 	if (n < 0)
 		return n;
+	keep_up(r, now, cut);
 	publish(r);
 	dm_replay_held(r->src, &from, &to);
 	if (from <= was)

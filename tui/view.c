@@ -186,15 +186,21 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 	status_line(st, s);
 	if (p->ops->seek) {
 		/* the replay timeline */
-		int w = s->cols - 44, fill;
+		int w, fill;
 		double span = st->last_seq > st->first_seq ?
 				      (double)(st->last_seq - st->first_seq) :
 				      1;
 		double done = st->seq > st->first_seq ?
 				      (double)(st->seq - st->first_seq) / span :
 				      0;
-		char bar[512];
+		char bar[512], reached[32] = "";
 		size_t i;
+
+		/* the speed it could not keep up, said so */
+		if (st->reached)
+			snprintf(reached, sizeof(reached), " (x%.2g reached)",
+				 st->reached);
+		w = s->cols - 44 - (int)strlen(reached);
 
 		if (w < 10)
 			w = 10;
@@ -214,10 +220,10 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 		bar[fill < w ? fill : w - 1] = '|';
 		bar[w] = 0;
 		/* slower than real time as a fraction: x1/1024 */
-		add(s, DM_A_STATUS, 0, "[%s] %10.6f s  #%llu/%llu  x%s%g", bar,
-		    st->ts / 1e9, LL(st->seq), LL(st->last_seq),
+		add(s, DM_A_STATUS, 0, "[%s] %10.6f s  #%llu/%llu  x%s%g%s",
+		    bar, st->ts / 1e9, LL(st->seq), LL(st->last_seq),
 		    st->speed < 1 ? "1/" : "",
-		    st->speed < 1 ? 1 / st->speed : st->speed);
+		    st->speed < 1 ? 1 / st->speed : st->speed, reached);
 	} else if (st->health[0]) {
 		add(s, DM_A_ERROR, 0, "%s", st->health);
 	} else {

@@ -59,13 +59,16 @@ struct dm_ui {
 	enum dm_sort sort;
 	bool reverse;
 	char filter[64], search[64];
-	char vfilter[64];  /* the violations list's own filter */
-	uint64_t adapter;  /* selected / shown adapter handle */
-	int cursor, top;   /* in the current list */
-	int tab;	   /* detail: 0 generic .. 5 WCB */
-	uint64_t object;   /* history: the object's handle */
-	char message[320]; /* one line of feedback */
-	bool mono;	   /* NO_COLOR or no colours */
+	char vfilter[64]; /* the violations list's own filter */
+	uint64_t adapter; /* selected / shown adapter handle */
+	int cursor, top;  /* in the current list */
+	struct {
+		int cursor, top;
+	} kept[DM_VIEW_HELP + 1]; /* a list's, while another is shown */
+	int tab;		  /* detail: 0 generic .. 5 WCB */
+	uint64_t object;	  /* history: the object's handle */
+	char message[320];	  /* one line of feedback */
+	bool mono;		  /* NO_COLOR or no colours */
 };
 
 struct dm_line {
