@@ -461,8 +461,12 @@ start "$DMATOP" --replay="$TMP/ev.db"
 wait_for "^stopped after event 4999: damaged recording: event 5000"; ok $? "a damaged event while playing: said, after which event, as --batch says it"
 wait_for "^dmatop PAUSED .* events 4999  "; ok $? "... the header paused at the event before it, with no rate"
 wait_for "#4999/"; ok $? "... and so is the timeline"
+keys r
+wait_for "#1/"
+screen | grep -q "^stopped after event 4999: damaged recording: event 5000"
+ok $? "... and once a key clears its message, the damage is still said" || screen | sed 's/^/# /'
 keys q
-exited >/dev/null
+is "$(exited)" 1 "... quitting exits 1"
 
 # --- a recording still being made: the replay holds what it opened
 # with, and never reads past it into events naming what it lacks ---

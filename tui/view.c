@@ -234,6 +234,10 @@ static void status(struct dm_ui *ui, const struct dm_provider *p,
 	if (p->vrf && dm_vrf_stats(p->vrf)->nlosses)
 		add(s, DM_A_ERROR, 0, "lost: %s",
 		    dm_losses_text(lost, sizeof(lost), dm_vrf_stats(p->vrf)));
+	/* damage met stays said once its message is gone (a key clears
+	 * that), as it stays in the exit status */
+	if (p->err[0] && strcmp(ui->message, p->err))
+		add(s, DM_A_ERROR, 0, "%s", p->err);
 }
 
 static bool matches(const struct dm_vadapter *ad, const struct dm_provider *p,
