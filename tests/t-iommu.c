@@ -6,29 +6,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "iommu.h"
+#include "sysfs.h"
 #include "tap.h"
 
 static char root[] = "/tmp/t-iommu.XXXXXX";
 
 static void group(const char *name, const char *type)
 {
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, name);
-	mkdir(path, 0755);
-	if (!type)
-		return;
-	snprintf(path, sizeof(path), "%s/%s/type", root, name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(type, f);
-		fclose(f);
-	}
+	sysfs_node(root, name, "type", type);
 }
 
 int main(void)

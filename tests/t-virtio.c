@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "sysfs.h"
 #include "tap.h"
 #include "virtio.h"
 
@@ -17,19 +17,10 @@ static char root[] = "/tmp/t-virtio.XXXXXX";
 /* a device whose features are bits, or with no features file (NULL) */
 static void device(const char *name, const char *bits)
 {
-	char path[256];
-	FILE *f;
+	char text[80];
 
-	snprintf(path, sizeof(path), "%s/%s", root, name);
-	mkdir(path, 0755);
-	if (!bits)
-		return;
-	snprintf(path, sizeof(path), "%s/%s/features", root, name);
-	f = fopen(path, "w");
-	if (f) {
-		fprintf(f, "%s\n", bits);
-		fclose(f);
-	}
+	snprintf(text, sizeof(text), "%s\n", bits ? bits : "");
+	sysfs_node(root, name, "features", bits ? text : NULL);
 }
 
 /* 64 bits, those at the positions given set */
