@@ -66,6 +66,12 @@ for v in adapters violations detail:82fc0000 help; do
 	"$DMATOP" --replay=r.db --batch --screen=$v --size=60x15 2>/dev/null | tail -n 1 | grep -q " q Quit$"
 	ok $? "--screen=$v in 60 columns: its keys end in q Quit"
 done
+# a violation's text with fewer rows than it takes: whole words, then ...
+# (5 s of mixed: 5 violations, the newest's text three rows at 60)
+"$DMATOP" --sim=mixed --duration=5 --batch --record="$TMP/m5.db" >/dev/null 2>&1
+"$DMATOP" --replay="$TMP/m5.db" --batch --screen=violations --size=60x15 >"$TMP/out" 2>&1
+grep -q "^wrote over the DmaVrfy0 tag just after a common buffer\.\.\.$" "$TMP/out"
+ok $? "a violation's text cut at 60x15 ends on a whole word and ..." || sed 's/^/# /' "$TMP/out"
 "$DMATOP" --replay=r.db --batch --screen=detail:82fc0000:4 >"$TMP/out" 2>&1
 grep -q "^  none: the adapter holds no scatter/gather lists now$" "$TMP/out"
 ok $? "a tab with nothing in it says so" || sed 's/^/# /' "$TMP/out"

@@ -371,10 +371,17 @@ exited >/dev/null
 # a backend that stops at its --duration, watched: the state it ended
 # with, and no alarm (its recording's close, seconds without a
 # heartbeat, is no hang)
+wait_segment() {	# wait_segment NAME: until backend NAME publishes, 10 s at most
+	i=0
+	until [ -e "/dev/shm/dmatop-$1" ] || [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 "$DMATOP" --backend --sim=mixed --duration=1 --name="t-tui-$$" \
 	--record="$TMP/ended.db" >/dev/null 2>"$TMP/backend.err" &
 pid=$!
-sleep 0.3
+wait_segment "t-tui-$$"
 start "$DMATOP" --attach="t-tui-$$"
 wait $pid
 v=$(sed -n 's/.*stopped: [0-9]* events, \([0-9]*\) violation.*/\1/p' "$TMP/backend.err")
@@ -387,11 +394,7 @@ is "$(exited)" 0 "... q quits, exit 0"
 attached() {	# attached NAME: a backend NAME on --sim=mixed, viewed; sets $pid
 	"$DMATOP" --backend --sim=mixed --name="$1" >/dev/null 2>&1 &
 	pid=$!
-	i=0
-	until [ -e "/dev/shm/dmatop-$1" ] || [ $i -ge 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_segment "$1"
 	start "$DMATOP" --attach="$1"
 }
 

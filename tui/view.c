@@ -71,16 +71,24 @@ static int wrap(struct dm_screen *s, int cols, enum dm_attr attr,
 	int n, lines = 0, room = cols;
 
 	while (*text && lines < max) {
+		const char *more = "";
+
 		n = (int)strlen(text);
-		if (n > room && lines < max - 1) {
-			for (n = room; n > 0 && text[n] != ' '; n--)
+		if (n > room) {
+			/* the last line that may be: what fits of whole
+			 * words, and "..." for the rest */
+			int end = lines < max - 1 ? room : room - 3;
+
+			if (lines == max - 1)
+				more = "...";
+			for (n = end; n > 0 && text[n] != ' '; n--)
 				;
 			if (!n) /* one word wider than the terminal */
-				n = room;
+				n = end > 0 ? end : 0;
 		}
 		if (s)
-			add(s, attr, 0, "%*s%.*s", lines ? indent : 0, "", n,
-			    text);
+			add(s, attr, 0, "%*s%.*s%s", lines ? indent : 0, "", n,
+			    text, more);
 		room = cols - indent;
 		lines++;
 		text += n;
