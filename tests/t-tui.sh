@@ -92,6 +92,16 @@ wait_for "^filter: NDIS .*Esc cancel  ^U clear"
 ok $? "\\ again starts from the filter in force, naming the keys that edit it"
 keys C-u Enter
 wait_for "SCSIPORT"; ok $? "Ctrl-U empties the filter: everything again"
+# a filter that matches a HAL device's name, not shown in the list:
+# the row shows the name, which is why it is there
+keys '\'
+keys -l 'VEN_1B36'
+keys Enter
+wait_for "(filtered: VEN_1B36)"
+screen | grep -q '^[ !+-] 82fc04e0 PCI\\VEN_1B36&DEV_0005 (flaky)'
+ok $? "a filter by a HAL device's name: the row names the device first" || screen | sed 's/^/# /'
+keys '\' C-u Enter
+wait_for "SCSIPORT"
 
 # at the end: the NIC's first adapter put at 4.0 s (-), its second got
 # at 4.05 s (+), both within the last 3 s of the recording

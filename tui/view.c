@@ -473,9 +473,16 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 		const char *who = dm_strtab_get(p->strings, ad->owner);
 		char both[256];
 
+		const char *name = dm_strtab_get(p->strings, ad->name);
+
 		if (dm_vadapter_named(ad)) {
-			snprintf(both, sizeof(both), "%s %s", who,
-				 dm_strtab_get(p->strings, ad->name));
+			snprintf(both, sizeof(both), "%s %s", who, name);
+			who = both;
+		} else if (ui->filter[0] && !strcasestr(who, ui->filter) &&
+			   strcasestr(name, ui->filter)) {
+			/* a HAL's device name, first, where the filter
+			 * found it: the row shows why it is listed */
+			snprintf(both, sizeof(both), "%s %s", name, who);
 			who = both;
 		}
 		dm_text_escape(owner, sizeof(owner), who);
