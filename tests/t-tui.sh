@@ -186,6 +186,14 @@ wait_for "^history of "
 keys Escape Escape
 wait_for "^ Adapters  \[Violations"
 wait_for "^event #$s3 at "; ok $? "... and Esc, Esc back to the violations: the cursor where it was (#$s3)"
+# Enter moves a replay to the violation's moment, where the list holds
+# fewer: back, the cursor is on the same violation, not the same row
+keys Enter
+wait_for "#$s3/"
+keys Escape
+wait_for "^ Adapters  \[Violations"
+wait_for "^event #$s3 at "; ok $? "... and after Enter moved the replay to it, Esc back finds it again" ||
+	screen | sed 's/^/# /'
 
 keys r
 wait_for "#1/$last"; ok $? "r: rewinds to the first event"

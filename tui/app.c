@@ -379,26 +379,72 @@ static void go_to(struct dm_ui *ui, struct dm_provider *p, const char *buf)
 		moved(ui, p, rc);
 }
 
+/* The current list's place, and the entry under its cursor. */
+static struct dm_place place_of(struct dm_ui *ui, const struct dm_provider *p)
+{
+	struct dm_place pl = { .cursor = ui->cursor, .top = ui->top };
+	const struct dm_violation *v;
+
+	if (!p->vrf) /* nothing published yet */
+		return pl;
+	if (ui->view == DM_VIEW_ADAPTERS) {
+		pl.id = dm_view_adapter_at(ui, p, ui->cursor);
+		pl.on = pl.id != 0;
+	} else if (ui->view == DM_VIEW_VIOLATIONS &&
+		   (v = dm_view_violation_at(ui, p, NULL, ui->cursor))) {
+		pl.id = v->adapter;
+		pl.seq = v->seq;
+		pl.rule = v->rule;
+		pl.on = true;
+	}
+	return pl;
+}
+
+static bool same_entry(struct dm_ui *ui, const struct dm_provider *p,
+		       const struct dm_place *pl, int i)
+{
+	const struct dm_violation *v;
+
+	if (ui->view == DM_VIEW_ADAPTERS)
+		return dm_view_adapter_at(ui, p, i) == pl->id;
+	v = dm_view_violation_at(ui, p, NULL, i);
+	return v && v->seq == pl->seq && v->rule == pl->rule &&
+	       v->adapter == pl->id;
+}
+
 /*
  * The adapters and violations lists keep their place while a detail or
- * a history is open: back from it (Esc), the cursor is where it was
- * left. Shown afresh (a key naming the list, a click on its tab) a list
+ * a history is open: back from it (Esc), the cursor is on the entry it
+ * was left on, wherever that is now (a replay's Enter moves its time,
+ * and the list with it; a live list grows), else at the row it was.
+ * Shown afresh (a key naming the list, a click on its tab) a list
  * starts at its top, its newest violation first.
  */
-static void keep_place(struct dm_ui *ui, enum dm_view was, int cursor, int top,
+static void keep_place(struct dm_ui *ui, const struct dm_provider *p,
+		       enum dm_view was, const struct dm_place *before,
 		       bool back)
 {
+	struct dm_place *pl;
+	int i, n;
+
 	if (ui->view == was)
 		return;
-	if (was == DM_VIEW_ADAPTERS || was == DM_VIEW_VIOLATIONS) {
-		ui->kept[was].cursor = cursor;
-		ui->kept[was].top = top;
-	}
-	if (back &&
-	    (ui->view == DM_VIEW_ADAPTERS || ui->view == DM_VIEW_VIOLATIONS)) {
-		ui->cursor = ui->kept[ui->view].cursor;
-		ui->top = ui->kept[ui->view].top;
-	}
+	if (was == DM_VIEW_ADAPTERS || was == DM_VIEW_VIOLATIONS)
+		ui->kept[was] = *before;
+	if (!back ||
+	    (ui->view != DM_VIEW_ADAPTERS && ui->view != DM_VIEW_VIOLATIONS))
+		return;
+	pl = &ui->kept[ui->view];
+	ui->cursor = pl->cursor;
+	ui->top = pl->top;
+	n = pl->on ? dm_view_count(ui, p) : 0;
+	for (i = 0; i < n; i++)
+		if (same_entry(ui, p, pl, i)) {
+			ui->cursor = i;
+			if (ui->top > i)
+				ui->top = i;
+			break;
+		}
 }
 
 /* One key; returns false to quit. */
@@ -709,7 +755,7 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 	struct dm_ui ui = { 0 };
 	bool dirty = true, run = true;
 	enum dm_view was;
-	int cursor, top; /* before a key: see keep_place() */
+	struct dm_place before; /* before a key: see keep_place() */
 	char why[256];
 	int c, rc;
 
@@ -770,8 +816,7 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 			continue;
 		dirty = true;
 		was = ui.view;
-		cursor = ui.cursor;
-		top = ui.top;
+		before = place_of(&ui, p);
 		if (c == KEY_RESIZE)
 			continue;
 		if (c == KEY_MOUSE) {
@@ -779,15 +824,13 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 
 			if (getmouse(&m) == OK) {
 				mouse(&ui, &s, &m);
-				keep_place(&ui, was, cursor, top, false);
+				keep_place(&ui, p, was, &before, false);
 				/* the row clicked, then opened */
 				if (m.bstate & BUTTON1_DOUBLE_CLICKED) {
 					was = ui.view;
-					cursor = ui.cursor;
-					top = ui.top;
+					before = place_of(&ui, p);
 					run = key(&ui, p, &s, '\n');
-					keep_place(&ui, was, cursor, top,
-						   false);
+					keep_place(&ui, p, was, &before, false);
 				}
 			}
 			continue;
@@ -797,7 +840,7 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 			continue;
 		}
 		run = key(&ui, p, &s, c);
-		keep_place(&ui, was, cursor, top,
+		keep_place(&ui, p, was, &before,
 			   c == 27 || c == KEY_BACKSPACE || c == 127);
 	}
 	endwin();

@@ -53,6 +53,16 @@ enum dm_sort {
 	DM_SORT_COUNT
 };
 
+/* Where a list's cursor is, and on what: an adapter (id, its handle)
+ * or a violation (seq, rule, id its adapter), to find it again in a
+ * list that has changed. */
+struct dm_place {
+	int cursor, top;
+	uint64_t id, seq;
+	uint32_t rule;
+	bool on; /* the cursor was on an entry */
+};
+
 /* Everything the user chose; the screens' only memory. */
 struct dm_ui {
 	enum dm_view view, back;
@@ -62,13 +72,11 @@ struct dm_ui {
 	char vfilter[64]; /* the violations list's own filter */
 	uint64_t adapter; /* selected / shown adapter handle */
 	int cursor, top;  /* in the current list */
-	struct {
-		int cursor, top;
-	} kept[DM_VIEW_HELP + 1]; /* a list's, while another is shown */
-	int tab;		  /* detail: 0 generic .. 5 WCB */
-	uint64_t object;	  /* history: the object's handle */
-	char message[320];	  /* one line of feedback */
-	bool mono;		  /* NO_COLOR or no colours */
+	struct dm_place kept[DM_VIEW_HELP + 1]; /* while another is shown */
+	int tab;				/* detail: 0 generic .. 5 WCB */
+	uint64_t object;   /* history: the object's handle */
+	char message[320]; /* one line of feedback */
+	bool mono;	   /* NO_COLOR or no colours */
 };
 
 struct dm_line {
