@@ -59,6 +59,13 @@ bad "$TMP/adapter.db" "event 5000 names an adapter" "an event naming no adapter"
 cp "$TMP/good.db" "$TMP/kind.db"
 sqlite3 "$TMP/kind.db" 'UPDATE event SET kind = -1 WHERE seq = 4'
 bad "$TMP/kind.db" "damaged recording: event 4 has an unknown kind -1" "an event of no kind"
+# with --json the output still ends in its summary, saying why it ended
+last=$("$DMATOP" --replay="$TMP/kind.db" --batch --json 2>/dev/null | tail -n 1)
+is "$(jget "$last" '$.type')" summary "--json, damaged: the last line is the summary"
+is "$(jget "$last" '$.events')/$(jget "$last" '$.error')" \
+	"3/replay:$TMP/kind.db stopped after event 3: damaged recording: event 4 has an unknown kind -1" \
+	"... with the events read and the error stderr has"
+is "$(jget "$last" '$.dma_bytes_checked')" "" "... and no DMA bytes checked, a simulation's figure alone"
 cp "$TMP/good.db" "$TMP/kind2.db"
 sqlite3 "$TMP/kind2.db" 'UPDATE event SET kind = 65547 WHERE seq = 4'
 bad "$TMP/kind2.db" "event 4 has an unknown kind 65547" "an event of a kind past 16 bits"

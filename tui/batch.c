@@ -2,6 +2,7 @@
  * batch.c - see batch.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <string.h>
 
@@ -27,7 +28,22 @@ struct run {
 	uint64_t last_seq, last_ts;
 	int64_t at_seq; /* --at: the event whose state is shown; -1 none */
 	struct dm_vcheck *found; /* a replay's, for check_recorded() */
+	char error[512];	 /* why the run stopped short, for summary() */
 };
+
+/* The run could not go on: said now, and kept for the JSON summary.
+ * Returns the exit status, 1. */
+__attribute__((format(printf, 3, 4))) static int fail(struct run *r, FILE *errf,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	fprintf(errf, "dmatop: %s\n", r->error);
+	return 1;
+}
 
 void dm_batch_violation(FILE *out, const struct dm_batch_opts *o,
 			const struct dm_vrf *vrf, const struct dm_strtab *st,
@@ -288,11 +304,9 @@ static int replay_at(struct run *r, FILE *errf)
 	r->at_seq = (int64_t)seq;
 	if (!err)
 		err = dm_replay_violations(r->src, seq, recorded_violation, r);
-	if (err) {
-		fprintf(errf, "dmatop: %s: %s\n", r->src->ops->describe(r->src),
-			r->src->err[0] ? r->src->err : strerror(-err));
-		return 1;
-	}
+	if (err)
+		return fail(r, errf, "%s: %s", r->src->ops->describe(r->src),
+			    r->src->err[0] ? r->src->err : strerror(-err));
 	return 0;
 }
 
@@ -315,14 +329,12 @@ static int run_source(struct run *r, FILE *errf)
 		 * that of what it saw, as a backend's */
 		return 0;
 	}
-	if (r->err || (n < 0 && n != -ENODATA)) {
-		fprintf(errf, "dmatop: %s stopped after event %llu: %s\n",
-			r->src->ops->describe(r->src),
-			(unsigned long long)r->last_seq,
-			r->src->err[0] ? r->src->err :
-					 strerror(-(r->err ? r->err : n)));
-		return 1;
-	}
+	if (r->err || (n < 0 && n != -ENODATA))
+		return fail(r, errf, "%s stopped after event %llu: %s",
+			    r->src->ops->describe(r->src),
+			    (unsigned long long)r->last_seq,
+			    r->src->err[0] ? r->src->err :
+					     strerror(-(r->err ? r->err : n)));
 	return 0;
 }
 
@@ -345,24 +357,22 @@ static int check_recorded(struct run *r, FILE *errf)
 			      "against the recording's\n");
 		return 0;
 	}
-	if (rc < 0) {
-		fprintf(errf, "dmatop: %s: %s\n", r->src->ops->describe(r->src),
-			r->src->err);
-		return 1;
-	}
+	if (rc < 0)
+		return fail(r, errf, "%s: %s", r->src->ops->describe(r->src),
+			    r->src->err);
 	if (rc)
-		fprintf(errf,
-			"dmatop: %s: damaged recording: its events raise %llu "
-			"violation%s where the run that wrote them raised "
-			"%llu, apart from event %llu: an event there or before "
-			"it was altered after it was written (the run's own "
-			"are in its violation table)\n",
-			r->src->ops->describe(r->src),
-			(unsigned long long)res.found,
-			res.found == 1 ? "" : "s",
-			(unsigned long long)res.recorded,
-			(unsigned long long)res.apart);
-	return rc;
+		return fail(r, errf,
+			    "%s: damaged recording: its events raise %llu "
+			    "violation%s where the run that wrote them raised "
+			    "%llu, apart from event %llu: an event there or "
+			    "before it was altered after it was written (the "
+			    "run's own are in its violation table)",
+			    r->src->ops->describe(r->src),
+			    (unsigned long long)res.found,
+			    res.found == 1 ? "" : "s",
+			    (unsigned long long)res.recorded,
+			    (unsigned long long)res.apart);
+	return 0;
 }
 
 static void summary(struct run *r, FILE *out, FILE *errf)
@@ -380,14 +390,20 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 		dm_text_json(out, r->src->ops->describe(r->src));
 		fprintf(out,
 			",\"events\":%llu,\"violations\":%llu,"
-			"\"lost\":%llu,\"rejected\":%llu,"
-			"\"dma_bytes_checked\":%llu,"
-			"\"dma_bytes_corrupted\":%llu,\"losses\":",
+			"\"lost\":%llu,\"rejected\":%llu,",
 			(unsigned long long)st->events,
 			(unsigned long long)st->violations,
 			(unsigned long long)st->lost,
-			(unsigned long long)st->rejected,
-			(unsigned long long)checked, (unsigned long long)bad);
+			(unsigned long long)st->rejected);
+		/* a simulation's drivers check their data; a replay or a
+		 * kernel has no such figure, which 0 would misstate */
+		if (dm_src_is_sim(r->src))
+			fprintf(out,
+				"\"dma_bytes_checked\":%llu,"
+				"\"dma_bytes_corrupted\":%llu,",
+				(unsigned long long)checked,
+				(unsigned long long)bad);
+		fprintf(out, "\"losses\":");
 		dm_losses_json(out, st);
 		/* which moment the state is: --at may land past a gap */
 		if (r->at_seq >= 0)
@@ -395,6 +411,11 @@ static void summary(struct run *r, FILE *out, FILE *errf)
 				(long long)r->at_seq,
 				(long long)dm_replay_ts(r->src,
 							(uint64_t)r->at_seq));
+		/* the last line, even of a run that could not go on */
+		if (r->error[0]) {
+			fprintf(out, ",\"error\":");
+			dm_text_json(out, r->error);
+		}
 		fprintf(out, "}\n");
 		return;
 	}
@@ -542,7 +563,8 @@ int dm_batch_run(struct dm_src *src, const struct dm_batch_opts *o, FILE *out,
 	 * (a recording that failed leaves what was verified to report) */
 	if (o->notes)
 		o->notes(o->notes_ctx, errf);
-	if (status == 0 || status == 3 || r.interrupted || rec_failed)
+	if (status == 0 || status == 3 || r.interrupted || rec_failed ||
+	    (o->json && r.error[0]))
 		summary(&r, out, errf);
 	if (!status && no_dump)
 		status = 2;
