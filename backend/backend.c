@@ -85,7 +85,10 @@ static size_t unring(void *dst, const void *ring, uint64_t total, size_t cap,
 	return n;
 }
 
-static int publish(struct loop *l, bool ended, bool stopped)
+/* The state, with the recorder's figures; closed: those of a recorder
+ * closed since (its last words in closed_msg, "" if none). */
+static int publish(struct loop *l, bool ended, bool stopped,
+		   const struct dm_rec_stats *closed, const char *closed_msg)
 {
 	static struct dm_event ev[RECENT_EVENTS];
 	static struct dm_violation viol[RECENT_VIOLATIONS];
@@ -94,12 +97,14 @@ static int publish(struct loop *l, bool ended, bool stopped)
 	struct dm_rec_stats rs = { 0 };
 	size_t ne, nv;
 
-	l->settled = !l->rec || dm_rec_settle(l->rec, l->vrf);
+	l->settled = closed || !l->rec || dm_rec_settle(l->rec, l->vrf);
 	st = dm_vrf_stats(l->vrf);
 
 	ne = unring(ev, l->ev, l->nev, RECENT_EVENTS, sizeof(*ev));
 	nv = unring(viol, l->viol, l->nviol, RECENT_VIOLATIONS, sizeof(*viol));
-	if (l->rec)
+	if (closed)
+		rs = *closed;
+	else if (l->rec)
 		dm_rec_stats(l->rec, &rs);
 	c.seen = st->events;
 	c.dropped = rs.dropped;
@@ -109,7 +114,9 @@ static int publish(struct loop *l, bool ended, bool stopped)
 	c.backlog = rs.backlog;
 	c.queue = rs.queue;
 	c.recorder_error = rs.error;
-	c.recorder_msg = l->rec ? dm_rec_error(l->rec) : "";
+	c.recorder_msg = closed ? closed_msg :
+			 l->rec ? dm_rec_error(l->rec) :
+				  "";
 	c.ended = ended || stopped;
 	c.stopped = stopped;
 	l->publishes++;
@@ -126,7 +133,8 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 	struct loop l = { .o = o, .src = src };
 	struct dm_rec_stats rs = { 0 };
 	uint64_t start, last_pub = 0;
-	bool ended = false, published_end = false, paced;
+	bool ended = false, published_end = false, paced, stopped = false;
+	bool close_failed;
 	char msg[512], wal[PATH_MAX + 64];
 	int n, err = 0;
 
@@ -208,7 +216,7 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 		if (o->publish && (!published_end || !l.settled) &&
 		    (now - last_pub >= DM_SHM_PERIOD_NS ||
 		     (ended && !published_end))) {
-			err = publish(&l, ended, false);
+			err = publish(&l, ended, false, NULL, NULL);
 			if (err) {
 				snprintf(errbuf, len,
 					 "publishing the state: %s",
@@ -231,13 +239,17 @@ int dm_backend_run(struct dm_src *src, const struct dm_backend_opts *o,
 			nanosleep(&nap, NULL);
 		}
 	}
-	if (l.shm && o->publish && !err && !published_end)
-		publish(&l, false, true);
+	stopped = l.shm && o->publish && !err && !published_end;
+	if (stopped)
+		publish(&l, false, true, NULL, NULL);
 out:
-	if (l.rec &&
-	    dm_rec_close(l.rec, l.vrf, l.last_seq, l.last_ts, &rs, msg,
-			 sizeof(msg)) &&
-	    !err) {
+	close_failed = l.rec && dm_rec_close(l.rec, l.vrf, l.last_seq,
+					     l.last_ts, &rs, msg, sizeof(msg));
+	/* stopped, its end went out before the recorder's queue was
+	 * written: its figures again, now that it is */
+	if (stopped && l.rec)
+		publish(&l, false, true, &rs, close_failed ? msg : "");
+	if (close_failed && !err) {
 		snprintf(errbuf, len,
 			 "the recording %s stopped: %s; %llu of %llu events "
 			 "are in it%s",

@@ -92,6 +92,24 @@ is "$(wc -l <"$TMP/got")" "$(wc -l <"$TMP/want")" "--attach --batch, following: 
 cmp -s "$TMP/got" "$TMP/want"; ok $? "... the same lines as the run in one process" ||
 	diff "$TMP/want" "$TMP/got" | sed 's/^/# /'
 
+# a follower of a backend stopped (SIGTERM) while its recorder still
+# had events queued: the summary's recorded is what the file holds
+rm -f "$TMP/stop.db"
+"$DMATOP" --backend --sim=mixed --name=$N --record="$TMP/stop.db" 2>"$TMP/be.err" &
+be=$!
+wait_for "$seg"
+sleep 2
+"$DMATOP" --attach=$N --batch --duration=30 --json >"$TMP/got" 2>"$TMP/err" &
+viewer=$!
+sleep 1
+kill -TERM $be
+wait $be
+wait $viewer
+g=$(tail -n 1 "$TMP/got")
+is "$(jget "$g" '$.recorded')" "$(sqlite3 "$TMP/stop.db" 'SELECT count(*) FROM event')" \
+	"--attach --json, backend stopped: recorded is the recording's events, written after the stop" ||
+	sed 's/^/# /' "$TMP/err"
+
 # a closed terminal (SIGHUP) stops it as cleanly
 "$DMATOP" --backend --sim=seed-example --name=$N 2>"$TMP/be.err" &
 be=$!

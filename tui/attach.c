@@ -123,8 +123,10 @@ int dm_attach_run(const char *name, const struct dm_batch_opts *o,
 				s.hdr.flags & DM_SHM_STOPPED ?
 					"was stopped" :
 					"ran to its end");
+		/* an end published while its recorder still writes its
+		 * queue is followed to the figures it ends with */
 		if (!alive || !follow_ns || now_ns() >= until ||
-		    (s.hdr.flags & DM_SHM_ENDED))
+		    ((s.hdr.flags & DM_SHM_ENDED) && !s.hdr.recorder_backlog))
 			break;
 		struct timespec nap = { 0, DM_SHM_PERIOD_NS };
 
