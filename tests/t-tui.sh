@@ -139,6 +139,10 @@ ok $? "... paused there" ||
 wait_for "\[Map registers\]"; ok $? "... on the adapter's detail, same tab"
 keys Z
 wait_for "#$last/$last"
+keys Space
+wait_for "^the end of the recording: r goes to its start, b to a moment"
+ok $? "Space at the end: nothing to play, and it says how to go back"
+screen | grep -q "^dmatop PAUSED"; ok $? "... still PAUSED"
 keys Escape
 wait_for "^\[Adapters\]"; ok $? "... and Esc again to the adapters"
 

@@ -511,6 +511,12 @@ static bool key(struct dm_ui *ui, struct dm_provider *p,
 		switch (c) {
 		case ' ':
 		case 'z':
+			if (p->paused && p->st.seq == p->st.last_seq) {
+				snprintf(ui->message, sizeof(ui->message),
+					 "the end of the recording: r goes to "
+					 "its start, b to a moment");
+				return true;
+			}
 			p->paused = !p->paused;
 			return true;
 		case 't':

@@ -275,6 +275,7 @@ static int rp_refresh(struct dm_provider *p, uint64_t now)
 	if (p->paused || r->ended) {
 		r->head_set = false; /* playing resumes where it stands */
 		p->st.reached = 0;
+		p->paused = true; /* at the end, nothing plays */
 		publish(r);
 		return 0;
 	}
