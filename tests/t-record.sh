@@ -444,4 +444,12 @@ ok $? "... and in the inspector (--screen), at the last event"
 "$DMATOP" --replay="$TMP/at.db" --batch --screen=adapters --at=0.5 >/dev/null 2>"$TMP/err"
 grep -q "note:" "$TMP/err"; ok $((! $?)) "... with no note for a time inside it"
 
+# a name with strftime(3) conversions: made of the time, and said
+day=$(date +%Y%m%d)
+"$DMATOP" --sim=fault-0x03 --batch --record="$TMP/p-%Y%m%d.db" >/dev/null 2>"$TMP/err"
+[ "$(sqlite3 "$TMP/p-$day.db" 'SELECT count(*) FROM event')" = 6 ]
+ok $? "--record=p-%Y%m%d.db records into p-$day.db"
+grep -q "^dmatop: --record=$TMP/p-%Y%m%d.db: recording into $TMP/p-$day.db$" "$TMP/err"
+ok $? "... and says which file it made" || sed 's/^/# /' "$TMP/err"
+
 done_testing

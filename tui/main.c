@@ -65,6 +65,8 @@ static void usage(FILE *out)
 		"              [--group=GROUP] [--speed=X] [--duration=SECONDS]\n"
 		"       dmatop --attach[=NAME] --batch [--duration=SECONDS] [--dump[=...]]\n"
 		"              [--json]\n"
+		"       dmatop (--replay=FILE [--at=TIME] | --attach[=NAME]) --batch\n"
+		"              --screen=VIEW [--size=COLSxROWS]\n"
 		"       dmatop --list-scenarios | --help | --version\n"
 		"\n"
 		"top for DMA, with a verifier inside: every DMA lifecycle event is checked\n"
@@ -965,6 +967,12 @@ int main(int argc, char **argv)
 					optarg);
 				return EXIT_USAGE;
 			}
+			/* the name made of a pattern, said once */
+			if (bo.record != optarg)
+				fprintf(stderr,
+					"dmatop: --record=%s: recording into "
+					"%s\n",
+					optarg, bo.record);
 			break;
 		case OPT_REPLAY:
 			if (!*optarg) {

@@ -1020,7 +1020,7 @@ static const char *const help_text[] = {
 	"  F6 < >      sort the adapters      I           invert the sort",
 	"  v           violations             a           adapters",
 	"  o           (violations) the violation's object's history",
-	"  1..6        detail tab (!dma 0x1 0x2 0x4 0x8 0x10 0x20)",
+	"  1..6 <- ->  detail tab (!dma 0x1 0x2 0x4 0x8 0x10 0x20)",
 	"  :           command: !dma, !dma ADAPTER [FLAGS]",
 	"",
 	"replay:",
