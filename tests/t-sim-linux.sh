@@ -96,6 +96,19 @@ sg=$(q "SELECT min(seq) FROM events WHERE kind = 'sg-map'")
 "$DMATOP" --replay="$TMP/lx.db" --batch --at="#$sg" --dump=ffff888003a1d0c8,0x8 >"$TMP/d" 2>/dev/null
 grep -q "^      Entries:          [0-9]* asked, [0-9]* mapped$" "$TMP/d" && ! grep -q "Mdl:" "$TMP/d"
 ok $? "... its scatterlist's entries, asked and mapped, no MDL" || sed 's/^/# /' "$TMP/d"
+# its generic block: the driver and device by name, the DMA API's
+# counts (33 mappings, 14 lists, 13 buffers, all gone by the end), none
+# of the HAL's zeros
+"$DMATOP" --replay="$TMP/lx.db" --batch --dump=ffff888003a1d0c8 >"$TMP/d" 2>/dev/null
+grep -q "^Adapter: ffff888003a1d0c8     Owner: sim_edu (0000:00:04.0)$" "$TMP/d" &&
+	grep -q "^   Streaming mappings:   00000021 mapped, 00000021 unmapped$" "$TMP/d" &&
+	grep -q "^   Scatter-gather lists: 0000000e mapped, 0000000e unmapped$" "$TMP/d" &&
+	grep -q "^   Coherent buffers:     0000000d allocated, 0000000d freed$" "$TMP/d" &&
+	! grep -q "MasterAdapter\|WCB\|DeviceObject\|Adapter channels" "$TMP/d"
+ok $? "... its generic block in the DMA API's words" || sed 's/^/# /' "$TMP/d"
+"$DMATOP" --replay="$TMP/lx.db" --batch --dump >"$TMP/d" 2>/dev/null
+grep -q "^Adapter: ffff888003a1d0c8     Owner: sim_edu (0000:00:04.0)$" "$TMP/d" && ! grep -q "Master adapter" "$TMP/d"
+ok $? "... and the list names its device, with no master adapter" || sed 's/^/# /' "$TMP/d"
 
 # replayed: checked against the rules the recording names
 "$DMATOP" --replay="$TMP/lx.db" --batch >"$TMP/rout" 2>"$TMP/rerr"

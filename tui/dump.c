@@ -66,22 +66,51 @@ static const char *owner(const struct dm_strtab *st, uint32_t id, char *buf,
 	return dm_text_escape(buf, len, dm_strtab_get(st, id));
 }
 
+static bool linux_dev(const struct dm_vadapter *ad)
+{
+	return DM_DESC_OPS(ad->desc) != 0;
+}
+
 void dm_dump_list(FILE *out, const struct dm_vrf *vrf,
 		  const struct dm_strtab *st)
 {
 	uint32_t i, n = dm_vrf_adapter_count(vrf);
+	bool hal = !n; /* a HAL's adapter listed: the master adapter too */
 	char buf[256];
 
 	fprintf(out, "\nDumping all DMA adapters...\n\n");
 	for (i = 0; i < n; i++) {
 		const struct dm_vadapter *ad = dm_vrf_adapter(vrf, i);
 
-		if (ad->live)
-			fprintf(out, "Adapter: %08llx     Owner: %s \n",
-				LL(ad->handle),
-				owner(st, ad->owner, buf, sizeof(buf)));
+		if (!ad->live)
+			continue;
+		hal |= !linux_dev(ad);
+		fprintf(out, "Adapter: %08llx     Owner: %s ", LL(ad->handle),
+			owner(st, ad->owner, buf, sizeof(buf)));
+		/* a kernel's device by its name, where !dma has none */
+		if (dm_vadapter_named(ad))
+			fprintf(out, "(%s)",
+				owner(st, ad->name, buf, sizeof(buf)));
+		fputc('\n', out);
 	}
-	fprintf(out, "Master adapter: %08llx\n", LL(dm_vrf_master(vrf)));
+	if (hal)
+		fprintf(out, "Master adapter: %08llx\n",
+			LL(dm_vrf_master(vrf)));
+}
+
+/* A kernel's device: what its Generic block's Windows words would give
+ * as zeros (master adapter, WCB, channels) left out, the counts in the
+ * DMA API's words. */
+static void generic_linux(struct sink *out, const struct dm_vadapter *ad)
+{
+	emit(out, "%s", "");
+	emit(out, "   Dma verifier additional information:");
+	emit(out, "   Streaming mappings:   %08llx mapped, %08llx unmapped",
+	     LL(ad->mr_alloc), LL(ad->mr_freed));
+	emit(out, "   Scatter-gather lists: %08llx mapped, %08llx unmapped",
+	     LL(ad->sg_alloc), LL(ad->sg_freed));
+	emit(out, "   Coherent buffers:     %08llx allocated, %08llx freed",
+	     LL(ad->cb_alloc), LL(ad->cb_freed));
 }
 
 static void generic(struct sink *out, const struct dm_vrf *vrf,
@@ -121,11 +150,6 @@ static void generic(struct sink *out, const struct dm_vrf *vrf,
 
 /* A kernel's device (its DMA ops known): the !dma layout holds it, with
  * the Linux word where the Windows one names nothing there. */
-static bool linux_dev(const struct dm_vadapter *ad)
-{
-	return DM_DESC_OPS(ad->desc) != 0;
-}
-
 static void mapregs(struct sink *out, const struct dm_vrf *vrf,
 		    const struct dm_strtab *st, const struct dm_vadapter *ad)
 {
@@ -311,20 +335,26 @@ static int adapter(struct sink *out, const struct dm_vrf *vrf,
 {
 	uint32_t i = dm_vrf_adapter_find(vrf, handle);
 	const struct dm_vadapter *ad = dm_vrf_adapter(vrf, i);
-	char buf[256];
+	char buf[256], name[256];
 
 	if (flags & ~DM_DUMP_ALL || !flags)
 		return -EINVAL;
 	if (i == DM_VRF_NONE || !ad->live)
 		return -ENOENT;
-	if (flags & DM_DUMP_GENERIC)
+	if (dm_vadapter_named(ad))
+		emit(out, "Adapter: %08llx     Owner: %s (%s)", LL(ad->handle),
+		     owner(st, ad->owner, buf, sizeof(buf)),
+		     owner(st, ad->name, name, sizeof(name)));
+	else if (flags & DM_DUMP_GENERIC)
 		emit(out, "Adapter: %08llx     Owner: %s (0x%08llx)",
 		     LL(ad->handle), owner(st, ad->owner, buf, sizeof(buf)),
 		     LL(ad->owner_ra));
 	else
 		emit(out, "Adapter: %08llx     Owner: %s ", LL(ad->handle),
 		     owner(st, ad->owner, buf, sizeof(buf)));
-	if (flags & DM_DUMP_GENERIC)
+	if ((flags & DM_DUMP_GENERIC) && linux_dev(ad))
+		generic_linux(out, ad);
+	else if (flags & DM_DUMP_GENERIC)
 		generic(out, vrf, ad);
 	if (flags & DM_DUMP_MAPREGS)
 		mapregs(out, vrf, st, ad);
