@@ -500,8 +500,14 @@ static void adapters(struct dm_ui *ui, const struct dm_provider *p,
 	}
 	if (!n)
 		add(s, DM_A_NORMAL, 0, "  %s",
-		    ui->filter[0] ? "no adapter matches the filter" :
-				    "no adapter yet");
+		    ui->filter[0] ?
+			    "no adapter matches the filter" :
+		    !strncmp(p->st.source, "bpf", 3) ?
+			    "no adapter yet: no driver has called the "
+			    "DMA API since tracing began (a virtio "
+			    "device calls it only where the host offers "
+			    "VIRTIO_F_ACCESS_PLATFORM)" :
+			    "no adapter yet");
 	free(rows);
 }
 
