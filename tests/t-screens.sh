@@ -66,6 +66,13 @@ for v in adapters violations detail:82fc0000 help; do
 	"$DMATOP" --replay=r.db --batch --screen=$v --size=60x15 2>/dev/null | tail -n 1 | grep -q " q Quit$"
 	ok $? "--screen=$v in 60 columns: its keys end in q Quit"
 done
+# !dma's lines wider than the screen go on in a second row, not cut
+"$DMATOP" --replay=r.db --batch --screen=detail:82fc04e0:1 --size=60x20 >"$TMP/out" 2>&1
+awk 'length($0) > 60 { bad = 1 } END { exit bad }' "$TMP/out" &&
+	grep -q "^   Map registers: 00000000 mapped, 00000000 allocated,$" "$TMP/out" &&
+	grep -q "^      000000[0-9a-f]* max$" "$TMP/out"
+ok $? "the Generic tab at 60 columns: its widest line broken between words, none cut" ||
+	sed 's/^/# /' "$TMP/out"
 # a violation's text with fewer rows than it takes: whole words, then ...
 # (5 s of mixed: 5 violations, the newest's text three rows at 60)
 "$DMATOP" --sim=mixed --duration=5 --batch --record="$TMP/m5.db" >/dev/null 2>&1

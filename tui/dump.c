@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "dump.h"
 #include "text.h"
@@ -20,25 +21,52 @@
 struct sink {
 	FILE *f;
 	uint64_t line, first, end;
+	int cols; /* the screen's, where a line may be split; 0: none */
 	/* the object of the block being printed, 0 outside one, for each
 	 * line in the window when objects is not NULL */
 	uint64_t object, *objects;
 };
 
-__attribute__((format(printf, 2, 3))) static void emit(struct sink *s,
-						       const char *fmt, ...)
+/* One line of the window, or none outside it. */
+static void put(struct sink *s, const char *text, int len)
 {
-	va_list ap;
-
 	if (s->line >= s->first && s->line < s->end) {
 		if (s->objects)
 			s->objects[s->line - s->first] = s->object;
-		va_start(ap, fmt);
-		vfprintf(s->f, fmt, ap);
-		va_end(ap);
-		fputc('\n', s->f);
+		fprintf(s->f, "%.*s\n", len, text);
 	}
 	s->line++;
+}
+
+/* A line, or where the screen is narrower (cols), the line in parts
+ * broken between words, the rest indented: !dma's widest lines are a
+ * few columns past the narrowest screen. */
+__attribute__((format(printf, 2, 3))) static void emit(struct sink *s,
+						       const char *fmt, ...)
+{
+	char buf[2][520];
+	const char *at = buf[0];
+	va_list ap;
+	int n, cut, cur = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(buf[0], sizeof(buf[0]), fmt, ap);
+	va_end(ap);
+	n = (int)strlen(at);
+	while (s->cols > 8 && n > s->cols) {
+		for (cut = s->cols; cut > 0 && at[cut] != ' '; cut--)
+			;
+		if (cut <= 0)
+			cut = s->cols;
+		put(s, at, cut);
+		while (at[cut] == ' ')
+			cut++;
+		cur = !cur;
+		snprintf(buf[cur], sizeof(buf[cur]), "      %.500s", at + cut);
+		at = buf[cur];
+		n = (int)strlen(at);
+	}
+	put(s, at, n);
 }
 
 /* The blank line before an object's block; the lines after it are the
@@ -373,7 +401,7 @@ static int adapter(struct sink *out, const struct dm_vrf *vrf,
 int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
 		    const struct dm_strtab *st, uint64_t handle, unsigned flags)
 {
-	struct sink s = { out, 0, 0, UINT64_MAX, 0, NULL };
+	struct sink s = { out, 0, 0, UINT64_MAX, 0, 0, NULL };
 
 	return adapter(&s, vrf, st, handle, flags);
 }
@@ -381,9 +409,9 @@ int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
 int64_t dm_dump_adapter_window(FILE *out, const struct dm_vrf *vrf,
 			       const struct dm_strtab *st, uint64_t handle,
 			       unsigned flags, uint64_t first, uint64_t count,
-			       uint64_t *objects)
+			       int cols, uint64_t *objects)
 {
-	struct sink s = { out, 0, first, first + count, 0, objects };
+	struct sink s = { out, 0, first, first + count, cols, 0, objects };
 	int err = adapter(&s, vrf, st, handle, flags);
 
 	return err ? err : (int64_t)s.line;

@@ -40,11 +40,12 @@ int dm_dump_adapter(FILE *out, const struct dm_vrf *vrf,
  * shown plus one step per object, whatever the adapter holds. objects,
  * when not NULL, gets for each line printed the object whose block it is
  * in (a map register file's base, a common buffer's virtual address, a
- * scatter/gather list's handle), 0 for a line in none. */
+ * scatter/gather list's handle), 0 for a line in none. cols: the
+ * screen's width, where a line too long for it is split (0: none). */
 int64_t dm_dump_adapter_window(FILE *out, const struct dm_vrf *vrf,
 			       const struct dm_strtab *st, uint64_t adapter,
 			       unsigned flags, uint64_t first, uint64_t count,
-			       uint64_t *objects);
+			       int cols, uint64_t *objects);
 /* The brief help !dma prints for invalid arguments. */
 void dm_dump_help(FILE *out);
 

@@ -541,7 +541,7 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	 * ask once for the total, then for the window it implies */
 	f = fopen("/dev/null", "w");
 	total = f ? dm_dump_adapter_window(f, p->vrf, p->strings, ui->adapter,
-					   1u << ui->tab, 0, 0, NULL) :
+					   1u << ui->tab, 0, 0, s->cols, NULL) :
 		    -ENOMEM;
 	if (f)
 		fclose(f);
@@ -566,7 +566,7 @@ static void detail(struct dm_ui *ui, const struct dm_provider *p,
 	}
 	dm_dump_adapter_window(f, p->vrf, p->strings, ui->adapter,
 			       1u << ui->tab, (uint64_t)ui->top,
-			       (uint64_t)visible, objects);
+			       (uint64_t)visible, s->cols, objects);
 	fclose(f);
 	for (i = ui->top, line = buf; line && *line; i++, line = next) {
 		next = strchr(line, '\n');
