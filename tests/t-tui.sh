@@ -217,9 +217,9 @@ wait_for " x1/2$"; ok $? "- -: half as fast, shown as a fraction"
 keys r + + + + + + + + + + + Space
 wait_for " x1024 (x[0-9.e+]* reached)$"; ok $? "x1024, beyond what it checks: the speed it reached, said" ||
 	screen | sed -n 2p | sed 's/^/# /'
-keys Space
-wait_for "^dmatop PAUSED"
-wait_for " x1024$"; ok $? "... and paused, no longer"
+keys r
+wait_for "#1/"
+wait_for " x1024$"; ok $? "... and rewound, no longer"
 keys - - - - - - - - - - -
 wait_for " x1/2$"
 keys b '#' 9 9 9 9 9 9 9 9 9 Enter

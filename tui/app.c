@@ -817,6 +817,9 @@ int dm_app_run(struct dm_provider *p, const char *first, FILE *errf)
 			dm_app_draw(&s, ui.mono);
 			dirty = false;
 		}
+		/* a replay behind its speed reads on at once, keys still
+		 * taken between two ticks' work */
+		timeout(p->st.behind ? 0 : TICK_MS);
 		c = getch();
 		if (c == ERR)
 			continue;

@@ -32,6 +32,7 @@ struct dm_status {
 	uint64_t last_ts;	      /* replay: the time of last_seq, ns */
 	double speed;		      /* replay: recorded s per wall s */
 	double reached; /* replay: what it kept up, short of speed; or 0 */
+	bool behind;	/* replay: events due are still unread: no idle tick */
 };
 
 struct dm_provider;

@@ -49,6 +49,7 @@ struct rp {
 	/* the recording's time played in the last half second, to
 	 * say so when it is short of the speed asked for */
 	uint64_t span_start, span_ts;
+	bool span_cut;
 };
 
 static void add_violation(void *ctx, const struct dm_violation *v)
@@ -244,23 +245,29 @@ static int feed_until(struct rp *r, uint64_t ts, size_t max, uint64_t deadline,
 }
 
 /*
- * Half a second of playing: the speed it reached, where the events
- * came faster than they could be checked (a tick's worth left unread).
+ * Half a second of playing, or what was played of it when the end came:
+ * the speed it reached, where the events came faster than they could
+ * be checked (a tick's work left some unread). Shown until playing
+ * starts again; at the end, it stays, the speed the last stretch went.
  */
-static void keep_up(struct rp *r, uint64_t now, bool short_of)
+static void keep_up(struct rp *r, bool cut)
 {
 	struct dm_status *st = &r->p.st;
+	uint64_t now = mono_ns();
 
-	if (now - r->span_start < 500000000ull)
+	r->span_cut |= cut;
+	if (now - r->span_start < 500000000ull && !r->ended)
 		return;
-	st->reached = short_of && st->ts > r->span_ts ?
-			      (double)(st->ts - r->span_ts) /
-				      (double)(now - r->span_start) :
-			      0;
+	if (r->span_cut && st->ts > r->span_ts && now > r->span_start)
+		st->reached = (double)(st->ts - r->span_ts) /
+			      (double)(now - r->span_start);
+	else
+		st->reached = 0;
 	if (st->reached >= st->speed)
 		st->reached = 0;
 	r->span_start = now;
 	r->span_ts = st->ts;
+	r->span_cut = false;
 }
 
 static int rp_refresh(struct dm_provider *p, uint64_t now)
@@ -273,24 +280,31 @@ static int rp_refresh(struct dm_provider *p, uint64_t now)
 
 	r->last_tick = now;
 	if (p->paused || r->ended) {
+		/* the speed reached goes with the playing (but the last
+		 * stretch's, at the end): redrawn once */
+		n = p->st.reached != 0 && !r->ended;
 		r->head_set = false; /* playing resumes where it stands */
-		p->st.reached = 0;
+		if (!r->ended)
+			p->st.reached = 0;
+		p->st.behind = false;
 		p->paused = true; /* at the end, nothing plays */
 		publish(r);
-		return 0;
+		return n;
 	}
 	if (!r->head_set) {
 		r->head = r->p.st.ts;
 		r->head_set = true;
-		r->span_start = now;
+		r->span_start = mono_ns();
 		r->span_ts = p->st.ts;
+		r->span_cut = false;
 	}
 	r->head += (uint64_t)((double)dt * p->st.speed);
 	n = feed_until(r, r->head, MAX_PER_TICK, mono_ns() + TICK_WORK_NS,
 		       &cut);
 	if (n < 0)
 		return n;
-	keep_up(r, now, cut);
+	p->st.behind = cut;
+	keep_up(r, cut);
 	publish(r);
 	dm_replay_held(r->src, &from, &to);
 	if (from <= was)
