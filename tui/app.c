@@ -400,18 +400,6 @@ static struct dm_place place_of(struct dm_ui *ui, const struct dm_provider *p)
 	return pl;
 }
 
-static bool same_entry(struct dm_ui *ui, const struct dm_provider *p,
-		       const struct dm_place *pl, int i)
-{
-	const struct dm_violation *v;
-
-	if (ui->view == DM_VIEW_ADAPTERS)
-		return dm_view_adapter_at(ui, p, i) == pl->id;
-	v = dm_view_violation_at(ui, p, NULL, i);
-	return v && v->seq == pl->seq && v->rule == pl->rule &&
-	       v->adapter == pl->id;
-}
-
 /*
  * The adapters and violations lists keep their place while a detail or
  * a history is open: back from it (Esc), the cursor is on the entry it
@@ -425,7 +413,7 @@ static void keep_place(struct dm_ui *ui, const struct dm_provider *p,
 		       bool back)
 {
 	struct dm_place *pl;
-	int i, n;
+	int i;
 
 	if (ui->view == was)
 		return;
@@ -437,14 +425,12 @@ static void keep_place(struct dm_ui *ui, const struct dm_provider *p,
 	pl = &ui->kept[ui->view];
 	ui->cursor = pl->cursor;
 	ui->top = pl->top;
-	n = pl->on ? dm_view_count(ui, p) : 0;
-	for (i = 0; i < n; i++)
-		if (same_entry(ui, p, pl, i)) {
-			ui->cursor = i;
-			if (ui->top > i)
-				ui->top = i;
-			break;
-		}
+	i = pl->on ? dm_view_place_index(ui, p, pl) : -1;
+	if (i >= 0) {
+		ui->cursor = i;
+		if (ui->top > i)
+			ui->top = i;
+	}
 }
 
 /* One key; returns false to quit. */

@@ -629,6 +629,37 @@ const struct dm_violation *dm_view_violation_at(const struct dm_ui *ui,
 	return NULL;
 }
 
+int dm_view_place_index(struct dm_ui *ui, const struct dm_provider *p,
+			const struct dm_place *pl)
+{
+	uint32_t *rows;
+	size_t k;
+	int i, n;
+
+	if (ui->view == DM_VIEW_ADAPTERS) {
+		rows = adapter_rows(ui, p, &n);
+		for (i = 0; rows && i < n; i++)
+			if (dm_vrf_adapter(p->vrf, rows[i])->handle == pl->id)
+				break;
+		if (!rows || i == n)
+			i = -1;
+		free(rows);
+		return i;
+	}
+	/* newest first, through the list's filter, as the list shows */
+	for (k = p->nviol, i = 0; k-- > 0;) {
+		const struct dm_violation *v = &p->viol[k];
+
+		if (!violation_matches(p, v, ui->vfilter))
+			continue;
+		if (v->seq == pl->seq && v->rule == pl->rule &&
+		    v->adapter == pl->id)
+			return i;
+		i++;
+	}
+	return -1;
+}
+
 int dm_view_violation_find(const struct dm_ui *ui, const struct dm_provider *p,
 			   const char *needle, int from)
 {

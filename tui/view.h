@@ -115,6 +115,10 @@ int dm_view_violation_find(const struct dm_ui *ui, const struct dm_provider *p,
  * end. */
 const struct dm_event *dm_view_history_at(struct dm_ui *ui,
 					  const struct dm_provider *p, int i);
+/* Where the entry of pl is in the current list (adapters or
+ * violations) now, in one pass; -1 if it is not there. */
+int dm_view_place_index(struct dm_ui *ui, const struct dm_provider *p,
+			const struct dm_place *pl);
 /* The handle of the adapter at list position i (adapters view). */
 uint64_t dm_view_adapter_at(struct dm_ui *ui, const struct dm_provider *p,
 			    int i);
